@@ -1,0 +1,139 @@
+"""Composition root: one function builds the bot, dispatcher, scheduler and database.
+
+`run`, `chat`, the end-to-end tests and the benchmarks all call `build_app`, so they run
+the same dispatcher, the same handlers and the same storage.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.i18n import build_i18n
+from bot.settings import Settings
+from handlers import get_routers
+from handlers.commands import set_bot_commands
+from handlers.middlewares.db import DbSessionMiddleware
+from handlers.middlewares.i18n import PersonI18nMiddleware
+from handlers.middlewares.identity import IdentityMiddleware
+from storage.db import check_connection, create_engine, create_session_factory, upgrade
+
+logger = logging.getLogger(__name__)
+
+# A syntactically valid token for the local chat mode, which never reaches Telegram.
+LOCAL_MODE_TOKEN = "1000000001:LOCAL-CHAT-MODE-NO-TELEGRAM"
+
+
+class StartupError(RuntimeError):
+    """Start-up cannot go on; the message is one clear line for the operator."""
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    background: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def _fsm_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url)
+            if settings.telegram_api_url
+            else TelegramAPIServer.from_base("https://api.telegram.org")
+        )
+    token = settings.bot_token.get_secret_value() if settings.bot_token else LOCAL_MODE_TOKEN
+    return Bot(
+        token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+async def build_app(
+    settings: Settings,
+    clock: Clock,
+    *,
+    session: BaseSession | None = None,
+    migrate: bool = True,
+    set_commands: bool = True,
+) -> App:
+    """Build everything; fail fast with a clear StartupError if the database is unusable."""
+    engine = create_engine(settings.database_url)
+    try:
+        if migrate:
+            await upgrade(settings.database_url)
+        await check_connection(engine)
+    except Exception as exc:
+        await engine.dispose()
+        raise StartupError(
+            f"DATABASE_URL: cannot use the database ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from exc
+    session_factory = create_session_factory(engine)
+    i18n = build_i18n()
+    bot = build_bot(settings, session)
+
+    dispatcher = Dispatcher(
+        storage=_fsm_storage(settings),
+        settings=settings,
+        clock=clock,
+        i18n=i18n,
+        session_factory=session_factory,
+    )
+    dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, clock, settings))
+    dispatcher.update.outer_middleware(IdentityMiddleware())
+    PersonI18nMiddleware(i18n).setup(dispatcher)
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_routers(*get_routers())
+
+    app = App(
+        settings=settings,
+        clock=clock,
+        bot=bot,
+        dispatcher=dispatcher,
+        engine=engine,
+        session_factory=session_factory,
+        i18n=i18n,
+    )
+
+    async def on_startup(bot: Bot) -> None:
+        if set_commands:
+            await set_bot_commands(bot)
+        logger.info("bot started")
+
+    async def on_shutdown() -> None:
+        logger.info("bot stopping")
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return app

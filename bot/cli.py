@@ -1,0 +1,192 @@
+"""`roadmap-bot`: run the bot, chat with it locally, migrate, parse a plan, ask a question."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_errors
+
+logger = logging.getLogger("roadmap_bot")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        for line in describe_errors(error):
+            print(f"configuration error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _clock(settings: Settings, value: str | None):  # type: ignore[no-untyped-def]
+    from bot.clock import ShiftedClock, SystemClock, parse_clock_argument
+
+    if value is None:
+        return SystemClock()
+    try:
+        start = parse_clock_argument(value, settings.default_timezone)
+    except ValueError:
+        print(f"--clock: not an ISO date-time: {value!r}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logger.warning("the clock is set to %s and runs on from there (--clock)", start.isoformat())
+    return ShiftedClock(start)
+
+
+async def _run(settings: Settings, clock_value: str | None, webhook: str | None) -> int:
+    from bot.app import StartupError, build_app
+    from bot.runner import run_polling, run_webhook
+
+    clock = _clock(settings, clock_value)
+    try:
+        app = await build_app(settings, clock)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    try:
+        if webhook:
+            await run_webhook(app, webhook)
+        else:
+            await run_polling(app)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _chat(
+    settings: Settings, clock_value: str | None, as_name: str | None, org_name: str | None
+) -> int:
+    from bot.app import StartupError, build_app
+    from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSession, run_console
+    from bot.demo.setup import DemoSetupError, link_console_user
+    from bot.runner import background_jobs
+    from storage.uow import UnitOfWork
+
+    clock = _clock(settings, clock_value)
+    session = ConsoleSession(clock, files_dir=settings.files_dir / "console")
+    try:
+        app = await build_app(settings, clock, session=session)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    try:
+        async with UnitOfWork(app.session_factory) as uow:
+            try:
+                who = await link_console_user(
+                    uow,
+                    clock,
+                    telegram_user_id=CONSOLE_USER_ID,
+                    organisation_name=org_name,
+                    as_name=as_name,
+                )
+            except DemoSetupError as error:
+                print(f"chat: {error}", file=sys.stderr)
+                return 2
+        interactive = sys.stdin.isatty()
+        if interactive:
+            print(f"You are {who.person_name} ({who.role}) in {who.organisation_name}.")
+        chat = ConsoleChat(app, session, user_name=who.person_name.split()[0])
+        await app.dispatcher.emit_startup(bot=app.bot, **app.dispatcher.workflow_data)
+        async with background_jobs(app):
+            await run_console(chat, sys.stdin, interactive=interactive)
+        await app.dispatcher.emit_shutdown(bot=app.bot, **app.dispatcher.workflow_data)
+    finally:
+        await app.close()
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from storage.db import upgrade_sync
+
+    try:
+        upgrade_sync(settings.database_url)
+    except Exception as error:
+        print(f"DATABASE_URL: migration failed: {error}", file=sys.stderr)
+        return 2
+    print("database is up to date")
+    return 0
+
+
+def _period(value: str) -> str:
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roadmap-bot",
+        description="Telegram assistant for education roadmaps (plans of measures).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the bot (long polling, or a webhook)")
+    run.add_argument("--webhook", metavar="URL", help="serve a webhook at this public URL")
+    run.add_argument("--clock", metavar="ISO-DATETIME", help="start the bot's clock here")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal (no Telegram)")
+    chat.add_argument("--as", dest="as_name", metavar="NAME", help="play this person of the plan")
+    chat.add_argument("--org", metavar="NAME", help="organisation (default: the demo one)")
+    chat.add_argument("--clock", metavar="ISO-DATETIME", help="start the bot's clock here")
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    parse = commands.add_parser("parse", help="read a roadmap document and print what it means")
+    parse.add_argument("file")
+    parse.add_argument("--period", metavar="Y1-Y2", help="plan period, e.g. 2022-2024")
+    parse.add_argument("--format", choices=["json", "text"], default="text")
+
+    ask = commands.add_parser("ask", help="show how questions are understood")
+    ask.add_argument("questions", nargs="*", help="questions (default: one per line on stdin)")
+    ask.add_argument("--today", type=date.fromisoformat, help="today's date, YYYY-MM-DD")
+    ask.add_argument("--as", dest="as_name", metavar="NAME", help="who is asking")
+    ask.add_argument("--format", choices=["json", "text"], default="json")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    if args.command == "parse":
+        from bot.roadmap.cli import parse_command
+
+        return parse_command(args.file, args.period, args.format)
+    if args.command == "ask":
+        from bot.queries.cli import ask_command
+
+        questions = list(args.questions) or [line.rstrip("\n") for line in sys.stdin]
+        today = args.today or _today()
+        return ask_command([q for q in questions if q.strip()], today, args.as_name, args.format)
+
+    settings = load_settings()
+    from bot.logging_setup import setup_logging
+
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    setup_logging(settings.log_level, token)
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "run":
+        if settings.bot_token is None:
+            print(
+                "BOT_TOKEN is not set: starting the local chat mode instead (roadmap-bot chat).",
+                file=sys.stderr,
+            )
+            return asyncio.run(_chat(settings, args.clock, None, None))
+        return asyncio.run(_run(settings, args.clock, args.webhook))
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
+    return 2
+
+
+def _today() -> date:
+    from bot.clock import SystemClock
+
+    return SystemClock().now().date()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

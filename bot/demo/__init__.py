@@ -1,0 +1,1 @@
+"""The demo organisation and roadmap the local chat mode starts with."""

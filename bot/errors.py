@@ -1,0 +1,29 @@
+"""Errors a user can be told about: each carries an English msgid and its parameters.
+
+Handlers never build error texts themselves: the error handler translates the msgid in
+the user's language and formats it with the parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """A problem caused by the user's request, with a message for them."""
+
+    msgid: str = "Something went wrong, please try again."
+
+    def __init__(self, msgid: str | None = None, **params: Any) -> None:
+        if msgid is not None:
+            self.msgid = msgid
+        self.params = params
+        super().__init__(self.msgid.format(**params) if params else self.msgid)
+
+
+class AccessDenied(UserError):
+    msgid = "You do not have access to this."
+
+
+class NotFound(UserError):
+    msgid = "Nothing found."

@@ -1,0 +1,158 @@
+"""The parsed roadmap: what a plan document means, independent of where it came from.
+
+Pure data (no Telegram, no database). The JSON form produced by `to_json` is the contract
+of `roadmap-bot parse --format json`; other tools read it, so change it only additively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class ScheduleKind(StrEnum):
+    ONCE = "once"
+    RECURRING = "recurring"
+    CONTINUOUS = "continuous"
+    ON_REQUEST = "on_request"
+    UNPARSED = "unparsed"
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    """A span of days in which a measure is to be done; `due` is its last day."""
+
+    start: date
+    due: date
+
+
+@dataclass
+class Schedule:
+    kind: ScheduleKind
+    windows: list[Window] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "windows": [[w.start.isoformat(), w.due.isoformat()] for w in self.windows],
+            "warnings": list(self.warnings),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Schedule:
+        return cls(
+            kind=ScheduleKind(data["kind"]),
+            windows=[
+                Window(date.fromisoformat(start), date.fromisoformat(due))
+                for start, due in data.get("windows", [])
+            ],
+            warnings=list(data.get("warnings", [])),
+            note=data.get("note"),
+        )
+
+
+@dataclass
+class Section:
+    number: str | None
+    title: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title}
+
+
+@dataclass
+class Problem:
+    """Something the importer could not fully understand; never dropped, always reported."""
+
+    where: str  # e.g. "line 120" or "table 2, row 14"
+    text: str  # the raw text concerned
+    problem: str  # what was wrong, in plain words
+    # A stable machine code (see bot.roadmap.errors.PROBLEM_CODES) so the bot can translate it;
+    # defaulted so positional construction with three arguments keeps working.
+    code: str = "other"
+    measure: str | None = None  # number of the measure concerned, when there is one
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "text": self.text,
+            "problem": self.problem,
+            "code": self.code,
+            "measure": self.measure,
+        }
+
+
+@dataclass
+class ParsedMeasure:
+    number: str | None
+    section: str | None
+    title: str
+    deadline_raw: str
+    schedule: Schedule
+    persons: list[str] = field(default_factory=list)  # normalised "Фамилия И.О."
+    units: list[str] = field(default_factory=list)
+    responsible_raw: str = ""
+    document_type: str | None = None
+    expected_result: str | None = None
+    where: str = ""  # position in the source, for the import report
+    # Raw text of rows that belonged here but were not fully understood (kept, never dropped).
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "section": self.section,
+            "title": self.title,
+            "deadline_raw": self.deadline_raw,
+            "schedule": self.schedule.to_json(),
+            "persons": list(self.persons),
+            "units": list(self.units),
+            "document_type": self.document_type,
+            "expected_result": self.expected_result,
+            # Additive fields (after the original contract):
+            "responsible_raw": self.responsible_raw,
+            "where": self.where,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class ParsedRoadmap:
+    title: str
+    plan_period: tuple[int, int] | None
+    sections: list[Section] = field(default_factory=list)
+    measures: list[ParsedMeasure] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Human-readable notes on names that were joined ("Изогова А.И." → "Изотова А.И.").
+    joins: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "plan_period": list(self.plan_period) if self.plan_period else None,
+            "sections": [s.to_json() for s in self.sections],
+            "measures": [m.to_json() for m in self.measures],
+            "problems": [p.to_json() for p in self.problems],
+            "joins": list(self.joins),
+        }
+
+    @property
+    def persons(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.measures:
+            for p in m.persons:
+                seen.setdefault(p, None)
+        return list(seen)
+
+    @property
+    def units(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.measures:
+            for u in m.units:
+                seen.setdefault(u, None)
+        return list(seen)

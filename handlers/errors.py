@@ -1,0 +1,40 @@
+"""The one error handler: users get a message in their language, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+
+from bot.errors import UserError
+from handlers import views
+
+router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+
+
+async def _tell_user(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+    except Exception:  # the user could not even be told; the log has the original error
+        logger.exception("could not report an error to the user (update %s)", update.update_id)
+
+
+@router.error()
+async def on_error(event: ErrorEvent) -> bool:
+    exception = event.exception
+    if isinstance(exception, UserError):
+        await _tell_user(event, _(exception.msgid).format(**exception.params))
+        return True
+    if isinstance(exception, TelegramBadRequest) and "message is not modified" in str(exception):
+        return True
+    logger.exception("error while handling update %s", event.update.update_id, exc_info=exception)
+    await _tell_user(event, views.something_went_wrong())
+    return True

@@ -1,0 +1,1 @@
+"""Outer middlewares, in execution order: database → identity → language → access."""

@@ -1,0 +1,29 @@
+"""Resolves who is writing: person, current organisation, role, admin flag."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, User
+
+from bot.services import Services
+
+
+class IdentityMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        services: Services = data["services"]
+        if user is not None:
+            identity = await services.identify(user.id, chat.id if chat else None)
+            data["identity"] = identity
+            data["person"] = identity.person
+            data["organisation"] = identity.organisation
+        return await handler(event, data)

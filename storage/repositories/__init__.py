@@ -1,0 +1,1 @@
+"""Repositories: one per aggregate, the only place with queries. They never commit."""

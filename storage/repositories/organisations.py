@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from storage.models import Organisation
+from storage.repositories.base import Repository
+
+
+class OrganisationRepository(Repository):
+    async def get(self, organisation_id: int) -> Organisation | None:
+        return await self.session.get(Organisation, organisation_id)
+
+    async def by_name(self, name: str) -> Organisation | None:
+        result = await self.session.execute(
+            select(Organisation).where(func.lower(Organisation.name) == name.lower())
+        )
+        return result.scalar_one_or_none()
+
+    async def list(self) -> list[Organisation]:
+        result = await self.session.execute(select(Organisation).order_by(Organisation.id))
+        return list(result.scalars())
+
+    async def add(
+        self,
+        *,
+        name: str,
+        timezone: str,
+        now: datetime,
+        language: str = "ru",
+        morning_hour: int = 9,
+    ) -> Organisation:
+        organisation = Organisation(
+            name=name,
+            timezone=timezone,
+            language=language,
+            morning_hour=morning_hour,
+            one_report_closes=True,
+            created_at=now,
+        )
+        self.session.add(organisation)
+        await self.session.flush()
+        return organisation

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from storage.models import Membership, Person, Role
+from storage.repositories.base import Repository
+
+
+class PersonRepository(Repository):
+    async def get(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        result = await self.session.execute(
+            select(Person)
+            .where(Person.telegram_user_id == telegram_user_id)
+            .options(selectinload(Person.memberships).selectinload(Membership.organisation))
+        )
+        return result.scalar_one_or_none()
+
+    async def add(self, *, full_name: str, now: datetime, **fields: object) -> Person:
+        person = Person(full_name=full_name, created_at=now, **fields)
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+    async def membership(self, organisation_id: int, person_id: int) -> Membership | None:
+        result = await self.session.execute(
+            select(Membership).where(
+                Membership.organisation_id == organisation_id,
+                Membership.person_id == person_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def add_membership(
+        self,
+        *,
+        organisation_id: int,
+        person_id: int,
+        role: Role,
+        now: datetime,
+        position: str | None = None,
+        joined_at: datetime | None = None,
+    ) -> Membership:
+        membership = Membership(
+            organisation_id=organisation_id,
+            person_id=person_id,
+            role=role.value,
+            position=position,
+            joined_at=joined_at,
+            created_at=now,
+        )
+        self.session.add(membership)
+        await self.session.flush()
+        return membership
+
+    async def members(self, organisation_id: int) -> list[tuple[Person, Membership]]:
+        result = await self.session.execute(
+            select(Person, Membership)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.organisation_id == organisation_id)
+            .order_by(Person.full_name)
+        )
+        return [(person, membership) for person, membership in result.tuples()]
