@@ -101,7 +101,6 @@ async def build_app(
         ) from exc
     session_factory = create_session_factory(engine)
     i18n = build_i18n()
-    bot = build_bot(settings, session)
 
     dispatcher = Dispatcher(
         storage=_fsm_storage(settings),
@@ -115,6 +114,7 @@ async def build_app(
     PersonI18nMiddleware(i18n).setup(dispatcher)
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_routers(*get_routers())
+    bot = build_bot(settings, session)
 
     app = App(
         settings=settings,

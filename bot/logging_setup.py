@@ -42,3 +42,4 @@ def setup_logging(level: str, token: str | None = None) -> None:
     if level != "DEBUG":
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -6,8 +6,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    """Routers in the order they must see updates: commands and buttons first, the
-    stranger guard before any feature, free text last."""
+    """Fresh routers, in the order they must see updates: commands and buttons first, the
+    stranger guard before any feature, free text last.
+
+    Each module registers its handlers in `create_router()` rather than on a module-level
+    router, because a router can belong to one dispatcher only and the tests build many.
+    """
     from handlers import errors, fallback, start, stranger
 
-    return [errors.router, start.router, stranger.router, fallback.router]
+    modules = [errors, start, stranger, fallback]
+    return [module.create_router() for module in modules]

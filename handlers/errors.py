@@ -12,7 +12,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.errors import UserError
 from handlers import views
 
-router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +26,6 @@ async def _tell_user(event: ErrorEvent, text: str) -> None:
         logger.exception("could not report an error to the user (update %s)", update.update_id)
 
 
-@router.error()
 async def on_error(event: ErrorEvent) -> bool:
     exception = event.exception
     if isinstance(exception, UserError):
@@ -38,3 +36,9 @@ async def on_error(event: ErrorEvent) -> bool:
     logger.exception("error while handling update %s", event.update.update_id, exc_info=exception)
     await _tell_user(event, views.something_went_wrong())
     return True
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

@@ -7,9 +7,12 @@ from aiogram.types import Message
 
 from handlers import views
 
-router = Router(name=__name__)
 
-
-@router.message()
 async def on_unrecognised(message: Message) -> None:
     await message.answer(views.not_understood())
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(on_unrecognised)
+    return router

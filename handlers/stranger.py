@@ -9,16 +9,19 @@ from aiogram.utils.i18n import gettext as _
 from handlers import views
 from handlers.filters import Stranger
 
-router = Router(name=__name__)
-router.message.filter(Stranger())
-router.callback_query.filter(Stranger())
 
-
-@router.message(F.chat.type == "private")
 async def on_stranger_message(message: Message) -> None:
     await message.answer(views.stranger_hint())
 
 
-@router.callback_query()
 async def on_stranger_button(callback: CallbackQuery) -> None:
     await callback.answer(_("You have no access yet."), show_alert=True)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Stranger())
+    router.callback_query.filter(Stranger())
+    router.message.register(on_stranger_message, F.chat.type == "private")
+    router.callback_query.register(on_stranger_button)
+    return router

@@ -65,4 +65,4 @@ class PersonRepository(Repository):
             .where(Membership.organisation_id == organisation_id)
             .order_by(Person.full_name)
         )
-        return [(person, membership) for person, membership in result.tuples()]
+        return [(person, membership) for person, membership in result.all()]
