@@ -14,8 +14,9 @@ def yearly(month_start: int, month_end: int, years: range, last_day: int = 28) -
     )
 
 
-def make_measure(number: str, title: str, *, persons=(), units=(), schedule=None,
-                 section: str | None = "1") -> ParsedMeasure:
+def make_measure(
+    number: str, title: str, *, persons=(), units=(), schedule=None, section: str | None = "1"
+) -> ParsedMeasure:
     return ParsedMeasure(
         number=number,
         section=section,
@@ -28,8 +29,11 @@ def make_measure(number: str, title: str, *, persons=(), units=(), schedule=None
     )
 
 
-def make_roadmap(measures: list[ParsedMeasure], title: str = "План мероприятий на 2022-2024 годы",
-                 period: tuple[int, int] = (2022, 2024)) -> ParsedRoadmap:
+def make_roadmap(
+    measures: list[ParsedMeasure],
+    title: str = "План мероприятий на 2022-2024 годы",
+    period: tuple[int, int] = (2022, 2024),
+) -> ParsedRoadmap:
     return ParsedRoadmap(
         title=title,
         plan_period=period,

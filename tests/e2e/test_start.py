@@ -5,7 +5,9 @@ from __future__ import annotations
 from tests.e2e.conftest import RunningBot
 
 
-async def test_start_greets_a_stranger_in_russian_and_sets_the_menu(running_bot: RunningBot) -> None:
+async def test_start_greets_a_stranger_in_russian_and_sets_the_menu(
+    running_bot: RunningBot,
+) -> None:
     tg = running_bot.tg
     user = tg.user(5001, first_name="Ирина", language_code="ru")
     await user.send_text("/start")

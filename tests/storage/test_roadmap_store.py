@@ -13,17 +13,21 @@ from tests.factories import make_measure, make_roadmap
 
 
 async def _org(uow: UnitOfWork, now: datetime) -> int:
-    organisation = await uow.organisations.add(name="Гимназия", timezone="Europe/Kaliningrad",
-                                               now=now)
+    organisation = await uow.organisations.add(
+        name="Гимназия", timezone="Europe/Kaliningrad", now=now
+    )
     return organisation.id
 
 
 async def test_first_import_stores_everything(session_factory, now) -> None:  # type: ignore[no-untyped-def]
-    parsed = make_roadmap([
-        make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
-        make_measure("1.2", "Мониторинг", persons=["Бобров В.С.", "Воропаева Е.В."],
-                     units=["МОУО"]),
-    ])
+    parsed = make_roadmap(
+        [
+            make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
+            make_measure(
+                "1.2", "Мониторинг", persons=["Бобров В.С.", "Воропаева Е.В."], units=["МОУО"]
+            ),
+        ]
+    )
     async with UnitOfWork(session_factory) as uow:
         org_id = await _org(uow, now)
         result = await store_roadmap(uow, organisation_id=org_id, parsed=parsed, now=now)
@@ -42,34 +46,48 @@ async def test_first_import_stores_everything(session_factory, now) -> None:  # 
         assert len([a for a in assignments if a.unit_id]) == 1
         occurrences = await uow.roadmaps.occurrences(measures[0].id)
         assert [(o.window_start.isoformat(), o.due_date.isoformat()) for o in occurrences] == [
-            ("2022-05-01", "2022-05-31"), ("2023-05-01", "2023-05-31"), ("2024-05-01", "2024-05-31")
+            ("2022-05-01", "2022-05-31"),
+            ("2023-05-01", "2023-05-31"),
+            ("2024-05-01", "2024-05-31"),
         ]
         events = await uow.audit.for_organisation(org_id)
         assert [e.action for e in events] == ["roadmap.imported"]
 
 
 async def test_reimport_updates_by_number_and_keeps_reports(session_factory, now) -> None:  # type: ignore[no-untyped-def]
-    first = make_roadmap([
-        make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
-        make_measure("1.2", "Мониторинг", persons=["Бобров В.С."]),
-        make_measure("1.3", "Совещание", persons=["Бобров В.С."]),
-    ])
+    first = make_roadmap(
+        [
+            make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
+            make_measure("1.2", "Мониторинг", persons=["Бобров В.С."]),
+            make_measure("1.3", "Совещание", persons=["Бобров В.С."]),
+        ]
+    )
     async with UnitOfWork(session_factory) as uow:
         org_id = await _org(uow, now)
         result = await store_roadmap(uow, organisation_id=org_id, parsed=first, now=now)
         measures = await uow.roadmaps.measures(result.roadmap_id)
         occurrence = (await uow.roadmaps.occurrences(measures[1].id))[0]
         person = (await uow.roadmaps.people_by_name(org_id))["Бобров В.С."]
-        uow.session.add(Report(occurrence_id=occurrence.id, person_id=person.id, status="done",
-                               text="сделано", created_at=now, updated_at=now))
+        uow.session.add(
+            Report(
+                occurrence_id=occurrence.id,
+                person_id=person.id,
+                status="done",
+                text="сделано",
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await uow.commit()
         kept_occurrence_id = occurrence.id
 
-    second = make_roadmap([
-        make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
-        make_measure("1.2", "Мониторинг качества", persons=["Бобров В.С."]),  # changed title
-        make_measure("1.4", "Новое мероприятие", persons=["Изотова А.И."]),  # added
-    ])  # 1.3 disappeared
+    second = make_roadmap(
+        [
+            make_measure("1.1", "Утверждение плана", persons=["Воропаева Е.В."]),
+            make_measure("1.2", "Мониторинг качества", persons=["Бобров В.С."]),  # changed title
+            make_measure("1.4", "Новое мероприятие", persons=["Изотова А.И."]),  # added
+        ]
+    )  # 1.3 disappeared
     async with UnitOfWork(session_factory) as uow:
         result2 = await store_roadmap(uow, organisation_id=org_id, parsed=second, now=now)
         await uow.commit()
@@ -93,8 +111,9 @@ async def test_units_and_assignments_are_per_organisation(session_factory, now) 
     parsed = make_roadmap([make_measure("1", "Мероприятие", units=["МОУО", "ОО"])])
     async with UnitOfWork(session_factory) as uow:
         org_a = await _org(uow, now)
-        org_b = (await uow.organisations.add(name="Другая", timezone="Asia/Yekaterinburg",
-                                             now=now)).id
+        org_b = (
+            await uow.organisations.add(name="Другая", timezone="Asia/Yekaterinburg", now=now)
+        ).id
         await store_roadmap(uow, organisation_id=org_a, parsed=parsed, now=now)
         await store_roadmap(uow, organisation_id=org_b, parsed=parsed, now=now)
         await uow.commit()

@@ -39,8 +39,16 @@ def test_catalogue_covers_the_template() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize(("n", "word"), [(1, "мероприятие"), (2, "мероприятия"), (5, "мероприятий"),
-                                          (21, "мероприятие"), (11, "мероприятий")])
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [
+        (1, "мероприятие"),
+        (2, "мероприятия"),
+        (5, "мероприятий"),
+        (21, "мероприятие"),
+        (11, "мероприятий"),
+    ],
+)
 def test_russian_plural_forms(n: int, word: str) -> None:
     i18n = build_i18n()
     with i18n.context(), i18n.use_locale("ru"):
@@ -53,7 +61,8 @@ def test_dates_in_russian() -> None:
     assert day(date(2024, 5, 17), "en") == "17 May 2024"
 
 
-@pytest.mark.parametrize(("code", "expected"), [("ru", "ru"), ("en-US", "en"), ("uk", "ru"),
-                                                 (None, "ru")])
+@pytest.mark.parametrize(
+    ("code", "expected"), [("ru", "ru"), ("en-US", "en"), ("uk", "ru"), (None, "ru")]
+)
 def test_locale_normalisation(code: str | None, expected: str) -> None:
     assert normalise_locale(code) == expected

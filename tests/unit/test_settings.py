@@ -16,8 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS", "DEFAULT_TIMEZONE", "LOG_LEVEL",
-                 "TELEGRAM_API_URL", "REDIS_URL", "FILES_DIR"):
+    for name in (
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "ADMIN_IDS",
+        "DEFAULT_TIMEZONE",
+        "LOG_LEVEL",
+        "TELEGRAM_API_URL",
+        "REDIS_URL",
+        "FILES_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -79,7 +87,8 @@ def test_cli_stops_with_one_line_naming_the_setting(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "configuration error: DEFAULT_TIMEZONE: unknown time zone 'Mars/Olympus' (use an IANA name)"
+        "configuration error: DEFAULT_TIMEZONE: "
+        "unknown time zone 'Mars/Olympus' (use an IANA name)"
     ]
     assert "Traceback" not in result.stderr
 
@@ -87,8 +96,13 @@ def test_cli_stops_with_one_line_naming_the_setting(tmp_path: Path) -> None:
 def test_token_is_redacted_from_log_records() -> None:
     token = "123456789:AAH-secret_token_value_0123456789"
     record = logging.LogRecord(
-        "x", logging.ERROR, __file__, 1, "POST https://api.telegram.org/bot%s/getMe failed",
-        (token,), None,
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe failed",
+        (token,),
+        None,
     )
     RedactTokenFilter(token).filter(record)
     assert token not in record.getMessage()
