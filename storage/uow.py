@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.audit import AuditRepository
 from storage.repositories.organisations import OrganisationRepository
 from storage.repositories.people import PersonRepository
+from storage.repositories.reminders import ReminderRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.roadmaps import RoadmapRepository
 
 
@@ -28,6 +30,8 @@ class UnitOfWork:
         self.people = PersonRepository(self.session)
         self.roadmaps = RoadmapRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
+        self.reports = ReportRepository(self.session)
         return self
 
     async def __aexit__(

@@ -66,3 +66,9 @@ class PersonRepository(Repository):
             .order_by(Person.full_name)
         )
         return [(person, membership) for person, membership in result.all()]
+
+    async def memberships_of(self, person_id: int) -> list[Membership]:
+        result = await self.session.execute(
+            select(Membership).where(Membership.person_id == person_id).order_by(Membership.id)
+        )
+        return list(result.scalars())

@@ -145,3 +145,26 @@ class RoadmapRepository(Repository):
     async def delete_occurrence(self, occurrence: Occurrence) -> None:
         await self.session.delete(occurrence)
         await self.session.flush()
+
+    async def responsible_persons(self, measure_ids: list[int]) -> dict[int, set[int]]:
+        """Persons responsible for each measure: named ones and the members of named units."""
+        from storage.models import UnitMember
+
+        responsible: dict[int, set[int]] = {measure_id: set() for measure_id in measure_ids}
+        for start in range(0, len(measure_ids), 500):
+            chunk = measure_ids[start : start + 500]
+            direct = await self.session.execute(
+                select(Assignment.measure_id, Assignment.person_id).where(
+                    Assignment.measure_id.in_(chunk), Assignment.person_id.is_not(None)
+                )
+            )
+            for measure_id, person_id in direct.all():
+                responsible[measure_id].add(person_id)
+            via_units = await self.session.execute(
+                select(Assignment.measure_id, UnitMember.person_id)
+                .join(UnitMember, UnitMember.unit_id == Assignment.unit_id)
+                .where(Assignment.measure_id.in_(chunk))
+            )
+            for measure_id, person_id in via_units.all():
+                responsible[measure_id].add(person_id)
+        return responsible

@@ -1,0 +1,330 @@
+"""Delivering due reminders: claim, coalesce, one message per person and morning, paced.
+
+Sending is paced under Telegram's limits (about 30 messages a second per bot, one a
+second per chat). A 429 is honoured with its `retry_after` (the whole pacer waits); a 403
+marks the person unreachable and tells the coordinators; other errors retry with backoff
+and end as failed rows that coordinators see. Rows are marked sent right after their
+message went out, so a crash repeats at most the messages in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.calendar import local_date
+from bot.clock import Clock
+from bot.i18n import normalise_locale
+from bot.reminders.planner import (
+    DigestLine,
+    DueReminder,
+    ReminderKind,
+    coalesce_due,
+    delivery_moment,
+)
+from storage.repositories.reminders import ClaimedReminder, Recipient
+from storage.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+LINES_PER_MESSAGE = 8  # 4 buttons a line keeps a message under Telegram's button limits
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Pacer:
+    """About `per_second` sends a second overall and one a second per chat.
+
+    A RetryAfter from Telegram pauses every sender, because the limit is the bot's.
+    """
+
+    def __init__(self, per_second: float = 29.0, per_chat_interval: float = 1.0) -> None:
+        self.interval = 1.0 / per_second
+        self.per_chat_interval = per_chat_interval
+        self._next_slot = 0.0
+        self._chat_next: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    async def acquire(self, chat_id: int) -> None:
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                ready = max(self._next_slot, self._chat_next.get(chat_id, 0.0), self._paused_until)
+                if ready <= now:
+                    self._next_slot = max(now, self._next_slot) + self.interval
+                    self._chat_next[chat_id] = now + self.per_chat_interval
+                    return
+            await asyncio.sleep(ready - now)
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+@dataclass
+class ReminderMessage:
+    """What one message to one recipient holds: rendered by handlers.views."""
+
+    recipient: Recipient
+    lines: list[DigestLine]
+    rows: dict[int, ClaimedReminder]  # reminder id -> claimed row
+    responsible: dict[int, list[str]]  # measure id -> names (for escalation lines)
+    today: date
+
+
+Renderer = Callable[[ReminderMessage], tuple[str, InlineKeyboardMarkup | None]]
+
+
+@dataclass
+class DeliveryStats:
+    claimed: int = 0
+    messages: int = 0
+    sent_rows: int = 0
+    retried_429: int = 0
+    failed_rows: int = 0
+    unreachable: list[int] = field(default_factory=list)
+    deferred_rows: int = 0
+    closed_rows: int = 0
+
+
+class ReminderDelivery:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        i18n: I18n,
+        render: Renderer,
+        render_unreachable: Callable[[str, str], str],
+        pacer: Pacer | None = None,
+        worker: str | None = None,
+        concurrency: int = 32,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.clock = clock
+        self.i18n = i18n
+        self.render = render
+        self.render_unreachable = render_unreachable
+        self.pacer = pacer or Pacer()
+        self.worker = worker or worker_name()
+        self._semaphore = asyncio.Semaphore(concurrency)
+
+    async def tick(self, max_persons: int = 200) -> DeliveryStats:
+        """Claim and deliver until nothing is due; safe to run in several processes."""
+        total = DeliveryStats()
+        while True:
+            stats = await self._one_batch(max_persons)
+            for name in (
+                "claimed",
+                "messages",
+                "sent_rows",
+                "retried_429",
+                "failed_rows",
+                "deferred_rows",
+                "closed_rows",
+            ):
+                setattr(total, name, getattr(total, name) + getattr(stats, name))
+            total.unreachable += stats.unreachable
+            if stats.claimed == 0 or stats.claimed == stats.deferred_rows:
+                return total
+
+    async def _one_batch(self, max_persons: int) -> DeliveryStats:
+        stats = DeliveryStats()
+        now = self.clock.now()
+        async with UnitOfWork(self.session_factory) as uow:
+            claimed = await uow.reminders.claim_due(
+                now=now, worker=self.worker, max_persons=max_persons
+            )
+            await uow.commit()
+            if not claimed:
+                return stats
+            recipients = await uow.reminders.recipients(sorted({c.person_id for c in claimed}))
+            measure_ids = sorted({c.measure_id for c in claimed if c.measure_id is not None})
+            responsible = await uow.reminders.responsible_names(measure_ids)
+        stats.claimed = len(claimed)
+
+        by_person: dict[int, list[ClaimedReminder]] = {}
+        for row in claimed:
+            by_person.setdefault(row.person_id, []).append(row)
+        await asyncio.gather(
+            *(
+                self._deliver_person(recipients.get(pid), rows, responsible, now, stats)
+                for pid, rows in by_person.items()
+            )
+        )
+        return stats
+
+    async def _deliver_person(
+        self,
+        recipient: Recipient | None,
+        rows: list[ClaimedReminder],
+        responsible: dict[int, list[str]],
+        now: datetime,
+        stats: DeliveryStats,
+    ) -> None:
+        ids = [r.id for r in rows]
+        if recipient is None or recipient.chat_id is None:
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.reminders.release(ids, fire_at=now + timedelta(hours=1))
+                await uow.commit()
+            stats.deferred_rows += len(ids)
+            return
+        moment = delivery_moment(
+            now, tz=recipient.timezone, hour=recipient.hour, paused_until=recipient.paused_until
+        )
+        if moment > now:
+            # On leave, or outside the allowed hours after downtime: not dropped, just later.
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.reminders.release(ids, fire_at=moment)
+                await uow.commit()
+            stats.deferred_rows += len(ids)
+            return
+
+        closed = [r.id for r in rows if r.occurrence_status not in (None, "open", "postponed")]
+        live = [r for r in rows if r.id not in set(closed)]
+        if closed:
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.reminders.mark_closed(closed, reason="occurrence closed")
+                await uow.commit()
+            stats.closed_rows += len(closed)
+        if not live:
+            return
+        today = local_date(now, recipient.timezone)
+        due = [
+            DueReminder(
+                reminder_id=r.id,
+                occurrence_key=r.occurrence_id,
+                kind=_planner_kind(r.kind),
+                due_date=r.due_date or today,
+                window_start=r.window_start or today,
+            )
+            for r in live
+            if r.occurrence_id is not None
+        ]
+        lines = coalesce_due(due, today_local=today)
+        by_id = {r.id: r for r in live}
+        async with self._semaphore:
+            for start in range(0, len(lines), LINES_PER_MESSAGE):
+                chunk = lines[start : start + LINES_PER_MESSAGE]
+                message = ReminderMessage(recipient, chunk, by_id, responsible, today)
+                outcome = await self._send(message, stats)
+                if outcome == "forbidden":
+                    remaining = [rid for line in lines[start:] for rid in line.reminder_ids]
+                    await self._unreachable(recipient, remaining, stats)
+                    return
+
+    async def _send(self, message: ReminderMessage, stats: DeliveryStats) -> str:
+        recipient = message.recipient
+        ids = [rid for line in message.lines for rid in line.reminder_ids]
+        locale = normalise_locale(recipient.language)
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            text, keyboard = self.render(message)
+        error = ""
+        for _attempt in range(5):
+            await self.pacer.acquire(recipient.chat_id or 0)
+            try:
+                sent = await self.bot.send_message(
+                    recipient.chat_id or 0, text, reply_markup=keyboard
+                )
+            except TelegramRetryAfter as exc:
+                stats.retried_429 += 1
+                self.pacer.pause(exc.retry_after)
+                continue
+            except TelegramForbiddenError:
+                return "forbidden"
+            except TelegramBadRequest as exc:
+                if "chat not found" in str(exc).lower():
+                    return "forbidden"
+                error = str(exc)
+                break
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                error = str(exc)
+                break
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.reminders.mark_sent(
+                    ids, now=self.clock.now(), telegram_message_id=sent.message_id
+                )
+                await uow.commit()
+            stats.messages += 1
+            stats.sent_rows += len(ids)
+            return "sent"
+        else:
+            error = error or "rate limited too many times"
+        await self._retry_later(ids, error, stats)
+        return "retry"
+
+    async def _retry_later(self, ids: Sequence[int], error: str, stats: DeliveryStats) -> None:
+        async with UnitOfWork(self.session_factory) as uow:
+            rows = [await uow.reminders.get(i) for i in ids]
+            attempts = max((r.attempts for r in rows if r is not None), default=0)
+            delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
+            failed = await uow.reminders.retry_later(
+                ids, fire_at=self.clock.now() + delay, error=error, max_attempts=MAX_ATTEMPTS
+            )
+            await uow.commit()
+        stats.failed_rows += len(failed)
+        logger.warning("reminder send failed (%s); %d rows will be retried", error, len(ids))
+
+    async def _unreachable(
+        self, recipient: Recipient, ids: list[int], stats: DeliveryStats
+    ) -> None:
+        now = self.clock.now()
+        async with UnitOfWork(self.session_factory) as uow:
+            await uow.reminders.mark_failed(ids, error="blocked by the user")
+            await uow.reminders.mark_unreachable(recipient.person_id, now=now)
+            await uow.audit.record(
+                action="person.unreachable",
+                now=now,
+                organisation_id=recipient.organisation_id,
+                person_id=recipient.person_id,
+                object_type="person",
+                object_id=recipient.person_id,
+            )
+            coordinators = await uow.reminders.coordinators(recipient.organisation_id)
+            reach = await uow.reminders.recipients([c.id for c in coordinators])
+            await uow.commit()
+        stats.failed_rows += len(ids)
+        stats.unreachable.append(recipient.person_id)
+        for coordinator in reach.values():
+            if coordinator.chat_id is None or coordinator.person_id == recipient.person_id:
+                continue
+            locale = normalise_locale(coordinator.language)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                text = self.render_unreachable(recipient.full_name, recipient.organisation_name)
+            try:
+                await self.pacer.acquire(coordinator.chat_id)
+                await self.bot.send_message(coordinator.chat_id, text)
+            except Exception:  # the failure itself is recorded; the coordinator list shows it
+                logger.exception("could not tell coordinator %s", coordinator.person_id)
+
+
+def _planner_kind(stored: str) -> ReminderKind:
+    # Stored kinds may carry a suffix ("checkin:2022-05", "snooze:2022-05-19").
+    base = stored.split(":", 1)[0]
+    if base == "snooze":
+        return ReminderKind.DUE_IN_1
+    return ReminderKind(base)

@@ -1,0 +1,342 @@
+"""The reminder outbox: planned rows, atomic claims, and what happened to each send.
+
+Claiming locks the *persons* whose rows are due (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
+then takes all of those persons' due rows: several workers share the work, never send the
+same row twice, and a person's rows of one morning stay together in one message. SQLite
+has no row locks; it is the single-process mode, where one worker ticks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.models import (
+    Measure,
+    Membership,
+    Occurrence,
+    OccurrenceStatus,
+    Organisation,
+    Person,
+    Reminder,
+    ReminderState,
+    Role,
+)
+from storage.repositories.base import Repository
+
+
+@dataclass(frozen=True)
+class ClaimedReminder:
+    """A claimed row with what delivery needs to render it."""
+
+    id: int
+    organisation_id: int
+    person_id: int
+    kind: str
+    fire_at: datetime
+    attempts: int
+    occurrence_id: int | None
+    window_start: date | None
+    due_date: date | None
+    occurrence_status: str | None
+    measure_id: int | None
+    measure_number: str | None
+    measure_title: str | None
+    document_type: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    full_name: str
+    chat_id: int | None
+    language: str | None
+    timezone: str
+    hour: int
+    paused_until: date | None
+    organisation_id: int
+    organisation_name: str
+
+
+class ReminderRepository(Repository):
+    async def insert_planned(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert rows, skipping any (occurrence, person, kind) already planned."""
+        if not rows:
+            return 0
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        inserted = 0
+        # Chunks keep every statement under the databases' bound-parameter limits.
+        for start in range(0, len(rows), 500):
+            chunk = [
+                {"state": ReminderState.PENDING.value, "attempts": 0, **row}
+                for row in rows[start : start + 500]
+            ]
+            statement = (
+                insert(Reminder)
+                .values(chunk)
+                .on_conflict_do_nothing(index_elements=["occurrence_id", "person_id", "kind"])
+            )
+            result = await self.session.execute(statement)
+            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        return inserted
+
+    async def delete_pending(
+        self,
+        *,
+        person_id: int | None = None,
+        occurrence_ids: Sequence[int] | None = None,
+        organisation_id: int | None = None,
+        after: datetime | None = None,
+    ) -> int:
+        """Drop pending rows so they can be planned again (hour or pause changed, re-import)."""
+        conditions = [Reminder.state == ReminderState.PENDING]
+        if person_id is not None:
+            conditions.append(Reminder.person_id == person_id)
+        if occurrence_ids is not None:
+            conditions.append(Reminder.occurrence_id.in_(list(occurrence_ids)))
+        if organisation_id is not None:
+            conditions.append(Reminder.organisation_id == organisation_id)
+        if after is not None:
+            conditions.append(Reminder.fire_at > after)
+        result = await self.session.execute(delete(Reminder).where(*conditions))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def cancel_for_occurrence(
+        self, occurrence_id: int, *, person_id: int | None = None, reason: str = "closed"
+    ) -> int:
+        conditions = [
+            Reminder.occurrence_id == occurrence_id,
+            Reminder.state == ReminderState.PENDING,
+        ]
+        if person_id is not None:
+            conditions.append(Reminder.person_id == person_id)
+        result = await self.session.execute(
+            update(Reminder)
+            .where(*conditions)
+            .values(state=ReminderState.CANCELLED, last_error=reason)
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        worker: str,
+        lease: timedelta = timedelta(minutes=5),
+        max_persons: int = 200,
+    ) -> list[ClaimedReminder]:
+        """Claim every due row of up to `max_persons` persons; the caller commits at once."""
+        due = or_(
+            and_(Reminder.state == ReminderState.PENDING, Reminder.fire_at <= now),
+            # A worker that died mid-delivery leaves claimed rows whose lease ran out.
+            and_(Reminder.state == ReminderState.CLAIMED, Reminder.claimed_until < now),
+        )
+        persons_with_due = select(Reminder.person_id).where(due).distinct().scalar_subquery()
+        locked = await self.session.execute(
+            select(Person.id)
+            .where(Person.id.in_(persons_with_due), Person.chat_id.is_not(None))
+            .order_by(Person.id)
+            .limit(max_persons)
+            .with_for_update(skip_locked=True)
+        )
+        person_ids = list(locked.scalars())
+        if not person_ids:
+            return []
+        result = await self.session.execute(
+            select(Reminder, Occurrence, Measure)
+            .outerjoin(Occurrence, Occurrence.id == Reminder.occurrence_id)
+            .outerjoin(Measure, Measure.id == Occurrence.measure_id)
+            .where(due, Reminder.person_id.in_(person_ids))
+            .order_by(Reminder.person_id, Reminder.fire_at, Reminder.id)
+        )
+        claimed: list[ClaimedReminder] = []
+        ids: list[int] = []
+        for reminder, occurrence, measure in result.all():
+            ids.append(reminder.id)
+            claimed.append(
+                ClaimedReminder(
+                    id=reminder.id,
+                    organisation_id=reminder.organisation_id,
+                    person_id=reminder.person_id,
+                    kind=reminder.kind,
+                    fire_at=reminder.fire_at,
+                    attempts=reminder.attempts,
+                    occurrence_id=reminder.occurrence_id,
+                    window_start=occurrence.window_start if occurrence else None,
+                    due_date=occurrence.due_date if occurrence else None,
+                    occurrence_status=occurrence.status if occurrence else None,
+                    measure_id=measure.id if measure else None,
+                    measure_number=measure.number if measure else None,
+                    measure_title=measure.title if measure else None,
+                    document_type=measure.document_type if measure else None,
+                )
+            )
+        for start in range(0, len(ids), 500):
+            await self.session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(ids[start : start + 500]))
+                .values(state=ReminderState.CLAIMED, claimed_by=worker, claimed_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
+
+    async def mark_sent(
+        self, ids: Sequence[int], *, now: datetime, telegram_message_id: int | None
+    ) -> None:
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(ids)))
+            .values(
+                state=ReminderState.SENT,
+                sent_at=now,
+                telegram_message_id=telegram_message_id,
+                claimed_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_closed(self, ids: Sequence[int], *, reason: str) -> None:
+        """Rows that no longer need sending (their occurrence was closed meanwhile)."""
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(ids)))
+            .values(state=ReminderState.CANCELLED, last_error=reason, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release(self, ids: Sequence[int], *, fire_at: datetime) -> None:
+        """Give rows back without an attempt (the person is paused: send later)."""
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(ids)))
+            .values(state=ReminderState.PENDING, fire_at=fire_at, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def retry_later(
+        self, ids: Sequence[int], *, fire_at: datetime, error: str, max_attempts: int
+    ) -> list[int]:
+        """Count an attempt; rows out of attempts become failed. Returns the failed ids."""
+        rows = await self.session.execute(select(Reminder).where(Reminder.id.in_(list(ids))))
+        failed = []
+        for reminder in rows.scalars():
+            reminder.attempts += 1
+            reminder.last_error = error[:1000]
+            reminder.claimed_until = None
+            if reminder.attempts >= max_attempts:
+                reminder.state = ReminderState.FAILED
+                failed.append(reminder.id)
+            else:
+                reminder.state = ReminderState.PENDING
+                reminder.fire_at = fire_at
+        await self.session.flush()
+        return failed
+
+    async def mark_failed(self, ids: Sequence[int], *, error: str) -> None:
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(ids)))
+            .values(state=ReminderState.FAILED, last_error=error[:1000], claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def recipients(self, person_ids: Sequence[int]) -> dict[int, Recipient]:
+        """Where and how to reach each person: their chat, language, zone, hour, pause."""
+        result = await self.session.execute(
+            select(Person, Membership, Organisation)
+            .join(Membership, Membership.person_id == Person.id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Person.id.in_(list(person_ids)))
+            .order_by(Membership.id)
+        )
+        recipients: dict[int, Recipient] = {}
+        for person, _membership, organisation in result.all():
+            if person.id in recipients:
+                continue
+            recipients[person.id] = Recipient(
+                person_id=person.id,
+                full_name=person.full_name,
+                chat_id=person.chat_id,
+                language=person.language or organisation.language,
+                timezone=person.timezone or organisation.timezone,
+                hour=person.reminder_hour
+                if person.reminder_hour is not None
+                else organisation.morning_hour,
+                paused_until=person.paused_until,
+                organisation_id=organisation.id,
+                organisation_name=organisation.name,
+            )
+        return recipients
+
+    async def open_occurrences(self, organisation_id: int) -> list[tuple[Occurrence, Measure]]:
+        from storage.models import Roadmap
+
+        result = await self.session.execute(
+            select(Occurrence, Measure)
+            .join(Measure, Measure.id == Occurrence.measure_id)
+            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+            .where(
+                Roadmap.organisation_id == organisation_id,
+                Measure.archived_at.is_(None),
+                Occurrence.status.in_([OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED]),
+            )
+        )
+        return [(occurrence, measure) for occurrence, measure in result.all()]
+
+    async def coordinators(self, organisation_id: int) -> list[Person]:
+        result = await self.session.execute(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role == Role.COORDINATOR,
+            )
+            .order_by(Person.id)
+        )
+        return list(result.scalars())
+
+    async def counts(self) -> dict[str, int]:
+        result = await self.session.execute(
+            select(Reminder.state, func.count(Reminder.id)).group_by(Reminder.state)
+        )
+        return {state: count for state, count in result.all()}
+
+    async def for_person(self, person_id: int) -> list[Reminder]:
+        result = await self.session.execute(
+            select(Reminder).where(Reminder.person_id == person_id).order_by(Reminder.fire_at)
+        )
+        return list(result.scalars())
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        return await self.session.get(Reminder, reminder_id)
+
+    async def responsible_names(self, measure_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Names for escalation lines: the persons and units a measure is assigned to."""
+        from storage.models import Assignment, Unit
+
+        names: dict[int, list[str]] = {measure_id: [] for measure_id in measure_ids}
+        if not measure_ids:
+            return names
+        result = await self.session.execute(
+            select(Assignment.measure_id, Person.full_name, Unit.name)
+            .outerjoin(Person, Person.id == Assignment.person_id)
+            .outerjoin(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.measure_id.in_(list(measure_ids)))
+            .order_by(Assignment.id)
+        )
+        for measure_id, person_name, unit_name in result.all():
+            names[measure_id].append(person_name or unit_name or "")
+        return names
+
+    async def mark_unreachable(self, person_id: int, *, now: datetime) -> None:
+        person = await self.session.get(Person, person_id)
+        if person is not None and person.unreachable_since is None:
+            person.unreachable_since = now
+            await self.session.flush()
