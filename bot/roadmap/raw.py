@@ -1,0 +1,62 @@
+"""The common raw table every reader produces, and the limits every reader obeys."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bot.roadmap.errors import ImportRefused
+
+MAX_BYTES = 20 * 1024 * 1024  # input file size
+MAX_CELLS = 200_000  # cells over all tables of a document
+TIME_BUDGET_SECONDS = 30.0  # reading one document, checked between rows and pages
+# Zip containers (DOCX/XLSX): refuse before opening when the directory promises an absurd size.
+MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed/compressed of a single large member
+RATIO_MIN_SIZE = 5 * 1024 * 1024  # members smaller than this are never called bombs
+
+
+@dataclass
+class RawCell:
+    text: str  # plain text (HTML already turned into lines)
+    bold: bool = False  # the cell is printed bold (a heading hint)
+    merged: bool = False  # a copy of the cell above (vertical merge), not new content
+
+
+@dataclass
+class RawRow:
+    cells: list[RawCell]
+    where: str  # "line 120", "table 2, row 14", "sheet 'План', row 7", "page 3, row 5"
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    def is_empty(self) -> bool:
+        return not any(c.text.strip() for c in self.cells)
+
+
+@dataclass
+class RawDocument:
+    paragraphs: list[str] = field(default_factory=list)  # text outside tables, in order
+    rows: list[RawRow] = field(default_factory=list)  # all table rows, tables concatenated
+    source: str = "text"  # text | csv | docx | xlsx | pdf
+    # Paragraphs that came before the first table row (title, order preamble).
+    preamble_count: int = 0
+
+
+class Budget:
+    """Time and size limits for one document; readers call `tick` as they go."""
+
+    def __init__(self, seconds: float | None = None, max_cells: int | None = None) -> None:
+        # Read the module limits at call time so a deployment (or a test) can change them.
+        self.seconds = TIME_BUDGET_SECONDS if seconds is None else seconds
+        self.max_cells = MAX_CELLS if max_cells is None else max_cells
+        self.deadline = time.monotonic() + self.seconds
+        self.cells = 0
+
+    def tick(self, cells: int = 0) -> None:
+        self.cells += cells
+        if self.cells > self.max_cells:
+            raise ImportRefused("too_many_cells", cells=self.cells, limit=self.max_cells)
+        if time.monotonic() > self.deadline:
+            raise ImportRefused("timeout", seconds=self.seconds)
