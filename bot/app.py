@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import build_i18n
+from bot.reminders.delivery import ReminderDelivery
 from bot.settings import Settings
-from handlers import get_routers
+from handlers import get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware
@@ -51,7 +52,9 @@ class App:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     i18n: I18n
-    background: list[Any] = field(default_factory=list)
+    delivery: ReminderDelivery
+    # Further scheduler jobs registered by features: callables (scheduler, app) -> None.
+    extra_jobs: list[Any] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -116,6 +119,14 @@ async def build_app(
     dispatcher.include_routers(*get_routers())
     bot = build_bot(settings, session)
 
+    delivery = ReminderDelivery(
+        bot=bot,
+        session_factory=session_factory,
+        clock=clock,
+        i18n=i18n,
+        render=views.reminder_message,
+        render_unreachable=views.unreachable_notice,
+    )
     app = App(
         settings=settings,
         clock=clock,
@@ -124,7 +135,9 @@ async def build_app(
         engine=engine,
         session_factory=session_factory,
         i18n=i18n,
+        delivery=delivery,
     )
+    dispatcher["app"] = app
 
     async def on_startup(bot: Bot) -> None:
         if set_commands:

@@ -108,6 +108,32 @@ class ReminderRepository(Repository):
         result = await self.session.execute(delete(Reminder).where(*conditions))
         return result.rowcount or 0  # type: ignore[attr-defined]
 
+    async def delete_pending_before(
+        self, *, occurrence_id: int, person_id: int, before: datetime
+    ) -> int:
+        result = await self.session.execute(
+            delete(Reminder).where(
+                Reminder.occurrence_id == occurrence_id,
+                Reminder.person_id == person_id,
+                Reminder.state == ReminderState.PENDING,
+                Reminder.fire_at < before,
+            )
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def delete_unsent(self, occurrence_ids: Sequence[int]) -> int:
+        """Forget pending and cancelled rows of occurrences about to be planned again.
+
+        Sent and failed rows stay: they are the history of what people were told.
+        """
+        result = await self.session.execute(
+            delete(Reminder).where(
+                Reminder.occurrence_id.in_(list(occurrence_ids)),
+                Reminder.state.in_([ReminderState.PENDING, ReminderState.CANCELLED]),
+            )
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
     async def cancel_for_occurrence(
         self, occurrence_id: int, *, person_id: int | None = None, reason: str = "closed"
     ) -> int:

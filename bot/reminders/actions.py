@@ -1,0 +1,114 @@
+"""What a person can do from a reminder's buttons besides reporting: snooze, "not mine".
+
+Every press is checked against the stored reminder and the presser: buttons carry only
+the reminder id, and callback data can be forged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import NotFound
+from bot.reminders.planner import reschedule_for_snooze
+from bot.services import Identity
+from storage.models import Reminder
+from storage.uow import UnitOfWork
+
+SNOOZE_DAYS = 3
+
+
+async def own_reminder(uow: UnitOfWork, identity: Identity, reminder_id: int) -> Reminder:
+    reminder = await uow.reminders.get(reminder_id)
+    if reminder is None or identity.person is None or reminder.person_id != identity.person.id:
+        raise NotFound("This reminder is not yours.")
+    if reminder.occurrence_id is None:
+        raise NotFound("This reminder is not yours.")
+    return reminder
+
+
+async def snooze(
+    uow: UnitOfWork, identity: Identity, reminder_id: int, *, now: datetime
+) -> datetime:
+    """Remind again in three days (the working morning on or after). Commits."""
+    reminder = await own_reminder(uow, identity, reminder_id)
+    recipient = (await uow.reminders.recipients([reminder.person_id]))[reminder.person_id]
+    moment = reschedule_for_snooze(
+        now,
+        SNOOZE_DAYS,
+        tz=recipient.timezone,
+        hour=recipient.hour,
+        paused_until=recipient.paused_until,
+    )
+    assert reminder.occurrence_id is not None
+    # Quiet until then: the rows that would fire before the snooze ends are dropped.
+    await uow.reminders.delete_pending_before(
+        occurrence_id=reminder.occurrence_id, person_id=reminder.person_id, before=moment
+    )
+    await uow.reminders.insert_planned(
+        [
+            {
+                "organisation_id": reminder.organisation_id,
+                "occurrence_id": reminder.occurrence_id,
+                "person_id": reminder.person_id,
+                "kind": f"snooze:{moment:%Y-%m-%d}",
+                "fire_at": moment,
+            }
+        ]
+    )
+    await uow.audit.record(
+        action="reminder.snoozed",
+        now=now,
+        organisation_id=reminder.organisation_id,
+        person_id=reminder.person_id,
+        object_type="reminder",
+        object_id=reminder.id,
+        data={"until": moment.isoformat()},
+    )
+    await uow.commit()
+    return moment
+
+
+@dataclass
+class Disputed:
+    measure_number: str | None
+    measure_title: str
+    person_name: str
+    coordinator_chats: list[tuple[int, str | None]]  # chat id, language
+
+
+async def not_mine(
+    uow: UnitOfWork, identity: Identity, reminder_id: int, *, now: datetime
+) -> Disputed:
+    """Stop reminding this person of this measure and tell the coordinators. Commits."""
+    reminder = await own_reminder(uow, identity, reminder_id)
+    assert reminder.occurrence_id is not None and identity.person is not None
+    found = await uow.reports.occurrence(reminder.occurrence_id)
+    assert found is not None
+    _occurrence, measure, _roadmap = found
+    occurrences = await uow.reports.occurrences_of_measures([measure.id])
+    for occurrence in occurrences:
+        await uow.reminders.cancel_for_occurrence(
+            occurrence.id, person_id=reminder.person_id, reason="not mine"
+        )
+    await uow.audit.record(
+        action="assignment.disputed",
+        now=now,
+        organisation_id=reminder.organisation_id,
+        person_id=reminder.person_id,
+        object_type="measure",
+        object_id=measure.id,
+    )
+    coordinators = await uow.reminders.coordinators(reminder.organisation_id)
+    reach = await uow.reminders.recipients([c.id for c in coordinators])
+    await uow.commit()
+    return Disputed(
+        measure_number=measure.number,
+        measure_title=measure.title,
+        person_name=identity.person.full_name,
+        coordinator_chats=[
+            (r.chat_id, r.language)
+            for r in reach.values()
+            if r.chat_id is not None and r.person_id != reminder.person_id
+        ],
+    )
