@@ -52,7 +52,7 @@ bench: install
 	$(BIN)/python bench/queries.py
 
 locales-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output \
 		-o $(LOCALES)/messages.pot .
 
 locales-update: locales-extract

@@ -55,6 +55,7 @@ class App:
     delivery: ReminderDelivery
     # Further scheduler jobs registered by features: callables (scheduler, app) -> None.
     extra_jobs: list[Any] = field(default_factory=list)
+    running_jobs: set[Any] = field(default_factory=set)
 
     async def close(self) -> None:
         await self.bot.session.close()

@@ -9,10 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction where it is translated later (class attributes)."""
+    return msgid
+
+
 class UserError(Exception):
     """A problem caused by the user's request, with a message for them."""
 
-    msgid: str = "Something went wrong, please try again."
+    msgid: str = N_("Something went wrong, please try again.")
 
     def __init__(self, msgid: str | None = None, **params: Any) -> None:
         if msgid is not None:
@@ -22,8 +27,8 @@ class UserError(Exception):
 
 
 class AccessDenied(UserError):
-    msgid = "You do not have access to this."
+    msgid = N_("You do not have access to this.")
 
 
 class NotFound(UserError):
-    msgid = "Nothing found."
+    msgid = N_("Nothing found.")

@@ -4,8 +4,11 @@ nothing. Jobs open their own unit of work from the app's session factory."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -43,11 +46,33 @@ async def deliver(app: App) -> None:
         )
 
 
+def tracked(job: Callable[[App], Awaitable[Any]]) -> Callable[[App], Awaitable[Any]]:
+    """Keep a handle on running jobs so that shutdown can let them finish their
+    transaction instead of pulling the database away under them."""
+
+    @functools.wraps(job)
+    async def run(app: App) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        app.running_jobs.add(task)
+        try:
+            return await job(app)
+        finally:
+            app.running_jobs.discard(task)
+
+    return run
+
+
+async def wait_for_running_jobs(app: App, timeout: float = 30) -> None:
+    if app.running_jobs:
+        await asyncio.wait(list(app.running_jobs), timeout=timeout)
+
+
 def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1}
     scheduler.add_job(
-        deliver,
+        tracked(deliver),
         "interval",
         seconds=app.settings.delivery_interval,
         args=[app],
@@ -56,10 +81,16 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         **common,
     )
     scheduler.add_job(
-        plan_all, "interval", hours=6, args=[app], id="plan", misfire_grace_time=3600, **common
+        tracked(plan_all),
+        "interval",
+        hours=6,
+        args=[app],
+        id="plan",
+        misfire_grace_time=3600,
+        **common,
     )
     # Plan once right after start, then deliver whatever waited while the bot was down.
-    scheduler.add_job(plan_all, args=[app], id="plan-at-start", **common)
+    scheduler.add_job(tracked(plan_all), args=[app], id="plan-at-start", **common)
     for extra in app.extra_jobs:
         extra(scheduler, app)
     return scheduler

@@ -13,7 +13,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import App
-from bot.jobs import build_scheduler
+from bot.jobs import build_scheduler, wait_for_running_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,10 @@ async def background_jobs(app: App) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # Let running jobs finish their transaction first: APScheduler's asyncio executor
+        # cancels whatever is still running when it shuts down.
+        scheduler.pause()
+        await wait_for_running_jobs(app)
         scheduler.shutdown(wait=False)
 
 

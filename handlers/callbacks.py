@@ -35,7 +35,7 @@ class ImportCallback(CallbackData, prefix="imp"):
 
 
 class PageCallback(CallbackData, prefix="pg"):
-    """"Ещё" on a long answer: which stored answer and which page."""
+    """ "Ещё" on a long answer: which stored answer and which page."""
 
     key: str
     page: int
@@ -49,3 +49,97 @@ class ReportCallback(CallbackData, prefix="rep"):
     """Start a report on an occurrence (from any answer that lists measures)."""
 
     occurrence_id: int
+
+
+class PeopleAction(StrEnum):
+    INVITE_ALL = "all"
+    LINK = "lnk"
+    REVOKE = "rev"
+
+
+class PeopleCallback(CallbackData, prefix="ppl"):
+    action: PeopleAction
+    person_id: int = 0
+
+
+class SettingsAction(StrEnum):
+    HOUR = "h"
+    LANGUAGE = "l"
+    LEAVE = "lv"
+    RESUME = "rs"
+    MENU = "m"
+
+
+class SettingsCallback(CallbackData, prefix="set"):
+    action: SettingsAction
+    value: str = ""
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+class ReportFlowAction(StrEnum):
+    DONE = "d"
+    PARTIAL = "p"
+    POSTPONE = "l"
+    NOT_DONE = "n"
+    CANCEL = "x"
+    PERIODS = "o"
+    FINISH = "f"  # stop adding files to a stored report
+
+
+class ReportFlowCallback(CallbackData, prefix="rf"):
+    """Buttons of the report being written; the draft itself is in the conversation state."""
+
+    action: ReportFlowAction
+
+
+class ReportDateCallback(CallbackData, prefix="rdt"):
+    """A quick postponement date, as a proleptic ordinal (date.toordinal())."""
+
+    ordinal: int
+
+
+class ReportManageAction(StrEnum):
+    WITHDRAW = "w"
+    CORRECT = "c"
+    ATTACH = "a"
+    FILES = "f"
+
+
+class ReportManageCallback(CallbackData, prefix="rm"):
+    """A stored report's buttons: checked against its author/organisation on every press."""
+
+    action: ReportManageAction
+    report_id: int
+
+
+class ReportFixCallback(CallbackData, prefix="rx"):
+    """Correct a stored report's status (done or partly)."""
+
+    report_id: int
+    status: str
+
+
+class MeasureReportsCallback(CallbackData, prefix="mrp"):
+    """Every report on a measure (coordinators)."""
+
+    measure_id: int
+
+
+class ReopenCallback(CallbackData, prefix="rro"):
+    """A coordinator reopens a closed occurrence."""
+
+    occurrence_id: int
+
+
+class AskPeriodCallback(CallbackData, prefix="qp"):
+    """The "show <month>" button under an empty answer: the stored question, for that period.
+
+    The period travels as date ordinals so that the button works without recomputing it;
+    `key` names the stored question (as in PageCallback).
+    """
+
+    key: str
+    start: int
+    end: int

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.services import Identity
+from bot.i18n import normalise_locale
+from bot.people import InviteProblem, accept_invite
+from bot.services import Identity, Services
 from handlers import views
 
 
-async def cmd_start(message: Message, identity: Identity) -> None:
-    await message.answer(views.welcome(identity, message.from_user))
+async def cmd_start(
+    message: Message,
+    command: CommandObject,
+    identity: Identity,
+    services: Services,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    token = (command.args or "").strip()
+    if not token or message.from_user is None:
+        await message.answer(views.welcome(identity, message.from_user))
+        return
+    outcome = await accept_invite(
+        services.uow,
+        token,
+        telegram_user_id=message.from_user.id,
+        chat_id=message.chat.id,
+        language=normalise_locale(message.from_user.language_code),
+        now=services.clock.now(),
+    )
+    if isinstance(outcome, InviteProblem):
+        await message.answer(views.invite_problem(outcome))
+        return
+    await message.answer(views.joined(outcome))
+    for chat_id, language in outcome.coordinator_chats:
+        with i18n.use_locale(normalise_locale(language)):
+            text = views.joined_notice(outcome)
+        await bot.send_message(chat_id, text)
 
 
 async def cmd_help(message: Message, identity: Identity) -> None:

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.i18n import day
+from bot.people import InviteProblem, Joined
 from bot.reminders.delivery import ReminderMessage
 from bot.reminders.planner import DigestLine
 from bot.services import Identity
@@ -225,3 +226,51 @@ def i18n_locale() -> str:
     from aiogram.utils.i18n import get_i18n
 
     return get_i18n().current_locale
+
+
+# --- onboarding ----------------------------------------------------------------------
+
+
+def invite_problem(problem: InviteProblem) -> str:
+    texts = {
+        InviteProblem.WRONG: _(
+            "This invite link is not valid. Check that you opened the whole link, or ask "
+            "your coordinator for a new one."
+        ),
+        InviteProblem.USED: _(
+            "This invite link has already been used. Each link works once: ask your "
+            "coordinator for a new one if it was not you."
+        ),
+        InviteProblem.EXPIRED: _(
+            "This invite link has expired (links work for 7 days). Ask your coordinator "
+            "for a new one."
+        ),
+        InviteProblem.REVOKED: _(
+            "This invite link was revoked by the coordinator. Ask them for a new one."
+        ),
+    }
+    return texts[problem]
+
+
+def role_name(role: str) -> str:
+    return _("coordinator") if role == "coordinator" else _("responsible officer")
+
+
+def joined(outcome: Joined) -> str:
+    return "\n\n".join(
+        [
+            _("Welcome, {name}! You have joined <b>{organisation}</b> as {role}.").format(
+                name=quote(outcome.person_name),
+                organisation=quote(outcome.organisation_name),
+                role=role_name(outcome.role),
+            ),
+            _(
+                "I will remind you of your measures before their deadlines, in the morning "
+                "of working days. Ask me «что у меня в этом месяце» or send /help."
+            ),
+        ]
+    )
+
+
+def joined_notice(outcome: Joined) -> str:
+    return _("{name} has joined the bot.").format(name=quote(outcome.person_name))

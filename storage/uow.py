@@ -12,6 +12,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.invites import InviteRepository
 from storage.repositories.organisations import OrganisationRepository
 from storage.repositories.people import PersonRepository
 from storage.repositories.reminders import ReminderRepository
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         self.reports = ReportRepository(self.session)
+        self.invites = InviteRepository(self.session)
         return self
 
     async def __aexit__(

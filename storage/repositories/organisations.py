@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Organisation
 from storage.repositories.base import Repository
@@ -13,10 +13,17 @@ class OrganisationRepository(Repository):
         return await self.session.get(Organisation, organisation_id)
 
     async def by_name(self, name: str) -> Organisation | None:
-        result = await self.session.execute(
-            select(Organisation).where(func.lower(Organisation.name) == name.lower())
-        )
-        return result.scalar_one_or_none()
+        """Exact name first, then case-insensitively (SQLite's lower() is ASCII-only, so
+        the comparison of Cyrillic names happens here)."""
+        result = await self.session.execute(select(Organisation).where(Organisation.name == name))
+        found = result.scalar_one_or_none()
+        if found is not None:
+            return found
+        wanted = name.casefold()
+        for organisation in await self.list():
+            if organisation.name.casefold() == wanted:
+                return organisation
+        return None
 
     async def list(self) -> list[Organisation]:
         result = await self.session.execute(select(Organisation).order_by(Organisation.id))

@@ -72,3 +72,29 @@ class PersonRepository(Repository):
             select(Membership).where(Membership.person_id == person_id).order_by(Membership.id)
         )
         return list(result.scalars())
+
+    async def units_of_members(self, organisation_id: int) -> dict[int, list[str]]:
+        from storage.models import Unit, UnitMember
+
+        result = await self.session.execute(
+            select(UnitMember.person_id, Unit.name)
+            .join(Unit, Unit.id == UnitMember.unit_id)
+            .where(Unit.organisation_id == organisation_id)
+            .order_by(Unit.name)
+        )
+        units: dict[int, list[str]] = {}
+        for person_id, name in result.all():
+            units.setdefault(person_id, []).append(name)
+        return units
+
+    async def add_unit_member(self, unit_id: int, person_id: int) -> None:
+        from storage.models import UnitMember
+
+        exists = await self.session.scalar(
+            select(UnitMember.id).where(
+                UnitMember.unit_id == unit_id, UnitMember.person_id == person_id
+            )
+        )
+        if exists is None:
+            self.session.add(UnitMember(unit_id=unit_id, person_id=person_id))
+            await self.session.flush()

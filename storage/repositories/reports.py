@@ -1,21 +1,39 @@
+"""Reports, their attachments, and the lookups the report flow needs."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import (
     Assignment,
     Attachment,
+    AuditEvent,
     Measure,
     Membership,
     Occurrence,
+    Person,
+    Reminder,
     Report,
     Roadmap,
     UnitMember,
 )
 from storage.repositories.base import Repository
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report with what a listing shows about it."""
+
+    report: Report
+    occurrence: Occurrence
+    measure: Measure
+    author: Person
+    organisation_id: int
 
 
 class ReportRepository(Repository):
@@ -144,3 +162,118 @@ class ReportRepository(Repository):
             )
         )
         return result.scalar_one_or_none()
+
+    # --- the report flow -----------------------------------------------------------------
+
+    async def reminders_by_message(
+        self, person_id: int, telegram_message_id: int
+    ) -> list[Reminder]:
+        """The person's reminders delivered in one bot message (a morning message holds
+        several); message ids are per chat, so the person narrows them to their chat."""
+        result = await self.session.execute(
+            select(Reminder)
+            .where(
+                Reminder.person_id == person_id,
+                Reminder.telegram_message_id == telegram_message_id,
+                Reminder.occurrence_id.is_not(None),
+            )
+            .order_by(Reminder.id)
+        )
+        return list(result.scalars())
+
+    async def occurrences_of_measure(self, measure_id: int) -> list[Occurrence]:
+        result = await self.session.execute(
+            select(Occurrence)
+            .where(Occurrence.measure_id == measure_id)
+            .order_by(Occurrence.due_date, Occurrence.id)
+        )
+        return list(result.scalars())
+
+    async def measure(self, measure_id: int) -> tuple[Measure, Roadmap] | None:
+        result = await self.session.execute(
+            select(Measure, Roadmap)
+            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+            .where(Measure.id == measure_id)
+        )
+        row = result.first()
+        return (row[0], row[1]) if row else None
+
+    async def attachment_by_sha256(self, sha256: str) -> Attachment | None:
+        """Any attachment already holding this content (its stored copy can be shared)."""
+        return await self.session.scalar(
+            select(Attachment)
+            .where(Attachment.sha256 == sha256, Attachment.stored_path.is_not(None))
+            .order_by(Attachment.id)
+            .limit(1)
+        )
+
+    async def attachment_counts(self, report_ids: Sequence[int]) -> dict[int, int]:
+        if not report_ids:
+            return {}
+        result = await self.session.execute(
+            select(Attachment.report_id, func.count(Attachment.id))
+            .where(Attachment.report_id.in_(list(report_ids)))
+            .group_by(Attachment.report_id)
+        )
+        return {report_id: count for report_id, count in result.all()}
+
+    def _rows(self) -> Any:
+        return (
+            select(Report, Occurrence, Measure, Person, Roadmap.organisation_id)
+            .join(Occurrence, Occurrence.id == Report.occurrence_id)
+            .join(Measure, Measure.id == Occurrence.measure_id)
+            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+            .join(Person, Person.id == Report.person_id)
+        )
+
+    @staticmethod
+    def _row_list(rows: Any) -> list[ReportRow]:
+        return [ReportRow(r, o, m, p, org) for r, o, m, p, org in rows]
+
+    async def row(self, report_id: int) -> ReportRow | None:
+        result = await self.session.execute(self._rows().where(Report.id == report_id))
+        rows = self._row_list(result.all())
+        return rows[0] if rows else None
+
+    async def rows_since(
+        self, organisation_id: int, moment: datetime | None, *, limit: int = 50
+    ) -> list[ReportRow]:
+        """Reports created or changed after the moment (all, when it is None), oldest first."""
+        query = self._rows().where(Roadmap.organisation_id == organisation_id)
+        if moment is not None:
+            query = query.where(Report.updated_at > moment)
+        result = await self.session.execute(
+            query.order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit)
+        )
+        return list(reversed(self._row_list(result.all())))
+
+    async def rows_of_person(
+        self, person_id: int, organisation_id: int, *, limit: int = 20
+    ) -> list[ReportRow]:
+        result = await self.session.execute(
+            self._rows()
+            .where(Report.person_id == person_id, Roadmap.organisation_id == organisation_id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+        )
+        return self._row_list(result.all())
+
+    async def rows_of_measure(self, measure_id: int) -> list[ReportRow]:
+        result = await self.session.execute(
+            self._rows()
+            .where(Measure.id == measure_id)
+            .order_by(Occurrence.due_date, Report.created_at, Report.id)
+        )
+        return self._row_list(result.all())
+
+    async def last_event(
+        self, organisation_id: int, person_id: int, action: str
+    ) -> datetime | None:
+        """When the person last did `action` in the organisation (e.g. "reports.viewed")."""
+        return await self.session.scalar(
+            select(func.max(AuditEvent.created_at)).where(
+                AuditEvent.organisation_id == organisation_id,
+                AuditEvent.person_id == person_id,
+                AuditEvent.action == action,
+            )
+        )

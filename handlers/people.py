@@ -1,0 +1,188 @@
+"""Coordinators: who has joined, invite links, people outside the plan, unit members."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import people
+from bot.services import Identity, Services
+from handlers.callbacks import PeopleAction, PeopleCallback
+from handlers.filters import Coordinator
+from handlers.views import quote, role_name
+
+
+async def _links(bot: Bot, pairs: list[tuple[str, str]]) -> str:
+    me = await bot.me()
+    return "\n".join(
+        f"• {quote(name)}: {people.invite_link(me.username or '', token)}" for name, token in pairs
+    )
+
+
+async def cmd_people(message: Message, identity: Identity, services: Services) -> None:
+    lines = await people.people_of(services.uow, identity, now=services.clock.now())
+    joined = [line for line in lines if line.joined]
+    waiting = [line for line in lines if not line.joined]
+    text = [
+        _("<b>People of {organisation}</b>").format(
+            organisation=quote(identity.organisation.name if identity.organisation else "")
+        )
+    ]
+    text.append(_("Joined: {n}").format(n=len(joined)))
+    for line in joined:
+        mark = " ⚠️ " + _("unreachable") if line.unreachable else ""
+        units = f" ({quote(', '.join(line.units))})" if line.units else ""
+        text.append(f"✅ {quote(line.full_name)} — {role_name(line.role)}{units}{mark}")
+    text.append("")
+    text.append(_("Not joined yet: {n}").format(n=len(waiting)))
+    keyboard = InlineKeyboardBuilder()
+    for line in waiting:
+        invited = " 🔗" if line.invite_expires else ""
+        text.append(f"⏳ {quote(line.full_name)}{invited}")
+        keyboard.button(
+            text=_("🔗 {name}").format(name=line.full_name[:30]),
+            callback_data=PeopleCallback(action=PeopleAction.LINK, person_id=line.person_id),
+        )
+    keyboard.adjust(2)
+    if waiting:
+        keyboard.row()
+        keyboard.button(
+            text=_("Links for everyone not joined"),
+            callback_data=PeopleCallback(action=PeopleAction.INVITE_ALL),
+        )
+    text += [
+        "",
+        _(
+            "🔗 marks a person with a valid link. /invite Name — invite someone not in the "
+            "plan; /unit UNIT; Name — who reads a unit's reminders."
+        ),
+    ]
+    await message.answer("\n".join(text)[:4000], reply_markup=keyboard.as_markup())
+
+
+async def on_invite_all(
+    callback: CallbackQuery, identity: Identity, services: Services, bot: Bot
+) -> None:
+    pairs = await people.invite_everyone_not_joined(
+        services.uow, identity, now=services.clock.now()
+    )
+    if not pairs:
+        await callback.answer(_("Everyone has joined."))
+        return
+    assert callback.message is not None
+    header = _("Personal invite links (each works once, for 7 days). Send each person their own:")
+    body = await _links(bot, pairs)
+    for chunk in _chunks(header + "\n\n" + body):
+        await bot.send_message(callback.message.chat.id, chunk)
+
+
+async def on_link(
+    callback: CallbackQuery,
+    callback_data: PeopleCallback,
+    identity: Identity,
+    services: Services,
+    bot: Bot,
+) -> None:
+    now = services.clock.now()
+    organisation_id = identity.organisation.id if identity.organisation else 0
+    token = await people.create_invite(
+        services.uow,
+        organisation_id=organisation_id,
+        person_id=callback_data.person_id,
+        now=now,
+        created_by=identity.person.id if identity.person else None,
+    )
+    await services.uow.commit()
+    person = await services.uow.people.get(callback_data.person_id)
+    assert callback.message is not None and person is not None
+    await bot.send_message(
+        callback.message.chat.id,
+        _("Invite link for {name} (works once, for 7 days):\n{links}").format(
+            name=quote(person.full_name), links=await _links(bot, [(person.full_name, token)])
+        ),
+    )
+
+
+async def cmd_invite(
+    message: Message, command: CommandObject, identity: Identity, services: Services, bot: Bot
+) -> None:
+    name = (command.args or "").strip()
+    if not name:
+        await message.answer(_("Write the name: <code>/invite Иванова А.П.</code>"))
+        return
+    full_name, token = await people.invite_person(
+        services.uow, identity, full_name=name, now=services.clock.now()
+    )
+    await message.answer(
+        _("Invite link for {name} (works once, for 7 days):\n{links}").format(
+            name=quote(full_name), links=await _links(bot, [(full_name, token)])
+        )
+    )
+
+
+async def cmd_revoke(
+    message: Message, command: CommandObject, identity: Identity, services: Services
+) -> None:
+    name = (command.args or "").strip()
+    organisation_id = identity.organisation.id if identity.organisation else 0
+    everyone = await services.uow.roadmaps.people_by_name(organisation_id)
+    display = people.display_name(name) if name else ""
+    person = everyone.get(display)
+    if person is None:
+        await message.answer(_("Write the name: <code>/revoke Иванова А.П.</code>"))
+        return
+    count = await people.revoke_invite(
+        services.uow, identity, person_id=person.id, now=services.clock.now()
+    )
+    await message.answer(
+        _("Links revoked for {name}: {n}.").format(name=quote(person.full_name), n=count)
+    )
+
+
+async def cmd_unit(
+    message: Message, command: CommandObject, identity: Identity, services: Services
+) -> None:
+    unit, _sep, name = (command.args or "").partition(";")
+    if not unit.strip() or not name.strip():
+        await message.answer(
+            _("Who reads a unit's reminders: <code>/unit МОУО; Иванова А.П.</code>")
+        )
+        return
+    unit_name, person_name = await people.link_unit_member(
+        services.uow, identity, unit_name=unit, person_name=name, now=services.clock.now()
+    )
+    await message.answer(
+        _("{name} now receives the reminders of «{unit}».").format(
+            name=quote(person_name), unit=quote(unit_name)
+        )
+    )
+
+
+def _chunks(text: str, limit: int = 3800) -> list[str]:
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current += line + "\n"
+    if current.strip():
+        chunks.append(current)
+    return chunks
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Coordinator())
+    router.callback_query.filter(Coordinator())
+    router.message.register(cmd_people, Command("people"))
+    router.message.register(cmd_invite, Command("invite"))
+    router.message.register(cmd_revoke, Command("revoke"))
+    router.message.register(cmd_unit, Command("unit"))
+    router.callback_query.register(
+        on_invite_all, PeopleCallback.filter(F.action == PeopleAction.INVITE_ALL)
+    )
+    router.callback_query.register(on_link, PeopleCallback.filter(F.action == PeopleAction.LINK))
+    return router

@@ -1,0 +1,205 @@
+"""Read-side queries behind the answers to questions: plain DTOs, a fixed number of queries.
+
+Nothing here returns ORM objects, so the answering code can never trigger a lazy load, and
+every function filters by the organisation first: a question can only ever read the asker's
+own organisation. Each function runs a handful of queries whatever the size of the plan
+(occurrences, then the person and unit assignments of the measures they belong to).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Assignment,
+    Measure,
+    Membership,
+    Occurrence,
+    OccurrenceStatus,
+    Person,
+    Roadmap,
+    Section,
+    Unit,
+    UnitMember,
+)
+
+__all__ = ["ItemRow", "directory", "measure_items", "person_units"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One occurrence (one window) of an active measure, with who is responsible for it."""
+
+    occurrence_id: int
+    measure_id: int
+    number: str | None
+    title: str
+    section_number: str | None
+    section_title: str | None
+    window_start: date
+    due: date  # the postponed date when the occurrence was postponed, else its due date
+    status: str
+    is_span: bool  # continuous or on-request work: checked in on, never "overdue"
+    persons: tuple[str, ...]  # full names, in assignment order
+    units: tuple[str, ...]  # unit names, in assignment order
+
+
+def _effective_due() -> ColumnElement[date]:
+    # A postponement moves the deadline people work to; the planned date stays in due_date.
+    return case(
+        (
+            and_(
+                Occurrence.status == OccurrenceStatus.POSTPONED.value,
+                Occurrence.postponed_to.is_not(None),
+            ),
+            Occurrence.postponed_to,
+        ),
+        else_=Occurrence.due_date,
+    )
+
+
+def _assigned_to(person_id: int) -> ColumnElement[bool]:
+    """Measures assigned to the person, directly or through a unit they belong to."""
+    own_units = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
+    assigned = select(Assignment.measure_id).where(
+        or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units))
+    )
+    return Measure.id.in_(assigned)
+
+
+async def measure_items(
+    session: AsyncSession,
+    organisation_id: int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    person_id: int | None = None,
+) -> list[ItemRow]:
+    """Occurrences of the organisation's active measures whose window meets [start, end].
+
+    An occurrence meets the period when its window (window_start .. effective due) overlaps
+    it; either bound may be left open. With `person_id`, only measures assigned to that
+    person (or to one of their units) are read: the access filter for officers.
+    """
+    due = _effective_due().label("due")
+    conditions: list[ColumnElement[bool]] = [
+        Roadmap.organisation_id == organisation_id,
+        Measure.archived_at.is_(None),
+    ]
+    if start is not None:
+        conditions.append(_effective_due() >= start)
+    if end is not None:
+        conditions.append(Occurrence.window_start <= end)
+    if person_id is not None:
+        conditions.append(_assigned_to(person_id))
+    result = await session.execute(
+        select(
+            Occurrence.id,
+            Measure.id,
+            Measure.number,
+            Measure.title,
+            Section.number,
+            Section.title,
+            Occurrence.window_start,
+            due,
+            Occurrence.status,
+            Occurrence.is_span,
+        )
+        .join(Measure, Measure.id == Occurrence.measure_id)
+        .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+        .outerjoin(Section, Section.id == Measure.section_id)
+        .where(*conditions)
+        .order_by(due, Roadmap.id, Measure.position, Occurrence.id)
+    )
+    rows = result.all()
+    if not rows:
+        return []
+    # The same conditions select the measures whose assignments are read: no id list is
+    # sent back to the database, however many measures matched.
+    measures = (
+        select(Occurrence.measure_id)
+        .join(Measure, Measure.id == Occurrence.measure_id)
+        .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+        .where(*conditions)
+    )
+    persons, units = await _responsible(session, measures)
+    return [
+        ItemRow(
+            occurrence_id=oid,
+            measure_id=mid,
+            number=number,
+            title=title or "",
+            section_number=section_number,
+            section_title=section_title,
+            window_start=window_start,
+            due=due_date,
+            status=status,
+            is_span=bool(is_span),
+            persons=tuple(persons.get(mid, ())),
+            units=tuple(units.get(mid, ())),
+        )
+        for (
+            oid,
+            mid,
+            number,
+            title,
+            section_number,
+            section_title,
+            window_start,
+            due_date,
+            status,
+            is_span,
+        ) in rows
+    ]
+
+
+async def _responsible(
+    session: AsyncSession, measures: Select[tuple[int]]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Names of the people and units assigned to the measures the subquery selects."""
+    persons: dict[int, list[str]] = defaultdict(list)
+    units: dict[int, list[str]] = defaultdict(list)
+    result = await session.execute(
+        select(Assignment.measure_id, Person.full_name)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.measure_id.in_(measures))
+        .order_by(Assignment.measure_id, Assignment.id)
+    )
+    for measure_id, name in result.all():
+        persons[measure_id].append(name)
+    result = await session.execute(
+        select(Assignment.measure_id, Unit.name)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.measure_id.in_(measures))
+        .order_by(Assignment.measure_id, Assignment.id)
+    )
+    for measure_id, name in result.all():
+        units[measure_id].append(name)
+    return persons, units
+
+
+async def directory(session: AsyncSession, organisation_id: int) -> list[str]:
+    """Full names of the organisation's members: the names a question may mention."""
+    result = await session.execute(
+        select(Person.full_name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.organisation_id == organisation_id)
+        .order_by(Person.full_name, Person.id)
+    )
+    return list(result.scalars())
+
+
+async def person_units(session: AsyncSession, person_id: int, organisation_id: int) -> list[str]:
+    """Names of the organisation's units the person belongs to."""
+    result = await session.execute(
+        select(Unit.name)
+        .join(UnitMember, UnitMember.unit_id == Unit.id)
+        .where(UnitMember.person_id == person_id, Unit.organisation_id == organisation_id)
+        .order_by(Unit.name)
+    )
+    return list(result.scalars())
