@@ -18,7 +18,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,6 +27,11 @@ from bot.reminders.delivery import ReminderDelivery
 from bot.settings import Settings
 from handlers import get_routers, views
 from handlers.commands import set_bot_commands
+from handlers.middlewares.callbacks import (
+    AnswerCallbacksMiddleware,
+    AnsweredCallbacks,
+    RecordCallbackAnswers,
+)
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware
 from handlers.middlewares.identity import IdentityMiddleware
@@ -116,9 +120,12 @@ async def build_app(
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, clock, settings))
     dispatcher.update.outer_middleware(IdentityMiddleware())
     PersonI18nMiddleware(i18n).setup(dispatcher)
-    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    answered = AnsweredCallbacks()
+    dispatcher["answered_callbacks"] = answered
+    dispatcher.callback_query.outer_middleware(AnswerCallbacksMiddleware(answered))
     dispatcher.include_routers(*get_routers())
     bot = build_bot(settings, session)
+    bot.session.middleware(RecordCallbackAnswers(answered))
 
     delivery = ReminderDelivery(
         bot=bot,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.errors import UserError
@@ -15,26 +16,29 @@ from handlers import views
 logger = logging.getLogger(__name__)
 
 
-async def _tell_user(event: ErrorEvent, text: str) -> None:
+async def _tell_user(event: ErrorEvent, text: str, answered: Any = ()) -> None:
     update = event.update
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+        callback = update.callback_query
+        if callback is not None and callback.id not in answered:
+            await callback.answer(text[:200], show_alert=True)
+        elif callback is not None and isinstance(callback.message, Message):
+            await callback.message.answer(text)
         elif update.message is not None:
             await update.message.answer(text)
     except Exception:  # the user could not even be told; the log has the original error
         logger.exception("could not report an error to the user (update %s)", update.update_id)
 
 
-async def on_error(event: ErrorEvent) -> bool:
+async def on_error(event: ErrorEvent, answered_callbacks: Any = ()) -> bool:
     exception = event.exception
     if isinstance(exception, UserError):
-        await _tell_user(event, _(exception.msgid).format(**exception.params))
+        await _tell_user(event, _(exception.msgid).format(**exception.params), answered_callbacks)
         return True
     if isinstance(exception, TelegramBadRequest) and "message is not modified" in str(exception):
         return True
     logger.exception("error while handling update %s", event.update.update_id, exc_info=exception)
-    await _tell_user(event, views.something_went_wrong())
+    await _tell_user(event, views.something_went_wrong(), answered_callbacks)
     return True
 
 

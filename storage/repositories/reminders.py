@@ -8,6 +8,7 @@ has no row locks; it is the single-process mode, where one worker ticks.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -175,17 +176,25 @@ class ReminderRepository(Repository):
         person_ids = list(locked.scalars())
         if not person_ids:
             return []
+        # The claim itself is one conditional UPDATE tagged with a fresh token: on SQLite,
+        # where there are no row locks, a second claimer's UPDATE waits for the first to
+        # commit and then finds the rows no longer due, so a row is never claimed twice.
+        token = f"{worker[:40]}:{uuid.uuid4().hex[:16]}"
+        await self.session.execute(
+            update(Reminder)
+            .where(due, Reminder.person_id.in_(person_ids))
+            .values(state=ReminderState.CLAIMED, claimed_by=token, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
         result = await self.session.execute(
             select(Reminder, Occurrence, Measure)
             .outerjoin(Occurrence, Occurrence.id == Reminder.occurrence_id)
             .outerjoin(Measure, Measure.id == Occurrence.measure_id)
-            .where(due, Reminder.person_id.in_(person_ids))
+            .where(Reminder.claimed_by == token, Reminder.state == ReminderState.CLAIMED)
             .order_by(Reminder.person_id, Reminder.fire_at, Reminder.id)
         )
         claimed: list[ClaimedReminder] = []
-        ids: list[int] = []
         for reminder, occurrence, measure in result.all():
-            ids.append(reminder.id)
             claimed.append(
                 ClaimedReminder(
                     id=reminder.id,
@@ -203,13 +212,6 @@ class ReminderRepository(Repository):
                     measure_title=measure.title if measure else None,
                     document_type=measure.document_type if measure else None,
                 )
-            )
-        for start in range(0, len(ids), 500):
-            await self.session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(ids[start : start + 500]))
-                .values(state=ReminderState.CLAIMED, claimed_by=worker, claimed_until=now + lease)
-                .execution_options(synchronize_session=False)
             )
         return claimed
 

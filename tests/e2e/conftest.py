@@ -62,3 +62,11 @@ async def running_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[Running
         await app.dispatcher.stop_polling()
         await asyncio.wait_for(polling, 20)
         await app.close()
+
+
+async def identity_for(uow, telegram_user_id: int):  # type: ignore[no-untyped-def]
+    """The Identity the middleware would build for this Telegram user."""
+    from bot.services import Services
+
+    services = Services(uow=uow, clock=FixedClock(START_MOMENT), settings=Settings(_env_file=None))  # type: ignore[call-arg]
+    return await services.identify(telegram_user_id, None)

@@ -1,0 +1,293 @@
+"""Rendering answers to questions: measures grouped by deadline, pages, and their buttons.
+
+Every piece of plan- or user-derived text (titles, numbers, names, topics) is HTML-escaped.
+A page stays under Telegram's 4096-character limit (the body under PAGE_LIMIT, the header
+short) and carries at most PAGE_ITEMS report buttons, which a phone can still show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import day, day_short, month_year
+from bot.queries import periods as P
+from bot.queries.answer import MeasureItem
+from bot.queries.service import MY_INTENT, Answer
+from bot.services import Identity
+from handlers.callbacks import AskPeriodCallback, ExampleCallback, PageCallback, ReportCallback
+from handlers.views import measures_count, quote
+
+PAGE_LIMIT = 3500  # characters of measure lines per page; the header adds well under 500
+PAGE_ITEMS = 10  # report buttons (and so measures) per page
+TITLE_LIMIT = 110
+NAMES_LIMIT = 120
+BUTTONS_PER_ROW = 3
+
+MARKS = {
+    "open": "⏳",
+    "done": "✅",
+    "overdue": "❗",
+    "partial": "◐",
+    "postponed": "↪",
+    "not_done": "✖",
+}
+
+
+@dataclass
+class AnswerPage:
+    text: str
+    items: list[MeasureItem]  # the measures on this page, in order: one report button each
+
+
+# --- fixed answers ---------------------------------------------------------------------------
+
+
+def example_questions() -> list[str]:
+    """Questions offered as buttons; ExampleCallback.index points into this list.
+
+    They are translated, and each translation must be a question the parser understands in
+    that language (a unit test checks both).
+    """
+    return [
+        _("what do I have this month"),
+        _("what is overdue"),
+        _("what do I have this week"),
+    ]
+
+
+def examples_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, question in enumerate(example_questions()):
+        builder.row(
+            InlineKeyboardButton(text=question, callback_data=ExampleCallback(index=index).pack())
+        )
+    return builder.as_markup()
+
+
+def unknown_text() -> str:
+    return "\n".join(
+        [
+            _("I did not understand the question."),
+            _(
+                "I can tell you what is due and when, for you or a colleague, what is overdue, "
+                "what a measure number is about and which measures concern a topic. "
+                "For example:"
+            ),
+        ]
+    )
+
+
+def smalltalk_text(thanks: bool) -> str:
+    if thanks:
+        return _("Glad to help! Ask me about your measures any time.")
+    return _("Hello! Ask me about your measures, for example «что у меня в этом месяце».")
+
+
+def summary_redirect(intent: str, identity: Identity) -> str:
+    if not identity.is_coordinator:
+        return _("Summaries are for coordinators. Your own measures: /my, overdue: /overdue.")
+    if intent == "not_reported":
+        return _("Who has not reported is in the coordinator summary: send /summary.")
+    return _("The coordinator summary comes with /summary.")
+
+
+def stale_answer() -> str:
+    return _("This answer is out of date: please ask again.")
+
+
+def no_more_pages() -> str:
+    return _("That was all.")
+
+
+# --- measure lists ---------------------------------------------------------------------------
+
+
+def period_label(period: tuple[date, date], locale: str) -> str:
+    start, end = period
+    if (start, end) == P.month_period(start.year, start.month):
+        return month_year(start, locale)
+    if (start, end) == P.year_period(start.year):
+        return str(start.year)
+    return f"{day(start, locale)} – {day(end, locale)}"
+
+
+def _title(answer: Answer, locale: str) -> str:
+    query = answer.query
+    person = quote(query.person)
+    if answer.intent == MY_INTENT:
+        assert answer.period is not None
+        return _("<b>Your measures: {period} and overdue</b>").format(
+            period=period_label(answer.period, locale)
+        )
+    if answer.intent == "person_items" and query.person:
+        if answer.scoped:
+            return _("<b>Your measures shared with {person}</b>").format(person=person)
+        return _("<b>Measures of {person}</b>").format(person=person)
+    if answer.intent == "overdue":
+        return _("<b>Your overdue measures</b>") if answer.scoped else _("<b>Overdue</b>")
+    if answer.intent == "by_number":
+        return _("<b>Measure {number}</b>").format(number=quote(query.number))
+    if answer.intent == "search" and query.topic:
+        return _("<b>Measures about «{topic}»</b>").format(topic=quote(query.topic))
+    if answer.scoped:
+        return _("<b>Your measures</b>")
+    return _("<b>Measures</b>")
+
+
+def _window(item: MeasureItem, locale: str) -> str:
+    if item.window_start >= item.due:
+        return day(item.due, locale)
+    start = (
+        day_short(item.window_start, locale)
+        if item.window_start.year == item.due.year
+        else day(item.window_start, locale)
+    )
+    return f"{start} – {day(item.due, locale)}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def item_block(item: MeasureItem, state: str, locale: str, *, with_names: bool) -> str:
+    mark = MARKS.get(state, MARKS["open"])
+    title = quote(_shorten(item.title, TITLE_LIMIT))
+    head = f"{mark} <b>{quote(item.number)}</b> {title}" if item.number else f"{mark} {title}"
+    lines = [head, f"      {_window(item, locale)}"]
+    if with_names:
+        names = ", ".join([*item.persons, *item.units])
+        if names:
+            lines.append(f"      👤 {quote(_shorten(names, NAMES_LIMIT))}")
+    return "\n".join(lines)
+
+
+def _due_header(due: date, locale: str) -> str:
+    return "📅 " + _("<b>due {date}</b>").format(date=day(due, locale))
+
+
+def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
+    """The answer as pages (one page, with the reason, when it is empty)."""
+    title = _title(answer, locale)
+    if answer.empty:
+        return [AnswerPage(f"{title}\n\n{empty_text(answer, locale)}", [])]
+    # Names are worth their space only when the list is not just the asker's own.
+    with_names = not answer.scoped or answer.intent == "person_items"
+    pages: list[tuple[list[str], list[MeasureItem]]] = []
+    lines: list[str] = []
+    items: list[MeasureItem] = []
+    size = 0
+    for due, group in answer.groups:
+        header = _due_header(due, locale)
+        for position, item in enumerate(group):
+            block = item_block(
+                item, answer.states[item.occurrence_id], locale, with_names=with_names
+            )
+            # A page that starts inside a group repeats the group's date.
+            needs_header = position == 0 or not lines
+            piece = f"\n{header}\n{block}" if needs_header else block
+            extra = len(piece) + 1
+            if items and (len(items) >= PAGE_ITEMS or size + extra > PAGE_LIMIT):
+                pages.append((lines, items))
+                lines, items, size = [], [], 0
+                piece = f"\n{header}\n{block}"
+                extra = len(piece) + 1
+            lines.append(piece)
+            items.append(item)
+            size += extra
+    pages.append((lines, items))
+    summary = measures_count(len(answer.items))
+    if answer.period is not None and answer.intent != MY_INTENT:
+        summary = f"{period_label(answer.period, locale)} · {summary}"
+    result = []
+    for number, (page_lines, page_items) in enumerate(pages, start=1):
+        head = f"{title}\n{summary}"
+        if len(pages) > 1:
+            head += " · " + _("page {page} of {pages}").format(page=number, pages=len(pages))
+        result.append(AnswerPage(head + "\n" + "\n".join(page_lines), page_items))
+    return result
+
+
+def empty_text(answer: Answer, locale: str) -> str:
+    query = answer.query
+    if answer.refused:
+        reason = _(
+            "You can see only the measures you share with {person}, and you share none here."
+        ).format(person=quote(query.person))
+    elif answer.intent == MY_INTENT and answer.period is not None:
+        reason = _("You have no measures in {period} and nothing overdue.").format(
+            period=period_label(answer.period, locale)
+        )
+    elif answer.intent == "by_number":
+        if answer.scoped:
+            reason = _("Measure {number} is not among your measures.")
+        else:
+            reason = _("There is no measure {number} in the plans.")
+        reason = reason.format(number=quote(query.number))
+    elif answer.intent == "overdue" and answer.period is None:
+        reason = _("Nothing is overdue.")
+    elif answer.intent == "search" and query.topic and answer.period is None:
+        reason = _("I found no measures about «{topic}».").format(topic=quote(query.topic))
+    elif answer.period is not None:
+        label = period_label(answer.period, locale)
+        reason = _("{period}: nothing found.").format(period=label[:1].upper() + label[1:])
+    else:
+        reason = _("Nothing found.")
+    if answer.hint is not None:
+        reason += "\n" + _("The nearest month that has measures: {month}.").format(
+            month=period_label(answer.hint, locale)
+        )
+    return reason
+
+
+def _button_label(item: MeasureItem, page_items: list[MeasureItem]) -> str:
+    label = item.number or _shorten(item.title, 24)
+    # The same measure twice on a page (two deadlines) needs its date to tell them apart.
+    if sum(1 for other in page_items if other.measure_id == item.measure_id) > 1:
+        label += f" · {item.due:%d.%m.%y}"
+    return f"📝 {label}"
+
+
+def page_markup(
+    answer: Answer,
+    page: AnswerPage,
+    *,
+    index: int,
+    total: int,
+    key: str | None,
+    locale: str,
+) -> InlineKeyboardMarkup | None:
+    """Report buttons for the page's measures, "more" when pages follow, the hint's button."""
+    builder = InlineKeyboardBuilder()
+    buttons = [
+        InlineKeyboardButton(
+            text=_button_label(item, page.items),
+            callback_data=ReportCallback(occurrence_id=item.occurrence_id).pack(),
+        )
+        for item in page.items
+    ]
+    for start in range(0, len(buttons), BUTTONS_PER_ROW):
+        builder.row(*buttons[start : start + BUTTONS_PER_ROW])
+    if key is not None and index + 1 < total:
+        builder.row(
+            InlineKeyboardButton(
+                text=_("More ›"), callback_data=PageCallback(key=key, page=index + 1).pack()
+            )
+        )
+    if key is not None and answer.empty and answer.hint is not None:
+        start, end = answer.hint
+        builder.row(
+            InlineKeyboardButton(
+                text=_("Show {period}").format(period=period_label(answer.hint, locale)),
+                callback_data=AskPeriodCallback(
+                    key=key, start=start.toordinal(), end=end.toordinal()
+                ).pack(),
+            )
+        )
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None
