@@ -41,5 +41,6 @@ def setup_logging(level: str, token: str | None = None) -> None:
     # aiogram logs every handled update at INFO; keep that for DEBUG runs only.
     if level != "DEBUG":
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances" is the normal overlap of ticks.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+DEFAULT_CONCURRENCY = 32  # messages in flight at once; a crash can repeat at most these
 LINES_PER_MESSAGE = 8  # 4 buttons a line keeps a message under Telegram's button limits
 
 
@@ -121,7 +122,7 @@ class ReminderDelivery:
         render_unreachable: Callable[[str, str], str],
         pacer: Pacer | None = None,
         worker: str | None = None,
-        concurrency: int = 32,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory

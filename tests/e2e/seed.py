@@ -98,3 +98,121 @@ async def seed_organisation(
             await plan_organisation(uow, organisation.id, now=now)
         await uow.commit()
     return seeded
+
+
+async def seed_burst(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    people: int,
+    fire_at: datetime,
+    first_telegram_id: int = 100_000,
+    timezone: str = "Europe/Moscow",
+) -> list[int]:
+    """`people` linked persons, each with one reminder due at `fire_at`: a morning burst.
+
+    Rows are inserted directly (bulk) so that thousands take a moment; returns the
+    Telegram ids of the recipients.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from storage.models import (
+        Measure,
+        Membership,
+        Occurrence,
+        Organisation,
+        Person,
+        Reminder,
+        Roadmap,
+    )
+
+    due = (fire_at + timedelta(days=7)).date()
+    telegram_ids = [first_telegram_id + i for i in range(people)]
+    async with UnitOfWork(session_factory) as uow:
+        session = uow.session
+        assert session is not None
+        organisation = Organisation(
+            name=f"Нагрузка {first_telegram_id}",
+            timezone=timezone,
+            language="ru",
+            morning_hour=9,
+            one_report_closes=True,
+            created_at=fire_at,
+        )
+        session.add(organisation)
+        await session.flush()
+        roadmap = Roadmap(
+            organisation_id=organisation.id,
+            title="План для нагрузки",
+            period_start=fire_at.year,
+            period_end=fire_at.year,
+            created_at=fire_at,
+            updated_at=fire_at,
+        )
+        session.add(roadmap)
+        await session.flush()
+        measure = Measure(
+            roadmap_id=roadmap.id,
+            number="1.1",
+            title="Мероприятие для проверки доставки",
+            deadline_raw="",
+            schedule_kind="once",
+            schedule={"kind": "once", "windows": [], "warnings": [], "note": None},
+            position=0,
+        )
+        session.add(measure)
+        await session.flush()
+        occurrence = Occurrence(
+            measure_id=measure.id, window_start=due, due_date=due, is_span=False
+        )
+        session.add(occurrence)
+        await session.flush()
+        person_ids = []
+        for start in range(0, people, 1000):
+            chunk = telegram_ids[start : start + 1000]
+            result = await session.execute(
+                insert(Person).returning(Person.id),
+                [
+                    {
+                        "full_name": f"Сотрудник {tid}",
+                        "telegram_user_id": tid,
+                        "chat_id": tid,
+                        "created_at": fire_at,
+                    }
+                    for tid in chunk
+                ],
+            )
+            person_ids += list(result.scalars())
+        for start in range(0, people, 1000):
+            chunk = person_ids[start : start + 1000]
+            await session.execute(
+                insert(Membership),
+                [
+                    {
+                        "organisation_id": organisation.id,
+                        "person_id": pid,
+                        "role": "officer",
+                        "joined_at": fire_at,
+                        "created_at": fire_at,
+                    }
+                    for pid in chunk
+                ],
+            )
+            await session.execute(
+                insert(Reminder),
+                [
+                    {
+                        "organisation_id": organisation.id,
+                        "occurrence_id": occurrence.id,
+                        "person_id": pid,
+                        "kind": "due_in_7",
+                        "fire_at": fire_at,
+                        "state": "pending",
+                        "attempts": 0,
+                    }
+                    for pid in chunk
+                ],
+            )
+        await uow.commit()
+    return telegram_ids
