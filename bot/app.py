@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import build_i18n
-from bot.reminders.delivery import ReminderDelivery
+from bot.reminders.delivery import Pacer, ReminderDelivery
 from bot.settings import Settings
 from handlers import get_routers, views
 from handlers.commands import set_bot_commands
@@ -134,6 +134,7 @@ async def build_app(
         i18n=i18n,
         render=views.reminder_message,
         render_unreachable=views.unreachable_notice,
+        pacer=Pacer(per_second=settings.send_rate),
     )
     app = App(
         settings=settings,

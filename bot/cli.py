@@ -113,8 +113,59 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _period(value: str) -> str:
-    return value
+async def _org_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.errors import UserError
+    from bot.people import create_organisation, display_name, invite_by_name, invite_link
+    from storage.db import create_engine, create_session_factory, upgrade
+    from storage.models import Role
+    from storage.uow import UnitOfWork
+
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    clock = SystemClock()
+    try:
+        async with UnitOfWork(create_session_factory(engine)) as uow:
+            if args.command == "org" and args.org_command == "list":
+                for organisation in await uow.organisations.list():
+                    print(f"{organisation.name}\t{organisation.timezone}")
+                return 0
+            if args.command == "org":
+                organisation, token = await create_organisation(
+                    uow,
+                    name=args.name,
+                    timezone=args.timezone or settings.default_timezone,
+                    now=clock.now(),
+                    coordinator_name=args.coordinator,
+                    morning_hour=args.hour,
+                )
+                print(f"created {organisation.name} ({organisation.timezone})")
+                name = display_name(args.coordinator)
+            else:
+                organisation = await uow.organisations.by_name(args.org)
+                if organisation is None:
+                    print(f"invite: no organisation named {args.org!r}", file=sys.stderr)
+                    return 2
+                name, token = await invite_by_name(
+                    uow,
+                    organisation_id=organisation.id,
+                    full_name=args.name,
+                    now=clock.now(),
+                    role=Role(args.role),
+                )
+            if token:
+                link = (
+                    invite_link(args.bot_username, token)
+                    if args.bot_username
+                    else f"https://t.me/<bot>?start={token}"
+                )
+                print(f"invite for {name} (single use, 7 days): {link}")
+            return 0
+    except UserError as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--clock", metavar="ISO-DATETIME", help="start the bot's clock here")
 
     commands.add_parser("migrate", help="apply database migrations")
+
+    org = commands.add_parser("org", help="organisations (the bot's owner)")
+    org_commands = org.add_subparsers(dest="org_command", required=True)
+    org_create = org_commands.add_parser("create", help="create an organisation")
+    org_create.add_argument("name")
+    org_create.add_argument("--timezone", help="IANA name (default: DEFAULT_TIMEZONE)")
+    org_create.add_argument("--hour", type=int, default=9, help="morning hour of reminders")
+    org_create.add_argument(
+        "--coordinator",
+        required=True,
+        metavar="NAME",
+        help="the first coordinator, e.g. 'Воропаева Е.В.'",
+    )
+    org_create.add_argument("--bot-username", help="to print the full t.me link")
+    org_commands.add_parser("list", help="list organisations")
+
+    invite = commands.add_parser("invite", help="an invite link for a person")
+    invite.add_argument("--org", required=True, metavar="NAME")
+    invite.add_argument("--name", required=True, metavar="NAME")
+    invite.add_argument("--role", choices=["officer", "coordinator"], default="officer")
+    invite.add_argument("--bot-username", help="to print the full t.me link")
 
     parse = commands.add_parser("parse", help="read a roadmap document and print what it means")
     parse.add_argument("file")
@@ -179,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, args.clock, args.webhook))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
+    if args.command in {"org", "invite"}:
+        return asyncio.run(_org_command(settings, args))
     return 2
 
 

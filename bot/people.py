@@ -219,6 +219,11 @@ async def create_organisation(
 
 
 def display_name(text: str) -> str:
+    """How the plan writes people: `Фамилия И.О.`, also from a full name."""
+    words = text.split()
+    if len(words) == 3 and all(w[:1].isupper() and w.isalpha() for w in words):
+        surname, first, patronymic = words
+        text = f"{surname} {first[0]}.{patronymic[0]}."
     normalised = normalise_person(text)
     return normalised or " ".join(text.split())
 
@@ -276,6 +281,26 @@ async def invite_person(
 ) -> tuple[str, str]:
     """Invite someone by name, in the plan or not (then they are added). Commits."""
     organisation_id = require_coordinator(identity)
+    return await invite_by_name(
+        uow,
+        organisation_id=organisation_id,
+        full_name=full_name,
+        now=now,
+        role=role,
+        created_by=identity.person.id if identity.person else None,
+    )
+
+
+async def invite_by_name(
+    uow: UnitOfWork,
+    *,
+    organisation_id: int,
+    full_name: str,
+    now: datetime,
+    role: Role = Role.OFFICER,
+    created_by: int | None = None,
+) -> tuple[str, str]:
+    """The rule behind /invite and `roadmap-bot invite` (the CLI is the bot's owner). Commits."""
     display = display_name(full_name)
     if not display:
         raise UserError("Write the person's name, e.g. «Иванова А.П.».")
@@ -292,7 +317,7 @@ async def invite_person(
         person_id=person.id,
         now=now,
         role=role,
-        created_by=identity.person.id if identity.person else None,
+        created_by=created_by,
     )
     await uow.commit()
     return person.full_name, token

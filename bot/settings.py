@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Webhook mode: where the aiohttp server listens, and the secret Telegram must send.
     webhook_listen: str = "0.0.0.0:8080"
     webhook_secret: str | None = None
+    # Messages a second this process may send (Telegram allows about 30 per bot: with
+    # several bot processes, give each its share).
+    send_rate: float = Field(default=29.0, gt=0, le=30)
     # Seconds between delivery ticks of the reminder outbox.
     delivery_interval: int = Field(default=30, ge=1, le=3600)
 

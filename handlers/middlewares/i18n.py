@@ -12,13 +12,11 @@ from bot.i18n import normalise_locale
 
 class PersonI18nMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        person = data.get("person")
-        if person is not None and person.language:
-            return normalise_locale(person.language)
+        if data.get("person_language"):
+            return normalise_locale(data["person_language"])
         user: User | None = data.get("event_from_user")
         if user is not None and user.language_code:
             return normalise_locale(user.language_code)
-        organisation = data.get("organisation")
-        if organisation is not None:
-            return normalise_locale(organisation.language)
+        if data.get("organisation_language"):
+            return normalise_locale(data["organisation_language"])
         return self.i18n.default_locale

@@ -26,4 +26,10 @@ class IdentityMiddleware(BaseMiddleware):
             data["identity"] = identity
             data["person"] = identity.person
             data["organisation"] = identity.organisation
+            # Plain values for the language middleware: it also runs for the error
+            # handler, after this update's database session has closed.
+            data["person_language"] = identity.person.language if identity.person else None
+            data["organisation_language"] = (
+                identity.organisation.language if identity.organisation else None
+            )
         return await handler(event, data)
