@@ -1,0 +1,323 @@
+"""The roadmap-import conversation, as a service: everything between a coordinator's file
+and a stored roadmap, without Telegram.
+
+- `check_announced_size` refuses a file by its announced size, before a byte is downloaded;
+- `save_upload` keeps the bytes on disk (content-addressed by SHA-256) so that the
+  conversation state holds only a small JSON-serialisable `PendingImport`;
+- `parse_pending` re-reads the saved file in a worker thread (parsing a PDF takes seconds
+  and must not stall the bot for everyone else);
+- `preview` parses and dry-runs the import (store, then roll back) to show what a
+  re-import would add, change and archive;
+- `confirm` stores the roadmap and plans its reminders in one commit.
+
+Every refusal is an `ImportRefused` with one of the importer's documented reasons, so the
+bot has one place (the views) that turns reasons into texts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.access import require_coordinator
+from bot.errors import N_, UserError
+from bot.imports import ImportResult, store_roadmap
+from bot.reminders.outbox import plan_organisation
+from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
+from bot.services import Identity
+from storage.uow import UnitOfWork
+
+# Telegram lets bots download files of up to 20 MB; the importer's own limit is the same.
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+MAX_FILE_BYTES = min(MAX_BYTES, TELEGRAM_DOWNLOAD_LIMIT)
+IMPORTS_SUBDIR = "imports"
+# The name pasted text is parsed under: the importer uses the stem as the title when the
+# text has none, and the extension tells it to read text.
+PASTED_FILENAME = "Дорожная карта.txt"
+STATE_KEY = "import"  # the conversation-state key; other flows keep their own keys
+
+_PERIOD = re.compile(
+    r"^\s*(?:с\s+)?(\d{4})\s*(?:[-–—]|по|до)\s*(\d{4})\s*(?:гг?\.?|годы|года|год)?\s*$",
+    re.IGNORECASE,
+)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_PERIOD_YEARS = 10
+
+
+# Refusals that still show someone tried to send a plan (a plan-like table, or a file too
+# heavy to be anything else). A file sent without /import that is refused for another
+# reason (a photo, a letter, a scan) is most likely a report's attachment: the bot passes it
+# on to the reports feature instead of calling it a broken plan.
+PLAN_LIKE_REFUSALS = frozenset({"missing_columns", "zip_bomb", "too_many_cells", "timeout"})
+
+
+def is_plan_attempt(refusal: ImportRefused) -> bool:
+    return refusal.reason in PLAN_LIKE_REFUSALS
+
+
+def _looks_like_plan_sync(data: bytes, filename: str) -> bool:
+    try:
+        parse_document(data, filename)
+    except ImportRefused as refusal:
+        return is_plan_attempt(refusal)
+    return True
+
+
+async def looks_like_plan(data: bytes, filename: str | None) -> bool:
+    """Whether a file is (or is meant to be) a roadmap; parsed in a worker thread."""
+    if len(data) > MAX_FILE_BYTES:
+        return False
+    return await asyncio.to_thread(_looks_like_plan_sync, data, filename or "document")
+
+
+class ImportExpired(UserError):
+    msgid = N_("This import is no longer waiting: send the file again.")
+
+
+class PeriodNeeded(UserError):
+    msgid = N_("Set the plan period first: the document does not name it.")
+
+
+@dataclass(frozen=True)
+class PendingImport:
+    """What the conversation remembers between messages: a path, never the bytes."""
+
+    path: str
+    filename: str
+    sha256: str
+    period: tuple[int, int] | None = None
+    message_id: int | None = None  # the preview whose buttons act on this import
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "period": list(self.period) if self.period else None,
+            "message_id": self.message_id,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any] | None) -> PendingImport | None:
+        if not data:
+            return None
+        try:
+            period = data.get("period")
+            return cls(
+                path=str(data["path"]),
+                filename=str(data["filename"]),
+                sha256=str(data["sha256"]),
+                period=(int(period[0]), int(period[1])) if period else None,
+                message_id=data.get("message_id"),
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            # State written by an older version, or damaged: treat as no pending import.
+            return None
+
+    def with_period(self, period: tuple[int, int]) -> PendingImport:
+        return PendingImport(self.path, self.filename, self.sha256, period, self.message_id)
+
+    def with_message(self, message_id: int) -> PendingImport:
+        return PendingImport(self.path, self.filename, self.sha256, self.period, message_id)
+
+
+@dataclass
+class Preview:
+    parsed: ParsedRoadmap
+    pending: PendingImport
+    # The dry run of storing it (None while the plan period is unknown: nothing can be
+    # stored without it). `changes.created` tells a new roadmap from an update.
+    changes: ImportResult | None = None
+
+    @property
+    def needs_period(self) -> bool:
+        return self.parsed.plan_period is None
+
+    @property
+    def is_update(self) -> bool:
+        return self.changes is not None and not self.changes.created
+
+
+@dataclass
+class Confirmed:
+    parsed: ParsedRoadmap
+    result: ImportResult
+    reminders_planned: int
+    cleared_reminders: int = 0
+    persons: list[str] = field(default_factory=list)
+
+
+def check_announced_size(file_size: int | None) -> None:
+    """Refuse before downloading: Telegram announces the size, and a 200 MB file must never
+    be fetched (bots cannot fetch over 20 MB anyway)."""
+    if file_size is not None and file_size > MAX_FILE_BYTES:
+        raise ImportRefused("too_large", size=file_size, limit=MAX_FILE_BYTES)
+
+
+def imports_dir(files_dir: Path) -> Path:
+    return Path(files_dir) / IMPORTS_SUBDIR
+
+
+def save_upload(files_dir: Path, data: bytes, filename: str | None) -> PendingImport:
+    """Keep the uploaded bytes under their SHA-256 and return what the state remembers."""
+    if len(data) > MAX_FILE_BYTES:
+        # The announced size can be missing or wrong; the downloaded bytes are the truth.
+        raise ImportRefused("too_large", size=len(data), limit=MAX_FILE_BYTES)
+    digest = hashlib.sha256(data).hexdigest()
+    folder = imports_dir(files_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / digest
+    if not path.exists():
+        # Write aside and rename, so a crash never leaves a half-written file under the name
+        # another pending import may already point to.
+        temporary = folder / f".{digest}.{os.getpid()}.part"
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    name = (filename or "").strip().replace("/", "_").replace("\\", "_") or "document"
+    return PendingImport(path=str(path), filename=name[:200], sha256=digest)
+
+
+def discard_upload(files_dir: Path, pending: PendingImport) -> None:
+    """Forget a cancelled upload. Only files inside the imports folder are ever removed."""
+    path = Path(pending.path)
+    if path.parent.resolve() != imports_dir(files_dir).resolve():
+        return
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _read_pending(pending: PendingImport) -> bytes:
+    try:
+        return Path(pending.path).read_bytes()
+    except OSError as exc:
+        raise ImportExpired() from exc
+
+
+def _parse_sync(pending: PendingImport) -> ParsedRoadmap:
+    data = _read_pending(pending)
+    if hashlib.sha256(data).hexdigest() != pending.sha256:
+        # Not the file the preview was shown for: never store something nobody has seen.
+        raise ImportExpired()
+    return parse_document(data, pending.filename, period=pending.period)
+
+
+async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
+    """Parse the saved file in a worker thread, so the bot keeps answering others."""
+    return await asyncio.to_thread(_parse_sync, pending)
+
+
+def parse_period(text: str) -> tuple[int, int] | None:
+    """`2022-2024`, `2022 — 2024 годы`, `с 2022 по 2024` → (2022, 2024); None if invalid."""
+    match = _PERIOD.match(text or "")
+    if match is None:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (FIRST_YEAR <= start <= end <= LAST_YEAR) or end - start >= MAX_PERIOD_YEARS:
+        return None
+    return start, end
+
+
+async def preview(
+    session_factory: async_sessionmaker[AsyncSession],
+    identity: Identity,
+    pending: PendingImport,
+    *,
+    now: datetime,
+    parsed: ParsedRoadmap | None = None,
+) -> Preview:
+    """Parse (unless given) and dry-run the import: store it in a unit of work that is never
+    committed, so the preview shows exactly what confirming would do."""
+    organisation_id = require_coordinator(identity)
+    if parsed is None:
+        parsed = await parse_pending(pending)
+    result = Preview(parsed=parsed, pending=pending)
+    if parsed.plan_period is None:
+        return result
+    # A separate unit of work: rolling back the handler's own would expire its objects.
+    async with UnitOfWork(session_factory) as dry:
+        result.changes = await store_roadmap(
+            dry,
+            organisation_id=organisation_id,
+            parsed=parsed,
+            now=now,
+            source_name=pending.filename,
+            source_sha256=pending.sha256,
+        )
+        # Leaving the block without commit rolls the dry run back.
+    return result
+
+
+async def confirm(
+    uow: UnitOfWork,
+    identity: Identity,
+    pending: PendingImport,
+    *,
+    now: datetime,
+    parsed: ParsedRoadmap | None = None,
+) -> Confirmed:
+    """Store the roadmap (new, or a corrected version of one with the same title) and plan
+    its reminders, in one commit. Re-parses the saved file unless `parsed` is given."""
+    organisation_id = require_coordinator(identity)
+    if parsed is None:
+        parsed = await parse_pending(pending)
+    if parsed.plan_period is None:
+        raise PeriodNeeded()
+    result = await store_roadmap(
+        uow,
+        organisation_id=organisation_id,
+        parsed=parsed,
+        now=now,
+        source_name=pending.filename,
+        source_sha256=pending.sha256,
+        actor_person_id=identity.person.id if identity.person else None,
+    )
+    cleared = 0
+    if not result.created:
+        cleared = await _clear_stale_reminders(uow, result, now=now)
+    planned = await plan_organisation(uow, organisation_id, now=now)
+    await uow.commit()
+    return Confirmed(
+        parsed=parsed,
+        result=result,
+        reminders_planned=planned,
+        cleared_reminders=cleared,
+        persons=parsed.persons,
+    )
+
+
+async def _clear_stale_reminders(uow: UnitOfWork, result: ImportResult, *, now: datetime) -> int:
+    """Unsent future reminders of archived and changed measures go; planning then makes the
+    right ones again. Sent and cancelled rows stay: they are the history (and a "not mine"
+    stays respected, since planning never re-creates a cancelled row)."""
+    touched = set(result.archived) | set(result.changed)
+    if not touched:
+        return 0
+    occurrence_ids: list[int] = []
+    for measure in await uow.roadmaps.measures(result.roadmap_id, include_archived=True):
+        label = measure.number or measure.title[:60]
+        if label in touched:
+            occurrence_ids += [o.id for o in await uow.roadmaps.occurrences(measure.id)]
+    if not occurrence_ids:
+        return 0
+    return await uow.reminders.delete_pending(occurrence_ids=occurrence_ids, after=now)
+
+
+async def discard_if_unused(
+    uow: UnitOfWork, identity: Identity, files_dir: Path, pending: PendingImport
+) -> None:
+    """Remove a cancelled upload, unless a stored roadmap came from the very same bytes
+    (then the file is that roadmap's source)."""
+    if identity.organisation is not None:
+        for roadmap in await uow.roadmaps.for_organisation(identity.organisation.id):
+            if roadmap.source_sha256 == pending.sha256:
+                return
+    discard_upload(files_dir, pending)

@@ -1,0 +1,377 @@
+"""/import and documents sent by coordinators: preview, period, confirm, cancel.
+
+Thin: the work is in `bot.import_flow`, the texts in `handlers.import_views`. The pending
+import lives in the conversation state as a small dict (a path to the saved bytes, never
+the bytes), so it survives between messages and in Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Document, Message
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import import_flow
+from bot.errors import UserError
+from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
+from bot.roadmap import ImportRefused
+from bot.services import Identity, Services
+from handlers import import_views as views
+from handlers.callbacks import ImportAction, ImportCallback, PeopleAction, PeopleCallback
+from handlers.filters import Coordinator, KnownPerson
+from handlers.states import ImportForm
+
+logger = logging.getLogger(__name__)
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+async def _pending(state: FSMContext) -> PendingImport | None:
+    return PendingImport.from_state((await state.get_data()).get(STATE_KEY))
+
+
+async def _remember(state: FSMContext, pending: PendingImport, next_state: Any) -> None:
+    await state.update_data({STATE_KEY: pending.to_state()})
+    await state.set_state(next_state)
+
+
+async def _forget(state: FSMContext) -> None:
+    # Only the import's own key: the conversation data may hold another flow's keys.
+    data = await state.get_data()
+    data.pop(STATE_KEY, None)
+    await state.set_data(data)
+    await state.set_state(None)
+
+
+# --- receiving a document or text -------------------------------------------------------
+
+
+async def _download(bot: Bot, document: Document) -> bytes:
+    import_flow.check_announced_size(document.file_size)
+    try:
+        buffer = await bot.download(document)
+    except TelegramBadRequest as error:
+        if "too big" in str(error).lower():
+            raise ImportRefused(
+                "too_large", size=document.file_size or "?", limit=import_flow.MAX_FILE_BYTES
+            ) from error
+        raise
+    assert buffer is not None
+    return buffer.read()
+
+
+async def _show_preview(
+    message: Message,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+    pending: PendingImport,
+) -> None:
+    preview = await import_flow.preview(
+        session_factory, identity, pending, now=services.clock.now()
+    )
+    if preview.parsed.plan_period is not None:
+        # Keep the period the preview was read with (the document's own or the one set), so
+        # that confirming reads the document exactly as it was shown.
+        pending = pending.with_period(preview.parsed.plan_period)
+    sent = await message.answer(
+        views.preview_text(preview), reply_markup=views.preview_keyboard(preview)
+    )
+    await _remember(state, pending.with_message(sent.message_id), ImportForm.preview)
+
+
+async def _receive(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    document: Document | None = None,
+    text: str | None = None,
+) -> None:
+    """Read, keep and preview a plan. Within the import conversation every refusal is
+    answered; a file sent out of the blue that is plainly not a plan goes on to the next
+    router (a coordinator's report attachment)."""
+    if identity.organisation is None:
+        await message.answer(views.no_organisation())
+        return
+    explicit = await state.get_state() is not None  # /import, or a preview is open
+    if not explicit and document is not None and _too_big(document):
+        raise SkipHandler()
+    previous = await _pending(state)
+    pending: PendingImport | None = None
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            if document is not None:
+                data = await _download(bot, document)
+                filename = document.file_name
+            else:
+                data, filename = (text or "").encode("utf-8"), PASTED_FILENAME
+            pending = await asyncio.to_thread(
+                import_flow.save_upload, services.settings.files_dir, data, filename
+            )
+            await _show_preview(message, state, identity, services, session_factory, pending)
+    except ImportRefused as refusal:
+        if pending is not None and pending.sha256 != (previous.sha256 if previous else None):
+            await import_flow.discard_if_unused(
+                services.uow, identity, services.settings.files_dir, pending
+            )
+        if not explicit and not import_flow.is_plan_attempt(refusal):
+            raise SkipHandler() from None
+        logger.info("import refused: %s %s", refusal.reason, refusal.details)
+        await message.answer(views.refusal_text(refusal))
+        return
+    if previous is not None and previous.sha256 != pending.sha256:
+        await import_flow.discard_if_unused(
+            services.uow, identity, services.settings.files_dir, previous
+        )
+
+
+def _too_big(document: Document) -> bool:
+    return (document.file_size or 0) > import_flow.MAX_FILE_BYTES
+
+
+async def cmd_import(message: Message, state: FSMContext, identity: Identity) -> None:
+    if identity.organisation is None:
+        await message.answer(views.no_organisation())
+        return
+    await state.set_state(ImportForm.waiting_file)
+    await message.answer(views.import_prompt())
+
+
+async def on_document(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    assert message.document is not None
+    await _receive(
+        message, bot, state, identity, services, session_factory, document=message.document
+    )
+
+
+async def on_pasted_text(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await _receive(message, bot, state, identity, services, session_factory, text=message.text)
+
+
+async def on_photo(message: Message) -> None:
+    # A compressed photo is never a readable plan; do not even download it.
+    await message.answer(views.photo_refused())
+
+
+async def on_not_coordinator(message: Message) -> None:
+    await message.answer(views.only_coordinators())
+
+
+async def on_officer_document(message: Message, bot: Bot) -> None:
+    """An officer's file is most likely a report: it goes on to the reports feature unless
+    it is a roadmap, which only coordinators import."""
+    document = message.document
+    assert document is not None
+    if _too_big(document):
+        raise SkipHandler()
+    try:
+        data = await _download(bot, document)
+    except ImportRefused:
+        raise SkipHandler() from None
+    if not await import_flow.looks_like_plan(data, document.file_name):
+        raise SkipHandler()
+    await message.answer(views.only_coordinators())
+
+
+# --- the plan period --------------------------------------------------------------------
+
+
+async def on_period_text(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    pending = await _pending(state)
+    if pending is None:
+        await _forget(state)
+        await message.answer(views.outdated_preview())
+        return
+    period = import_flow.parse_period(message.text or "")
+    if period is None:
+        await message.answer(views.bad_period())
+        return
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            await _show_preview(
+                message, state, identity, services, session_factory, pending.with_period(period)
+            )
+    except (ImportRefused, UserError) as problem:
+        await _forget(state)
+        await message.answer(_problem_text(problem))
+
+
+def _problem_text(problem: ImportRefused | UserError) -> str:
+    if isinstance(problem, ImportRefused):
+        return views.refusal_text(problem)
+    return _(problem.msgid).format(**problem.params)
+
+
+# --- buttons ----------------------------------------------------------------------------
+
+
+async def _pending_for(callback: CallbackQuery, state: FSMContext) -> PendingImport | None:
+    """The pending import these buttons belong to, or None (and the presser is told)."""
+    pending = await _pending(state)
+    message_id = callback.message.message_id if callback.message else None
+    if pending is None or pending.message_id != message_id:
+        await callback.answer(views.outdated_preview(), show_alert=True)
+        return None
+    return pending
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
+async def on_confirm(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+) -> None:
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    if pending.period is None:
+        await callback.answer(_problem_text(import_flow.PeriodNeeded()), show_alert=True)
+        return
+    # Forget the import before the slow part, so a second press finds nothing to repeat.
+    await _forget(state)
+    await callback.answer()  # at once: saving a big plan takes a moment
+    await _drop_buttons(callback)
+    assert callback.message is not None
+    chat_id = callback.message.chat.id
+    try:
+        async with ChatActionSender.upload_document(chat_id=chat_id, bot=bot):
+            confirmed = await import_flow.confirm(
+                services.uow, identity, pending, now=services.clock.now()
+            )
+    except (ImportRefused, UserError) as problem:
+        await bot.send_message(chat_id, _problem_text(problem))
+        return
+    # The next step: one personal link per person found, a tap away (handlers.people).
+    markup = None
+    if confirmed.persons:
+        keyboard = InlineKeyboardBuilder()
+        keyboard.button(
+            text=_("Links for everyone not joined"),
+            callback_data=PeopleCallback(action=PeopleAction.INVITE_ALL),
+        )
+        markup = keyboard.as_markup()
+    await bot.send_message(chat_id, views.confirmed_text(confirmed, None), reply_markup=markup)
+
+
+async def on_cancel_button(
+    callback: CallbackQuery,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+) -> None:
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    await _forget(state)
+    await import_flow.discard_if_unused(
+        services.uow, identity, services.settings.files_dir, pending
+    )
+    await _drop_buttons(callback)
+    assert callback.message is not None
+    await callback.message.answer(views.cancelled())
+
+
+async def on_period_button(
+    callback: CallbackQuery,
+    state: FSMContext,
+) -> None:
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    await state.set_state(ImportForm.period)
+    assert callback.message is not None
+    await callback.message.answer(views.ask_period())
+
+
+async def cmd_cancel(
+    message: Message, state: FSMContext, identity: Identity, services: Services
+) -> None:
+    pending = await _pending(state)
+    await _forget(state)
+    if pending is not None:
+        await import_flow.discard_if_unused(
+            services.uow, identity, services.settings.files_dir, pending
+        )
+    await message.answer(views.cancelled())
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    coordinator = Coordinator()
+    mine_or_idle = StateFilter(None, ImportForm)  # never take a file from another flow
+    router.message.register(cmd_cancel, Command("cancel"), StateFilter(ImportForm))
+    router.message.register(cmd_import, Command("import"), coordinator)
+    router.message.register(on_not_coordinator, Command("import"), KnownPerson(), ~coordinator)
+    router.message.register(on_document, F.document, coordinator, mine_or_idle)
+    router.message.register(
+        on_officer_document, F.document, KnownPerson(), ~coordinator, StateFilter(None)
+    )
+    router.message.register(on_photo, F.photo, coordinator, StateFilter(ImportForm.waiting_file))
+    router.message.register(
+        on_pasted_text,
+        F.text,
+        ~F.text.startswith("/"),
+        coordinator,
+        StateFilter(ImportForm.waiting_file),
+    )
+    router.message.register(
+        on_period_text,
+        F.text,
+        ~F.text.startswith("/"),
+        coordinator,
+        StateFilter(ImportForm.period),
+    )
+    router.callback_query.register(
+        on_confirm, ImportCallback.filter(F.action == ImportAction.CONFIRM), coordinator
+    )
+    router.callback_query.register(
+        on_cancel_button, ImportCallback.filter(F.action == ImportAction.CANCEL), coordinator
+    )
+    router.callback_query.register(
+        on_period_button, ImportCallback.filter(F.action == ImportAction.PERIOD), coordinator
+    )
+    return router
