@@ -1,10 +1,10 @@
 """Read-only queries behind summaries, charts and execution reports.
 
-Everything here returns plain frozen dataclasses: no ORM object leaves this module, so the
-computation in `bot.summaries` and the exports in `bot.exports` never touch the database
-and never trigger lazy loads. Each function runs a fixed handful of queries (joins and
-grouped subqueries, never one query per row), so a plan of 10,000 measures with 50,000
-occurrences is read in a fraction of a second.
+Everything here returns plain dataclasses (read-only): no ORM object leaves this module, so
+the computation in `bot.summaries` and the exports in `bot.exports` never touch the database
+and never trigger lazy loads. Each function runs a fixed handful of queries (joins, grouped
+subqueries and chunked IN lists, never one query per row) through the Core layer, so a plan
+of 10,000 measures with 50,000 occurrences is read in under a second (bench/summaries.py).
 
 Which occurrences belong to a period [start, end]: those whose `due_date` falls in it, and
 spans (`is_span`: continuous or on-request work) that overlap it. Archived measures are left
@@ -61,6 +61,7 @@ __all__ = [
     "SectionRow",
     "SummaryData",
     "UnitRow",
+    "gc_paused",
     "read_people",
     "read_plan",
     "read_roadmaps",
@@ -70,6 +71,11 @@ __all__ = [
 
 # Ids per IN list: well under SQLite's and asyncpg's limits on bound parameters.
 IN_CHUNK = 5000
+
+
+# Note: the DTOs built by the ten thousand (measures, occurrences, reports) are not frozen:
+# a frozen dataclass is constructed four times slower, a tenth of a big summary. Treat every
+# DTO here as read-only.
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +95,7 @@ class SectionRow:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention: see the note above
 class MeasureRow:
     id: int
     roadmap_id: int
@@ -108,7 +114,7 @@ class MeasureRow:
     units: tuple[str, ...]  # unit names, in assignment order
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention: see the note above
 class ReportRow:
     id: int
     status: str
@@ -121,7 +127,7 @@ class ReportRow:
     files: tuple[str, ...]  # attachment file names ("" never; unnamed files are skipped)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention: see the note above
 class OccurrenceRow:
     id: int
     measure: MeasureRow
@@ -256,6 +262,17 @@ async def read_summary_data(
     roadmap_id: int | None = None,
 ) -> SummaryData:
     """Everything for a summary of the organisation's plans (or one plan) over [start, end]."""
+    with gc_paused():
+        return await _read_summary_data(session, organisation_id, start, end, roadmap_id)
+
+
+async def _read_summary_data(
+    session: AsyncSession,
+    organisation_id: int,
+    start: date | None,
+    end: date,
+    roadmap_id: int | None,
+) -> SummaryData:
     organisation_name = await _organisation_name(session, organisation_id)
     roadmaps = await read_roadmaps(session, organisation_id)
     if roadmap_id is not None:
@@ -277,6 +294,11 @@ async def read_summary_data(
 
 async def read_plan(session: AsyncSession, roadmap_id: int, start: date, end: date) -> PlanData:
     """One plan with all its (non-archived) measures and their occurrences in [start, end]."""
+    with gc_paused():
+        return await _read_plan(session, roadmap_id, start, end)
+
+
+async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: date) -> PlanData:
     row = (
         await session.execute(
             select(
@@ -378,9 +400,8 @@ async def _measures(
         .order_by(Measure.roadmap_id, Measure.position, Measure.id),
     )
     measures: dict[int, MeasureRow] = {}
-    with _gc_paused():
-        for row in result:
-            _add_measure(measures, row, sections, persons, units)
+    for row in result:
+        _add_measure(measures, row, sections, persons, units)
     return measures
 
 
@@ -437,29 +458,37 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_gc_pauses = 0
+_gc_was_enabled = True
+
+
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while tens of thousands of rows become objects.
 
-    Only around synchronous stretches (never across an await), so nothing else runs
-    meanwhile; these objects hold no cycles, and the collector's repeated full passes over
-    a growing heap would otherwise cost a third of the read.
+    These reads allocate hundreds of thousands of small objects that hold no reference
+    cycles; the collector's repeated full passes over the growing heap would otherwise cost
+    a fifth of a summary. Reference counting still frees memory meanwhile. The pause may
+    span awaits: overlapping pauses (several summaries at once on one event loop) are
+    counted, and the collector runs again when the last one ends, if it ran before.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    if _gc_pauses == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _gc_pauses += 1
     try:
         yield
     finally:
-        if enabled:
+        _gc_pauses -= 1
+        if _gc_pauses == 0 and _gc_was_enabled:
             gc.enable()
 
 
 async def _rows(session: AsyncSession, statement: Select[Any]) -> Sequence[Row[Any]]:
     """Plain rows through the session's connection: no ORM loading layer on big reads."""
     connection = await session.connection()
-    result = await connection.execute(statement)
-    with _gc_paused():
-        return result.all()
+    return (await connection.execute(statement)).all()
 
 
 async def _occurrences(
@@ -509,17 +538,16 @@ async def _occurrences(
     )
     occurrences: dict[int, tuple[Any, ...]] = {}
     latest: dict[int, tuple[Any, ...]] = {}
-    with _gc_paused():
-        for row in joined:
-            oid = row[0]
-            if oid not in occurrences:
-                occurrences[oid] = (*row[:7], _aware(row[7]))
-            if row[9] is None:
-                continue
-            report = (_aware(row[8]), *row[9:])
-            current = latest.get(oid)
-            if current is None or (report[0], report[1]) > (current[0], current[1]):
-                latest[oid] = report
+    for row in joined:
+        oid = row[0]
+        if oid not in occurrences:
+            occurrences[oid] = (*row[:7], _aware(row[7]))
+        if row[9] is None:
+            continue
+        report = (_aware(row[8]), *row[9:])
+        current = latest.get(oid)
+        if current is None or (report[0], report[1]) > (current[0], current[1]):
+            latest[oid] = report
 
     files: dict[int, list[str]] = defaultdict(list)
     report_ids = sorted(report[1] for report in latest.values())
@@ -536,8 +564,7 @@ async def _occurrences(
             if name:
                 files[report_id].append(name)
 
-    with _gc_paused():
-        return _occurrence_rows(occurrences, latest, files, measures)
+    return _occurrence_rows(occurrences, latest, files, measures)
 
 
 def _occurrence_rows(

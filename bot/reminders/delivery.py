@@ -134,11 +134,30 @@ class ReminderDelivery:
         self.worker = worker or worker_name()
         self._semaphore = asyncio.Semaphore(concurrency)
 
-    async def tick(self, max_persons: int = 200) -> DeliveryStats:
-        """Claim and deliver until nothing is due; safe to run in several processes."""
+    async def tick(self, max_persons: int = 50) -> DeliveryStats:
+        """Claim and deliver until nothing is due; safe to run in several processes.
+
+        Batches are small and the next one is claimed while the current one is being
+        sent: the pacer never waits for the database, and several workers stay busy to
+        the end of a burst instead of one of them finishing a large last batch alone.
+        """
         total = DeliveryStats()
+        upcoming = asyncio.create_task(self._claim(max_persons))
         while True:
-            stats = await self._one_batch(max_persons)
+            batch = await upcoming
+            if batch is None:
+                return total
+            claimed, recipients, responsible, now = batch
+            stats = DeliveryStats(claimed=len(claimed))
+            delivering = asyncio.create_task(
+                self._deliver_batch(claimed, recipients, responsible, now, stats)
+            )
+            upcoming = asyncio.create_task(self._claim(max_persons))
+            try:
+                await delivering
+            except BaseException:
+                upcoming.cancel()
+                raise
             for name in (
                 "claimed",
                 "messages",
@@ -150,11 +169,12 @@ class ReminderDelivery:
             ):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
             total.unreachable += stats.unreachable
-            if stats.claimed == 0 or stats.claimed == stats.deferred_rows:
-                return total
+            # Deferred rows were given a later fire time, so the loop ends once nothing
+            # due is left.
 
-    async def _one_batch(self, max_persons: int) -> DeliveryStats:
-        stats = DeliveryStats()
+    async def _claim(
+        self, max_persons: int
+    ) -> tuple[list[ClaimedReminder], dict[int, Recipient], dict[int, list[str]], datetime] | None:
         now = self.clock.now()
         async with UnitOfWork(self.session_factory) as uow:
             claimed = await uow.reminders.claim_due(
@@ -162,12 +182,20 @@ class ReminderDelivery:
             )
             await uow.commit()
             if not claimed:
-                return stats
+                return None
             recipients = await uow.reminders.recipients(sorted({c.person_id for c in claimed}))
             measure_ids = sorted({c.measure_id for c in claimed if c.measure_id is not None})
             responsible = await uow.reminders.responsible_names(measure_ids)
-        stats.claimed = len(claimed)
+        return claimed, recipients, responsible, now
 
+    async def _deliver_batch(
+        self,
+        claimed: list[ClaimedReminder],
+        recipients: dict[int, Recipient],
+        responsible: dict[int, list[str]],
+        now: datetime,
+        stats: DeliveryStats,
+    ) -> None:
         by_person: dict[int, list[ClaimedReminder]] = {}
         for row in claimed:
             by_person.setdefault(row.person_id, []).append(row)
@@ -177,7 +205,6 @@ class ReminderDelivery:
                 for pid, rows in by_person.items()
             )
         )
-        return stats
 
     async def _deliver_person(
         self,

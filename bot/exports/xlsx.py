@@ -1,0 +1,173 @@
+"""The whole plan with its execution for a period, as one XLSX sheet (openpyxl).
+
+Columns: №, Мероприятие, Срок, Ответственный, Отметка о выполнении, Файлы. The first row
+names the plan and the period, the second is the header (frozen, with an auto-filter);
+sections of the plan are bold rows merged across the sheet. A measure with several
+deadlines in the period gets one line per deadline in its execution cell.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from datetime import date
+from io import BytesIO
+from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from bot.exports.common import (
+    ExportedFile,
+    clean,
+    deadline_text,
+    file_name,
+    mark,
+    plan_lines,
+    responsible_text,
+)
+from bot.exports.texts import day, normalise, period_phrase, t
+from bot.summaries.compute import section_heading
+from storage.read_summaries import PlanData
+
+COLUMNS = ("xlsx.number", "xlsx.measure", "xlsx.deadline", "xlsx.responsible", "xlsx.mark")
+COLUMNS_ALL = (*COLUMNS, "xlsx.files")
+WIDTHS = (9, 60, 24, 30, 60, 32)
+HEADER_ROW = 2
+# A scratch cell on the title row (which is written anyway), used and removed at once.
+_SCRATCH = (1, 100)
+
+_THIN = Side(style="thin", color="BFBFBF")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=13)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+# Execution cells coloured by the worst state among the period's deadlines.
+_FILLS = {
+    "done": PatternFill("solid", fgColor="E2EFDA"),
+    "partial": PatternFill("solid", fgColor="FFF2CC"),
+    "postponed": PatternFill("solid", fgColor="FFF2CC"),
+    "overdue": PatternFill("solid", fgColor="F8CBAD"),
+    "not_done": PatternFill("solid", fgColor="F8CBAD"),
+    "no_report": PatternFill("solid", fgColor="F8CBAD"),
+}
+_SEVERITY = ("done", "partial", "postponed", "no_report", "not_done", "overdue")
+
+
+def _prototype(sheet: Worksheet, **styles: Any) -> StyleArray:
+    """The style array of a scratch cell given `styles` (the cell is removed afterwards)."""
+    cell = sheet.cell(row=_SCRATCH[0], column=_SCRATCH[1])
+    for name, value in styles.items():
+        setattr(cell, name, value)
+    style = copy(cell._style)
+    del sheet._cells[_SCRATCH]
+    return style
+
+
+def _append_text(sheet: Worksheet, row: int, values: list[str]) -> None:
+    """Append a row of plain text: openpyxl would take "=…" for a formula, so say it is text."""
+    sheet.append(values)
+    for column, value in enumerate(values, start=1):
+        if value.startswith("="):
+            sheet._cells[(row, column)].data_type = "s"
+
+
+def plan_xlsx(
+    plan: PlanData, today: date, *, locale: str = "ru", whole_plan: bool = True
+) -> ExportedFile:
+    """The plan with execution marks for `plan.start`..`plan.end`, as of `today`.
+
+    With `whole_plan` (the default) every measure is listed, those without a deadline in the
+    period with a dash; otherwise only measures due in the period.
+    """
+    locale = normalise(locale)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = clean(t(locale, "xlsx.sheet"), 31)
+    width = len(COLUMNS_ALL)
+    last_column = get_column_letter(width)
+
+    period = period_phrase(plan.start, plan.end, locale)
+    title = t(
+        locale, "xlsx.title", plan=plan.roadmap.title, period=period, date=day(today, locale)
+    )
+    sheet.cell(row=1, column=1, value=clean(title, 2000)).font = _TITLE
+    sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.merge_cells(f"A1:{last_column}1")
+    sheet.row_dimensions[1].height = 36
+    for column, key in enumerate(COLUMNS_ALL, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=t(locale, key))
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.alignment = _CENTRE
+        cell.border = _BORDER
+    for column, chars in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = chars
+
+    no_deadline = t(locale, "xlsx.no_deadline")
+    # Styles are worked out once on prototype cells and copied as style arrays: assigning
+    # style objects cell by cell hashes them every time (most of the export's time).
+    body = _prototype(sheet, alignment=_WRAP, border=_BORDER)
+    marked = {
+        kind: _prototype(sheet, alignment=_WRAP, border=_BORDER, fill=fill)
+        for kind, fill in _FILLS.items()
+    }
+    section_style = _prototype(sheet, alignment=_WRAP, font=_BOLD, fill=_SECTION_FILL)
+    row = HEADER_ROW
+    cells = sheet._cells
+    merges: list[int] = []
+    for line in plan_lines(plan, only_due=not whole_plan):
+        row += 1
+        if line.section is not None:
+            _append_text(sheet, row, [clean(section_heading(line.section))])
+            cells[(row, 1)]._style = copy(section_style)
+            merges.append(row)
+            continue
+        measure = line.measure
+        assert measure is not None
+        marks = [mark(o, today, locale) for o in line.occurrences]
+        files = [name for m in marks for name in m.files]
+        _append_text(
+            sheet,
+            row,
+            [
+                clean(measure.number or ""),
+                clean(measure.title),
+                clean(deadline_text(measure, line.occurrences)),
+                clean(responsible_text(measure)),
+                clean("\n\n".join(m.text for m in marks) if marks else no_deadline),
+                clean("\n".join(files)),
+            ],
+        )
+        for column in range(1, width + 1):
+            cells[(row, column)]._style = copy(body)
+        kinds = [m.kind for m in marks if m.kind in _FILLS]
+        if kinds:
+            cells[(row, 5)]._style = copy(marked[max(kinds, key=_SEVERITY.index)])
+    for merged in merges:
+        sheet.merge_cells(start_row=merged, start_column=1, end_row=merged, end_column=width)
+
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(row, HEADER_ROW + 1)}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    workbook.properties.title = clean(plan.roadmap.title, 250)
+
+    buffer = BytesIO()
+    # A light compression level: a third of the time of the default for a slightly bigger file.
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+        ExcelWriter(workbook, archive).save()
+    return ExportedFile(
+        buffer.getvalue(), file_name(locale, "file.xlsx", plan.start, plan.end, "xlsx")
+    )
