@@ -46,6 +46,37 @@ async def deliver(app: App) -> None:
         )
 
 
+async def send_digests(app: App) -> int:
+    """The Monday digest for coordinators, when it is due (see coordination.due_digests)."""
+    from aiogram.types import BufferedInputFile
+
+    from bot.coordination import due_digests
+    from bot.i18n import normalise_locale
+
+    async with UnitOfWork(app.session_factory) as uow:
+        with app.i18n.context():
+            messages = await due_digests(uow, now=app.clock.now())
+    for message in messages:
+        try:
+            for page in message.pages:
+                await app.delivery.pacer.acquire(message.chat_id)
+                await app.bot.send_message(message.chat_id, page)
+            if message.chart:
+                await app.delivery.pacer.acquire(message.chat_id)
+                await app.bot.send_photo(
+                    message.chat_id,
+                    BufferedInputFile(message.chart, filename="trend.png"),
+                    caption=None,
+                )
+        except Exception:  # one coordinator's failure must not stop the others' digests
+            logger.exception(
+                "digest to chat %s failed (%s)",
+                message.chat_id,
+                normalise_locale(message.language),
+            )
+    return len(messages)
+
+
 def tracked(job: Callable[[App], Awaitable[Any]]) -> Callable[[App], Awaitable[Any]]:
     """Keep a handle on running jobs so that shutdown can let them finish their
     transaction instead of pulling the database away under them."""
@@ -87,6 +118,15 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         args=[app],
         id="plan",
         misfire_grace_time=3600,
+        **common,
+    )
+    scheduler.add_job(
+        tracked(send_digests),
+        "interval",
+        minutes=10,
+        args=[app],
+        id="digest",
+        misfire_grace_time=600,
         **common,
     )
     # Plan once right after start, then deliver whatever waited while the bot was down.

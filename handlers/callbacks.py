@@ -143,3 +143,18 @@ class AskPeriodCallback(CallbackData, prefix="qp"):
     key: str
     start: int
     end: int
+
+
+class SummaryCallback(CallbackData, prefix="sum"):
+    """Drill into a summary: kind "p" (person id) or "s" (section key), and the period."""
+
+    kind: str
+    key: str
+    start: str = ""
+    end: str = ""
+
+
+class ExportCallback(CallbackData, prefix="exp"):
+    fmt: str
+    start: str = ""
+    end: str = ""

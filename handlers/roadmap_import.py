@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import import_flow
 from bot.errors import UserError
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
+from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused
 from bot.services import Identity, Services
 from handlers import import_views as views
@@ -339,14 +340,22 @@ async def cmd_cancel(
     await message.answer(views.cancelled())
 
 
+def _caption_names_no_measure(message: Message) -> bool:
+    return parse_caption(message.caption).number is None
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     coordinator = Coordinator()
-    mine_or_idle = StateFilter(None, ImportForm)  # never take a file from another flow
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(ImportForm))
     router.message.register(cmd_import, Command("import"), coordinator)
     router.message.register(on_not_coordinator, Command("import"), KnownPerson(), ~coordinator)
-    router.message.register(on_document, F.document, coordinator, mine_or_idle)
+    router.message.register(on_document, F.document, coordinator, StateFilter(ImportForm))
+    # An idle coordinator's file is a plan, unless its caption names a measure ("1.2
+    # приказ подписан"): that one is a report and goes on to the reports router.
+    router.message.register(
+        on_document, F.document, coordinator, StateFilter(None), _caption_names_no_measure
+    )
     router.message.register(
         on_officer_document, F.document, KnownPerson(), ~coordinator, StateFilter(None)
     )

@@ -76,7 +76,10 @@ def help_text(identity: Identity) -> str:
         ),
         _("• Answer questions in plain words, for example:"),
         "   «что у меня в мае», «что просрочено», «что у Боброва в сентябре», «покажи 1.1.2»",
-        _("• Take a completion report with files: /report or «отчёт 1.1.2»."),
+        _(
+            "• Take a completion report with files: /report or «отчёт 1.1.2»; /myreports — "
+            "your reports."
+        ),
         _("• /my — your measures, /overdue — what is overdue, /settings — hour, language, leave."),
     ]
     if identity.is_coordinator:
@@ -84,6 +87,10 @@ def help_text(identity: Identity) -> str:
             "",
             _("<b>For coordinators</b>"),
             _("• /import — send the roadmap as PDF, DOCX, XLSX or text."),
+            _(
+                "• /reports — new reports since you last looked; /reports 1.1.2 — every report "
+                "on a measure."
+            ),
             _(
                 "• /people — who has joined, invite links; /summary and /export — execution "
                 "summary and the report to send upward."

@@ -9,6 +9,7 @@ Every change is kept in the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -16,6 +17,7 @@ from enum import StrEnum
 from bot.access import occurrence_for_report, require_coordinator
 from bot.errors import UserError
 from bot.reminders.outbox import plan_organisation
+from bot.reports.draft import DraftFile
 from bot.services import Identity
 from storage.models import OccurrenceStatus, Report
 from storage.uow import UnitOfWork
@@ -38,6 +40,7 @@ class SubmittedReport:
     measure_title: str
     status: ReportStatus
     occurrence_closed: bool
+    files: int = 0
 
 
 async def submit_report(
@@ -50,8 +53,10 @@ async def submit_report(
     text: str = "",
     reason: str | None = None,
     postponed_to: date | None = None,
+    attachments: Sequence[DraftFile] = (),
 ) -> SubmittedReport:
-    """Store a report and apply its effect on the occurrence and reminders. Commits."""
+    """Store a report with its files and apply its effect on the occurrence and reminders.
+    Commits."""
     occurrence, measure, roadmap = await occurrence_for_report(uow, identity, occurrence_id)
     assert identity.person is not None
     if status is ReportStatus.POSTPONED and postponed_to is None:
@@ -66,6 +71,8 @@ async def submit_report(
         created_at=now,
         updated_at=now,
     )
+    for item in attachments:
+        await _add_attachment(uow, report.id, item, now)
     closed = await _apply(uow, report, now=now)
     await uow.audit.record(
         action="report.submitted",
@@ -74,7 +81,12 @@ async def submit_report(
         person_id=identity.person.id,
         object_type="report",
         object_id=report.id,
-        data={"occurrence": occurrence.id, "status": status.value},
+        data={
+            "occurrence": occurrence.id,
+            "status": status.value,
+            "files": len(attachments),
+            **({"postponed_to": postponed_to.isoformat()} if postponed_to else {}),
+        },
     )
     await uow.commit()
     return SubmittedReport(
@@ -84,7 +96,56 @@ async def submit_report(
         measure_title=measure.title,
         status=status,
         occurrence_closed=closed,
+        files=len(attachments),
     )
+
+
+async def _add_attachment(uow: UnitOfWork, report_id: int, item: DraftFile, now: datetime) -> None:
+    stored_path = item.stored_path
+    if stored_path is None and item.sha256 is not None:
+        # The disk failed this time, but the same content may be stored already.
+        existing = await uow.reports.attachment_by_sha256(item.sha256)
+        stored_path = existing.stored_path if existing else None
+    await uow.reports.add_attachment(
+        report_id=report_id,
+        kind=item.kind,
+        telegram_file_id=item.file_id,
+        telegram_file_unique_id=item.file_unique_id,
+        file_name=(item.file_name or None) and item.file_name[:300],
+        mime_type=item.mime_type,
+        size=item.size,
+        sha256=item.sha256,
+        stored_path=stored_path,
+        created_at=now,
+    )
+
+
+async def add_attachments(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    report_id: int,
+    files: Sequence[DraftFile],
+    now: datetime,
+) -> int:
+    """The author adds files to a stored report within 24 hours. Returns the report's file
+    count. Commits."""
+    report = await _own_recent_report(uow, identity, report_id, now)
+    for item in files:
+        await _add_attachment(uow, report.id, item, now)
+    report.updated_at = now
+    await uow.audit.record(
+        action="report.files_added",
+        now=now,
+        organisation_id=identity.organisation.id if identity.organisation else None,
+        person_id=identity.person.id if identity.person else None,
+        object_type="report",
+        object_id=report.id,
+        data={"files": [item.file_unique_id for item in files]},
+    )
+    count = (await uow.reports.attachment_counts([report.id])).get(report.id, 0)
+    await uow.commit()
+    return count
 
 
 async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
@@ -218,12 +279,23 @@ async def _own_recent_report(
     uow: UnitOfWork, identity: Identity, report_id: int, now: datetime
 ) -> Report:
     report = await uow.reports.get(report_id)
-    if report is None or identity.person is None or report.person_id != identity.person.id:
+    if report is None:
         raise UserError("This report was not found.")
-    if report.withdrawn_at is not None:
+    check_changeable(
+        identity, report.person_id, report.created_at, report.withdrawn_at is not None, now
+    )
+    return report
+
+
+def check_changeable(
+    identity: Identity, author_id: int, created_at: datetime, withdrawn: bool, now: datetime
+) -> None:
+    """Only the author changes a report, and only within 24 hours of sending it."""
+    if identity.person is None or author_id != identity.person.id:
+        raise UserError("This report was not found.")
+    if withdrawn:
         raise UserError("This report was already withdrawn.")
-    if now - report.created_at > CORRECTION_WINDOW:
+    if now - created_at > CORRECTION_WINDOW:
         raise UserError(
             "A report can be changed within 24 hours; ask the coordinator to reopen it."
         )
-    return report

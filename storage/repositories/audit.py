@@ -41,3 +41,29 @@ class AuditRepository(Repository):
             .order_by(AuditEvent.id)
         )
         return list(result.scalars())
+
+    async def claim_once(
+        self, *, organisation_id: int, action: str, key: str, now: datetime
+    ) -> bool:
+        """Record `action` for `key` unless it was recorded already; True when this call did.
+
+        The organisation row is locked first (PostgreSQL), so that several bot processes
+        checking at the same moment agree on who does it. The caller commits.
+        """
+        from storage.models import Organisation
+
+        await self.session.execute(
+            select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+        )
+        # `object_type` carries the key (e.g. "week:2022-W20"): events are looked up by it.
+        done = await self.session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.organisation_id == organisation_id,
+                AuditEvent.action == action,
+                AuditEvent.object_type == key,
+            )
+        )
+        if done is not None:
+            return False
+        await self.record(action=action, now=now, organisation_id=organisation_id, object_type=key)
+        return True

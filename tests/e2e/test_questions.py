@@ -272,8 +272,15 @@ async def test_help_smalltalk_and_summary_questions(bot: RunningBot) -> None:
     assert "Что я умею" in (await ask(bobrov, "помощь")).text
     hello = await ask(bobrov, "привет")
     assert listed(hello) == Counter() and hello.buttons == []
-    assert "/summary" in (await ask(coordinator, "сводка за апрель")).text
-    assert "/summary" in (await ask(coordinator, "кто не отчитался")).text
+    # A coordinator's summary question is answered with the summary itself.
+    assert "Исполнение плана за апрель 2022 года" in (
+        await ask(coordinator, "сводка за апрель")
+    ).text
+    await coordinator.wait_for_message(lambda m: m.photo is not None)  # its charts
+    await coordinator.wait_for_message(lambda m: m.photo is not None)
+    assert "Сроков в периоде" in (await ask(coordinator, "кто не отчитался")).text
+    await coordinator.wait_for_message(lambda m: m.photo is not None)
+    await coordinator.wait_for_message(lambda m: m.photo is not None)
     # Officers are pointed to their own lists instead.
     assert "/my" in (await ask(bobrov, "сводка за апрель")).text
     assert bot.tg.failed_calls == []

@@ -1,0 +1,163 @@
+"""A report being written: kept in the conversation state until the person finishes.
+
+Nothing reaches the database before "finish", so a cancelled or abandoned report leaves no
+half-saved rows. The draft round-trips through plain JSON (FSM storage may be Redis).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+# Telegram's Bot API refuses to hand bots files above this size (getFile).
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_TEXT = 4000  # a report is a short note, not a document; files carry the rest
+
+FILE_KINDS = ("document", "photo", "voice", "video_note", "video", "audio")
+
+
+@dataclass
+class DraftFile:
+    """One received file: Telegram's ids always; checksum and stored copy when we got them."""
+
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    stored_path: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DraftFile:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Draft:
+    occurrence_id: int | None = None
+    text: str = ""
+    files: list[DraftFile] = field(default_factory=list)
+    # Set when files are being added to a report already stored (after "✅ done").
+    report_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Draft:
+        data = data or {}
+        return cls(
+            occurrence_id=data.get("occurrence_id"),
+            text=data.get("text") or "",
+            files=[DraftFile.from_dict(f) for f in data.get("files") or []],
+            report_id=data.get("report_id"),
+        )
+
+    def add_text(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        joined = f"{self.text}\n{text}" if self.text else text
+        self.text = joined[:MAX_TEXT]
+
+    def add_file(self, item: DraftFile) -> bool:
+        """False when the very same file is already in the draft (sent twice)."""
+        if any(f.file_unique_id == item.file_unique_id for f in self.files):
+            return False
+        self.files.append(item)
+        return True
+
+
+# --- recognising a measure in typed text and captions ---------------------------------
+
+_NUMBER = r"(?:№\s*)?(?P<number>\d{1,3}(?:\.\d{1,3}){0,4})\.?"
+_ENTRY = re.compile(
+    r"^\s*(?:/report(?:@\w+)?|отч[её]т|сделал[аи]?|сделано|выполнено|выполнил[аи]?)"
+    r"(?:\s+" + _NUMBER + r")?(?:\s+(?P<rest>.*))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_CAPTION = re.compile(r"^\s*" + _NUMBER + r"(?=\s|$|[,:;—-])[\s,:;—-]*(?P<rest>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a typed report request or a caption names: a measure number and the rest."""
+
+    number: str | None
+    rest: str
+
+
+def parse_entry(text: str) -> Entry | None:
+    """ "отчёт 1.1.2 приказ подписан" -> Entry("1.1.2", "приказ подписан"); None if not one."""
+    match = _ENTRY.match(text or "")
+    if match is None:
+        return None
+    return Entry(match.group("number"), (match.group("rest") or "").strip())
+
+
+def parse_caption(text: str | None) -> Entry:
+    """A file's caption: "1.1.2 приказ подписан", or an entry form, or plain text."""
+    entry = parse_entry(text or "")
+    if entry is not None:
+        return entry
+    match = _CAPTION.match(text or "")
+    if match is not None and "." in match.group("number"):
+        return Entry(match.group("number"), match.group("rest").strip())
+    return Entry(None, (text or "").strip())
+
+
+def number_variants(number: str) -> list[str]:
+    """Plans write "1.1.2" and "1.1.2."; both name the same measure."""
+    bare = number.strip().rstrip(".")
+    return [bare, bare + "."]
+
+
+_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\s*$")
+_MONTHS = {
+    "янв": 1,
+    "фев": 2,
+    "мар": 3,
+    "апр": 4,
+    "мая": 5,
+    "май": 5,
+    "июн": 6,
+    "июл": 7,
+    "авг": 8,
+    "сен": 9,
+    "окт": 10,
+    "ноя": 11,
+    "дек": 12,
+}
+_WORD_DATE = re.compile(r"^\s*(\d{1,2})\s+([а-яё]+)(?:\s+(\d{4}))?(?:\s*г(?:ода|\.)?)?\s*$", re.I)
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A new date as people type it: 15.06, 15.06.2022, 15/06/22, «15 июня»; a date without
+    a year is the next such day from today."""
+    text = (text or "").strip().lower()
+    day = month = year = None
+    match = _DATE.match(text)
+    if match:
+        day, month = int(match.group(1)), int(match.group(2))
+        if match.group(3):
+            year = int(match.group(3))
+            year += 2000 if year < 100 else 0
+    else:
+        word = _WORD_DATE.match(text)
+        if word:
+            day = int(word.group(1))
+            month = next((n for k, n in _MONTHS.items() if word.group(2).startswith(k)), None)
+            year = int(word.group(3)) if word.group(3) else None
+    if day is None or month is None:
+        return None
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        return None

@@ -1,0 +1,195 @@
+"""Coordinators: /summary with charts and drill-down buttons, /export of the execution
+report (XLSX or DOCX), and the same from plain words ("сводка за апрель", "выгрузи отчёт
+за 2022 год")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import coordination
+from bot.calendar import local_date
+from bot.queries.parse import parse_query
+from bot.services import Identity, Services
+from handlers.callbacks import ExportCallback, SummaryCallback
+from handlers.filters import Coordinator
+from handlers.views import i18n_locale
+
+EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
+
+
+class SummaryQuestion(Filter):
+    """Plain-words questions that a summary or an export answers."""
+
+    async def __call__(self, message: Message, identity: Identity | None = None) -> Any:
+        text = message.text or ""
+        if not text or text.startswith("/") or identity is None or identity.organisation is None:
+            return False
+        if EXPORT_WORDS.search(text):
+            return {"wants": "export"}
+        today = local_date(message.date, identity.organisation.timezone)
+        if parse_query(text, today=today).intent in ("summary", "not_reported"):
+            return {"wants": "summary"}
+        return False
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+async def _send_summary(
+    bot: Bot,
+    chat_id: int,
+    identity: Identity,
+    services: Services,
+    *,
+    text: str | None = None,
+    person_id: int | None = None,
+    section: str | None = None,
+) -> None:
+    async with ChatActionSender.upload_photo(bot=bot, chat_id=chat_id):
+        result = await coordination.summary(
+            services.uow,
+            identity,
+            now=services.clock.now(),
+            text=text,
+            person_id=person_id,
+            section=section,
+            locale=i18n_locale(),
+        )
+    keyboard = InlineKeyboardBuilder()
+    if person_id is None and section is None:
+        for pid, label in result.people[:6]:
+            keyboard.button(
+                text=f"👤 {label[:28]}",
+                callback_data=SummaryCallback(
+                    kind="p", key=str(pid), start=_iso(result.start), end=_iso(result.end)
+                ),
+            )
+        for sid, label in result.sections[:4]:
+            keyboard.button(
+                text=f"📂 {label[:28]}",
+                callback_data=SummaryCallback(
+                    kind="s", key=sid, start=_iso(result.start), end=_iso(result.end)
+                ),
+            )
+    for fmt, label in (("xlsx", _("📊 XLSX")), ("docx", _("📄 DOCX report"))):
+        keyboard.button(
+            text=label,
+            callback_data=ExportCallback(fmt=fmt, start=_iso(result.start), end=_iso(result.end)),
+        )
+    keyboard.adjust(2)
+    for index, page in enumerate(result.pages):
+        last = index == len(result.pages) - 1
+        await bot.send_message(chat_id, page, reply_markup=keyboard.as_markup() if last else None)
+    for name, png in result.charts:
+        await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+
+
+async def _send_export(
+    bot: Bot, chat_id: int, identity: Identity, services: Services, fmt: str, text: str | None
+) -> None:
+    async with ChatActionSender.upload_document(bot=bot, chat_id=chat_id):
+        document = await coordination.export(
+            services.uow,
+            identity,
+            now=services.clock.now(),
+            fmt="docx" if fmt == "docx" else "xlsx",
+            text=text,
+            locale=i18n_locale(),
+        )
+    await bot.send_document(
+        chat_id, BufferedInputFile(document.content, filename=document.file_name)
+    )
+
+
+async def cmd_summary(
+    message: Message, command: CommandObject, identity: Identity, services: Services, bot: Bot
+) -> None:
+    await _send_summary(bot, message.chat.id, identity, services, text=command.args)
+
+
+async def cmd_export(
+    message: Message, command: CommandObject, identity: Identity, services: Services, bot: Bot
+) -> None:
+    args = (command.args or "").split(maxsplit=1)
+    fmt = "xlsx"
+    if args and args[0].lower() in ("xlsx", "docx", "excel", "word"):
+        fmt = "docx" if args[0].lower() in ("docx", "word") else "xlsx"
+        args = args[1:]
+    await _send_export(bot, message.chat.id, identity, services, fmt, args[0] if args else None)
+
+
+async def on_summary_words(
+    message: Message, wants: str, identity: Identity, services: Services, bot: Bot
+) -> None:
+    text = message.text or ""
+    if wants == "export":
+        fmt = "docx" if re.search(r"docx|word|ворд|справк|информац", text, re.I) else "xlsx"
+        period = EXPORT_WORDS.sub(" ", text)
+        await _send_export(bot, message.chat.id, identity, services, fmt, period)
+        return
+    await _send_summary(bot, message.chat.id, identity, services, text=text)
+
+
+async def on_drill(
+    callback: CallbackQuery,
+    callback_data: SummaryCallback,
+    identity: Identity,
+    services: Services,
+    bot: Bot,
+) -> None:
+    assert callback.message is not None
+    period = f"{callback_data.start}..{callback_data.end}" if callback_data.start else None
+    if callback_data.kind == "p" and callback_data.key.isdigit():
+        await _send_summary(
+            bot,
+            callback.message.chat.id,
+            identity,
+            services,
+            text=period,
+            person_id=int(callback_data.key),
+        )
+    else:
+        await _send_summary(
+            bot,
+            callback.message.chat.id,
+            identity,
+            services,
+            text=period,
+            section=callback_data.key,
+        )
+
+
+async def on_export_button(
+    callback: CallbackQuery,
+    callback_data: ExportCallback,
+    identity: Identity,
+    services: Services,
+    bot: Bot,
+) -> None:
+    assert callback.message is not None
+    period = f"{callback_data.start}..{callback_data.end}" if callback_data.start else None
+    await _send_export(
+        bot, callback.message.chat.id, identity, services, callback_data.fmt, period
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Coordinator())
+    router.callback_query.filter(Coordinator())
+    router.message.register(cmd_summary, Command("summary"))
+    router.message.register(cmd_export, Command("export"))
+    router.message.register(on_summary_words, F.text, SummaryQuestion())
+    router.callback_query.register(on_drill, SummaryCallback.filter())
+    router.callback_query.register(on_export_button, ExportCallback.filter())
+    return router
