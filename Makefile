@@ -47,9 +47,12 @@ migration: install
 	mkdir -p data
 	$(BIN)/alembic -c alembic.ini revision --autogenerate -m "$(m)"
 
+# Benchmarks print figures (never pass/fail); PostgreSQL cases run when TEST_DATABASE_URL is set.
 bench: install
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/queries.py
+	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/summaries.py
 
 locales-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output \

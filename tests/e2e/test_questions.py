@@ -273,9 +273,9 @@ async def test_help_smalltalk_and_summary_questions(bot: RunningBot) -> None:
     hello = await ask(bobrov, "привет")
     assert listed(hello) == Counter() and hello.buttons == []
     # A coordinator's summary question is answered with the summary itself.
-    assert "Исполнение плана за апрель 2022 года" in (
-        await ask(coordinator, "сводка за апрель")
-    ).text
+    assert (
+        "Исполнение плана за апрель 2022 года" in (await ask(coordinator, "сводка за апрель")).text
+    )
     await coordinator.wait_for_message(lambda m: m.photo is not None)  # its charts
     await coordinator.wait_for_message(lambda m: m.photo is not None)
     assert "Сроков в периоде" in (await ask(coordinator, "кто не отчитался")).text

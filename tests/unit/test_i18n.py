@@ -66,3 +66,29 @@ def test_dates_in_russian() -> None:
 )
 def test_locale_normalisation(code: str | None, expected: str) -> None:
     assert normalise_locale(code) == expected
+
+
+def _placeholders(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\{(\w*)\}", text))
+
+
+def test_translations_keep_placeholders_and_plural_forms() -> None:
+    problems = []
+    for message in _catalog("ru"):
+        if not message.id:
+            continue
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        forms = list(message.string) if isinstance(message.string, tuple) else [message.string]
+        if isinstance(message.id, tuple) and len(forms) != 3:
+            problems.append(f"needs three plural forms: {msgid!r}")
+        wanted = _placeholders(msgid)
+        if isinstance(message.id, tuple):
+            wanted |= _placeholders(message.id[1])
+        for form in forms:
+            if _placeholders(form) != wanted and not (
+                isinstance(message.id, tuple) and _placeholders(form) <= wanted
+            ):
+                problems.append(f"placeholders differ: {msgid!r} -> {form!r}")
+    assert problems == []

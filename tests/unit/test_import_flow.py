@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 
 from bot import import_flow
 from bot.clock import FixedClock
 from bot.errors import AccessDenied
-from bot.i18n import LOCALES_DIR, build_i18n
+from bot.i18n import build_i18n
 from bot.import_flow import (
     MAX_FILE_BYTES,
     ImportExpired,
@@ -402,32 +401,3 @@ def _own_msgids() -> list[str | tuple[str, str]]:
 
 def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"\{(\w*)\}", text))
-
-
-def test_every_import_text_has_a_russian_translation_with_the_same_placeholders() -> None:
-    """Pending translations (locales/pending/import.json) or, once merged, the catalogue."""
-    pending_path = LOCALES_DIR / "pending" / "import.json"
-    pending = json.loads(pending_path.read_text("utf-8")) if pending_path.exists() else {}
-    with (LOCALES_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as stream:
-        catalogue = read_po(stream, locale="ru")
-    problems = []
-    msgids = _own_msgids()
-    assert len(msgids) > 50
-    for message in msgids:
-        key = message[0] if isinstance(message, tuple) else message
-        if key in pending:
-            russian = pending[key]
-        elif key in catalogue and catalogue[key].string:
-            russian = catalogue[key].string
-        else:
-            problems.append(f"untranslated: {key!r}")
-            continue
-        forms = list(russian) if isinstance(russian, list | tuple) else [russian]
-        if isinstance(message, tuple) and len(forms) != 3:
-            problems.append(f"needs three plural forms: {key!r}")
-        for form in forms:
-            if _placeholders(form) != _placeholders(key):
-                problems.append(f"placeholders differ: {key!r} -> {form!r}")
-            if isinstance(form, str) and key.count("<b>") != form.count("<b>"):
-                problems.append(f"markup differs: {key!r}")
-    assert problems == []

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.errors import AccessDenied
-from bot.i18n import LOCALES_DIR, build_i18n
+from bot.i18n import build_i18n
 from bot.queries.answer import MeasureItem
 from bot.queries.model import Query
 from bot.queries.parse import parse_query
@@ -307,20 +305,12 @@ def test_an_empty_answer_has_its_hint_button(ru) -> None:  # type: ignore[no-unt
     )
 
 
-def _pending_translations() -> dict[str, str]:
-    path = Path(LOCALES_DIR) / "pending" / "questions.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 @pytest.mark.parametrize("locale", ["ru", "en"])
 def test_example_questions_are_understood(locale: str) -> None:
     i18n = build_i18n()
     with i18n.context(), i18n.use_locale(locale):
         examples = qv.example_questions()
-    # Until the lead merges the pending Russian texts, check those as well.
-    pending = _pending_translations()
-    candidates = [examples, [pending.get(e, e) for e in examples]]
-    for questions in candidates:
+    for questions in [examples]:
         queries = [parse_query(q, today=TODAY) for q in questions]
         assert [q.intent for q in queries] == ["my_items", "overdue", "my_items"]
         assert (queries[0].period_start, queries[0].period_end) == (
