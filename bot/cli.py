@@ -168,6 +168,44 @@ async def _org_command(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
 
 
+async def _export_command(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.clock import SystemClock
+    from bot.coordination import export
+    from bot.errors import UserError
+    from storage.db import create_engine, create_session_factory, upgrade
+    from storage.uow import UnitOfWork
+
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(create_session_factory(engine)) as uow:
+            organisation = await uow.organisations.by_name(args.org)
+            if organisation is None:
+                print(f"export: no organisation named {args.org!r}", file=sys.stderr)
+                return 2
+            try:
+                document = await export(
+                    uow,
+                    None,
+                    now=SystemClock().now(),
+                    fmt=args.format,
+                    text=args.period,
+                    organisation_id=organisation.id,
+                    locale=args.language,
+                )
+            except UserError as error:
+                print(f"export: {error}", file=sys.stderr)
+                return 2
+        target = Path(args.out) if args.out else Path(document.file_name)
+        target.write_bytes(document.content)
+        print(f"written {target} ({len(document.content)} bytes)")
+        return 0
+    finally:
+        await engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="roadmap-bot",
@@ -206,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True, metavar="NAME")
     invite.add_argument("--role", choices=["officer", "coordinator"], default="officer")
     invite.add_argument("--bot-username", help="to print the full t.me link")
+
+    export_parser = commands.add_parser("export", help="the execution report as XLSX or DOCX")
+    export_parser.add_argument("--org", required=True, metavar="NAME")
+    export_parser.add_argument(
+        "--period", help="2022, 2022Q1, 2022-01-01..2022-03-31 or words (default: the plan)"
+    )
+    export_parser.add_argument("--format", choices=["xlsx", "docx"], default="xlsx")
+    export_parser.add_argument("--language", choices=["ru", "en"], default="ru")
+    export_parser.add_argument("--out", metavar="FILE", help="default: the suggested file name")
 
     parse = commands.add_parser("parse", help="read a roadmap document and print what it means")
     parse.add_argument("file")
@@ -253,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
     if args.command in {"org", "invite"}:
         return asyncio.run(_org_command(settings, args))
+    if args.command == "export":
+        return asyncio.run(_export_command(settings, args))
     return 2
 
 

@@ -123,3 +123,56 @@ async def test_monday_digest_once(running_bot: RunningBot, school) -> None:  # t
     chart = await coordinator.wait_for_message(lambda m: m.photo is not None)
     assert chart.photo.data.startswith(PNG)
     assert await send_digests(running_bot.app) == 0  # once a week
+
+
+def _cli(tmp_path, database_url: str, *args: str):  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env |= {"DATABASE_URL": database_url, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_cli_export_writes_both_documents(running_bot: RunningBot, school, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = running_bot.settings.database_url
+    result = _cli(
+        tmp_path,
+        url,
+        "export",
+        "--org",
+        "МАОУ гимназия №1",
+        "--period",
+        "2022",
+        "--format",
+        "docx",
+    )
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "Информация об исполнении за 2022 год.docx"
+    table = DocxDocument(str(written)).tables[0]
+    assert any("Анализ результатов ВПР" in cell.text for row in table.rows for cell in row.cells)
+    result = _cli(
+        tmp_path,
+        url,
+        "export",
+        "--org",
+        "МАОУ гимназия №1",
+        "--format",
+        "xlsx",
+        "--out",
+        "plan.xlsx",
+    )
+    assert result.returncode == 0, result.stderr
+    assert load_workbook(tmp_path / "plan.xlsx").active.max_row > 6
+    missing = _cli(tmp_path, url, "export", "--org", "Нет такой")
+    assert missing.returncode == 2 and "Нет такой" in missing.stderr
