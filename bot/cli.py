@@ -49,11 +49,19 @@ async def _run(settings: Settings, clock_value: str | None, webhook: str | None)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
+    from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+
     try:
         if webhook:
             await run_webhook(app, webhook)
         else:
             await run_polling(app)
+    except TelegramUnauthorizedError:
+        print("BOT_TOKEN: Telegram does not accept this token", file=sys.stderr)
+        return 2
+    except TelegramAPIError as error:
+        print(f"Telegram refused to start the bot: {error.message}", file=sys.stderr)
+        return 2
     finally:
         await app.close()
     return 0

@@ -46,9 +46,34 @@ def e2e_settings(tg: FakeTelegram, tmp_path: Path, database_url: str | None = No
     )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked both_databases run the whole bot on SQLite and on PostgreSQL.
+    if "e2e_database" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize(
+            "e2e_database", ["sqlite", "postgres"] if marked else ["sqlite"], indirect=True
+        )
+
+
 @pytest.fixture
-async def running_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    settings = e2e_settings(tg, tmp_path)
+async def e2e_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+    from storage.db import create_engine
+    from tests.conftest import _wipe
+
+    url: str = request.getfixturevalue("_postgres_url")
+    engine = create_engine(url)
+    await _wipe(engine)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def running_bot(
+    tg: FakeTelegram, tmp_path: Path, e2e_database: str
+) -> AsyncIterator[RunningBot]:
+    settings = e2e_settings(tg, tmp_path, e2e_database)
     clock = FixedClock(START_MOMENT)
     app = await build_app(settings, clock)
     polling = asyncio.create_task(
@@ -68,5 +93,6 @@ async def identity_for(uow, telegram_user_id: int):  # type: ignore[no-untyped-d
     """The Identity the middleware would build for this Telegram user."""
     from bot.services import Services
 
-    services = Services(uow=uow, clock=FixedClock(START_MOMENT), settings=Settings(_env_file=None))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    services = Services(uow=uow, clock=FixedClock(START_MOMENT), settings=settings)
     return await services.identify(telegram_user_id, None)

@@ -48,3 +48,22 @@ def test_chat_with_an_unknown_person_says_who_exists(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Незнакомцев" in result.stderr and "Иванова А.П." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_questions_from_the_console(tmp_path: Path) -> None:
+    result = _chat(
+        tmp_path,
+        ["что у меня в мае", "что по ВПР"],
+        "chat",
+        "--as",
+        "Петров",
+        "--clock",
+        "2025-05-12T09:00",
+    )
+    assert result.returncode == 0, result.stderr
+    answer = result.stdout.split("> что у меня в мае", 1)[1].split("> что по ВПР", 1)[0]
+    assert "2.1" in answer and "Всероссийских проверочных работ" in answer
+    assert "1.2" not in answer  # Иванова's, not his
+    topic = result.stdout.split("> что по ВПР", 1)[1]
+    assert "2.1" in topic and "2.2" in topic
+    assert "Traceback" not in result.stderr

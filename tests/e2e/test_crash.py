@@ -17,8 +17,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.reminders.delivery import DEFAULT_CONCURRENCY
-from storage.db import create_engine, create_session_factory, upgrade_sync
+from storage.db import create_session_factory
 from tests.e2e.seed import seed_burst
 from tests.fake_telegram import FakeTelegram
 
@@ -69,12 +71,11 @@ async def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[n
         await asyncio.sleep(0.05)
 
 
-async def test_kill_mid_burst_then_restart(tmp_path: Path) -> None:
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
-    await asyncio.to_thread(upgrade_sync, database_url)
-    engine = create_engine(database_url)
+async def test_kill_mid_burst_then_restart(
+    tmp_path: Path, database_url: str, engine: AsyncEngine
+) -> None:
+    """On SQLite and on PostgreSQL (`database_url` is parametrised over both)."""
     recipients = await seed_burst(create_session_factory(engine), people=PEOPLE, fire_at=FIRE_AT)
-    await engine.dispose()
 
     async with FakeTelegram(token="4343:CRASH-TEST", enforce_limits=True) as tg:
         for telegram_id in recipients:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from handlers.callbacks import PeopleAction, PeopleCallback, ReminderAction, ReminderCallback
@@ -69,6 +70,7 @@ async def test_only_admins_create_organisations(running_bot: RunningBot) -> None
         assert await uow.organisations.by_name("Чужая школа") is None
 
 
+@pytest.mark.both_databases
 async def test_an_officer_cannot_manage_people_or_reach_another_organisation(
     running_bot: RunningBot,
 ) -> None:

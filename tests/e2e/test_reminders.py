@@ -19,6 +19,8 @@ from tests.fake_telegram import FakeUser
 
 COORDINATOR, BOBROV, IZOTOVA = 7001, 7002, 7003
 
+pytestmark = pytest.mark.both_databases
+
 
 def morning(day: str) -> datetime:
     """09:00 in Kaliningrad on that day."""
