@@ -233,14 +233,12 @@ async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
             continue
         end = max(plan_period(r)[1] for r in roadmaps)
         data = await read_summary_data(uow.session, organisation.id, None, max(end, today))
-        coordinators = await uow.reminders.coordinators(organisation.id)
-        reach = await uow.reminders.recipients([c.id for c in coordinators])
+        reach = await uow.reminders.coordinator_recipients(organisation.id)
         result = digest(data, today)
         start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
         whole = await read_summary_data(uow.session, organisation.id, start, plan_end)
-        for recipient in reach.values():
-            if recipient.chat_id is None:
-                continue
+        for recipient in reach:
+            assert recipient.chat_id is not None
             locale = recipient.language or organisation.language or "ru"
             chart = (
                 trend_chart(

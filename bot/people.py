@@ -144,14 +144,13 @@ async def accept_invite(
     await plan_organisation(uow, invite.organisation_id, now=now, person_ids={person.id})
     organisation = await uow.organisations.get(invite.organisation_id)
     assert organisation is not None
-    coordinators = await uow.reminders.coordinators(organisation.id)
-    reach = await uow.reminders.recipients([c.id for c in coordinators if c.id != person.id])
+    reach = await uow.reminders.coordinator_recipients(organisation.id, excluding=person.id)
     await uow.commit()
     return Joined(
         organisation_name=organisation.name,
         person_name=person.full_name,
         role=membership.role,
-        coordinator_chats=[(r.chat_id, r.language) for r in reach.values() if r.chat_id],
+        coordinator_chats=[(r.chat_id, r.language) for r in reach if r.chat_id is not None],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def _postgres_url() -> Iterator[str]:
     from bot.settings import normalise_database_url
 
     url = normalise_database_url(url)
-    upgrade_sync(url)  # once per session; tables are wiped between tests
+    # Once per session (tables are wiped between tests), in a thread of its own: Alembic
+    # runs its own event loop, and this fixture may be first needed inside a running one.
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(upgrade_sync, url).result()
     yield url
 
 

@@ -99,16 +99,13 @@ async def not_mine(
         object_type="measure",
         object_id=measure.id,
     )
-    coordinators = await uow.reminders.coordinators(reminder.organisation_id)
-    reach = await uow.reminders.recipients([c.id for c in coordinators])
+    reach = await uow.reminders.coordinator_recipients(
+        reminder.organisation_id, excluding=reminder.person_id
+    )
     await uow.commit()
     return Disputed(
         measure_number=measure.number,
         measure_title=measure.title,
         person_name=identity.person.full_name,
-        coordinator_chats=[
-            (r.chat_id, r.language)
-            for r in reach.values()
-            if r.chat_id is not None and r.person_id != reminder.person_id
-        ],
+        coordinator_chats=[(r.chat_id, r.language) for r in reach if r.chat_id is not None],
     )

@@ -332,14 +332,14 @@ class ReminderDelivery:
                 object_type="person",
                 object_id=recipient.person_id,
             )
-            coordinators = await uow.reminders.coordinators(recipient.organisation_id)
-            reach = await uow.reminders.recipients([c.id for c in coordinators])
+            reach = await uow.reminders.coordinator_recipients(
+                recipient.organisation_id, excluding=recipient.person_id
+            )
             await uow.commit()
         stats.failed_rows += len(ids)
         stats.unreachable.append(recipient.person_id)
-        for coordinator in reach.values():
-            if coordinator.chat_id is None or coordinator.person_id == recipient.person_id:
-                continue
+        for coordinator in reach:
+            assert coordinator.chat_id is not None
             locale = normalise_locale(coordinator.language)
             with self.i18n.context(), self.i18n.use_locale(locale):
                 text = self.render_unreachable(recipient.full_name, recipient.organisation_name)

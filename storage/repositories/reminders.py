@@ -330,6 +330,14 @@ class ReminderRepository(Repository):
         )
         return list(result.scalars())
 
+    async def coordinator_recipients(
+        self, organisation_id: int, *, excluding: int | None = None
+    ) -> list[Recipient]:
+        """The organisation's coordinators who can be written to (they have a chat)."""
+        coordinators = await self.coordinators(organisation_id)
+        reach = await self.recipients([c.id for c in coordinators if c.id != excluding])
+        return [r for r in reach.values() if r.chat_id is not None]
+
     async def counts(self) -> dict[str, int]:
         result = await self.session.execute(
             select(Reminder.state, func.count(Reminder.id)).group_by(Reminder.state)

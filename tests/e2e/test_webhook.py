@@ -17,6 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "webhook-secret-for-tests"
 
 
+def _spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with (cwd / "bot.log").open("w") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -38,14 +49,7 @@ async def test_webhook_mode_answers_posted_updates(tmp_path: Path) -> None:
             "WEBHOOK_SECRET": SECRET,
             "PYTHONPATH": str(ROOT),
         }
-        with (tmp_path / "bot.log").open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run", "--webhook", public_url],
-                cwd=tmp_path,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        process = _spawn(["run", "--webhook", public_url], tmp_path, env)
         try:
             await tg.wait_until(lambda: tg.webhook_url == public_url, 60, failure="no setWebhook")
             update = {
