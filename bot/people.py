@@ -408,3 +408,55 @@ async def update_preferences(
     )
     await replan_person(uow, person.id, now=now)
     await uow.commit()
+
+
+async def update_organisation(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    now: datetime,
+    morning_hour: int | None = None,
+    timezone: str | None = None,
+    one_report_closes: bool | None = None,
+) -> Organisation:
+    """A coordinator changes the organisation's hour, zone or closing rule. Commits.
+
+    The future reminders are planned again to the new hour and zone.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    organisation_id = require_coordinator(identity)
+    organisation = await uow.organisations.get(organisation_id)
+    assert organisation is not None
+    before = {
+        "morning_hour": organisation.morning_hour,
+        "timezone": organisation.timezone,
+        "one_report_closes": organisation.one_report_closes,
+    }
+    if morning_hour is not None:
+        if not 0 <= morning_hour <= 23:
+            raise UserError("The hour must be between 0 and 23.")
+        organisation.morning_hour = morning_hour
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError("Unknown time zone: {zone}.", zone=timezone) from None
+        organisation.timezone = timezone
+    if one_report_closes is not None:
+        organisation.one_report_closes = one_report_closes
+    await uow.audit.record(
+        action="organisation.settings",
+        now=now,
+        organisation_id=organisation_id,
+        person_id=identity.person.id if identity.person else None,
+        object_type="organisation",
+        object_id=organisation_id,
+        data={"before": before},
+    )
+    if morning_hour is not None or timezone is not None:
+        await uow.reminders.delete_pending(organisation_id=organisation_id, after=now)
+        await uow.session.flush()  # type: ignore[union-attr]
+        await plan_organisation(uow, organisation_id, now=now)
+    await uow.commit()
+    return organisation

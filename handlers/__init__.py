@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
         "stranger",  # everyone not linked to an organisation stops here
         "admin",  # /neworg
         "people",  # /people, invites, units
+        "org_settings",  # /orgsettings: hour, zone, closing rule
         "settings_menu",  # /settings: hour, language, leave
         "roadmap_import",  # /import and documents sent by coordinators
         "reminders",  # snooze, not mine

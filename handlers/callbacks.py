@@ -158,3 +158,10 @@ class ExportCallback(CallbackData, prefix="exp"):
     fmt: str
     start: str = ""
     end: str = ""
+
+
+class OrgSettingsCallback(CallbackData, prefix="org"):
+    """Organisation settings: "h" hour, "c" closing rule."""
+
+    action: str
+    value: str = ""

@@ -18,6 +18,7 @@ COORDINATOR_COMMANDS = {
     "summary",
     "export",
     "reports",
+    "orgsettings",
 }
 
 

@@ -95,6 +95,10 @@ def help_text(identity: Identity) -> str:
                 "• /people — who has joined, invite links; /summary and /export — execution "
                 "summary and the report to send upward."
             ),
+            _(
+                "• /orgsettings — the morning hour, the time zone and whether one report "
+                "closes a measure for everyone."
+            ),
         ]
     if not identity.is_known and not identity.is_admin:
         lines += ["", stranger_hint()]

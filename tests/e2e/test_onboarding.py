@@ -162,3 +162,37 @@ def test_cli_creates_an_organisation_and_invites(tmp_path: Path) -> None:
     )
     assert wrong.returncode == 2 and "Mars/Base" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+
+
+async def test_coordinator_changes_the_organisation_hour_and_rule(
+    running_bot: RunningBot,
+) -> None:
+    seeded = await seed_organisation(
+        running_bot.app.session_factory, running_bot.clock.now(), linked={"Бобров В.С.": 7002}
+    )
+    coordinator = running_bot.tg.user(7001)
+    await coordinator.send_text("/orgsettings")
+    menu = await coordinator.wait_for_text("Настройки организации")
+    assert "9:00" in menu.text and "Europe/Kaliningrad" in menu.text
+    query = await coordinator.press(menu, "11:00")
+    await running_bot.tg.wait_for_callback_answer(query)
+    edited = coordinator.messages[-1]
+    assert edited.edited and "Напоминания в 11:00" in edited.text
+    query = await coordinator.press(edited, "Каждый отчитывается сам")
+    await running_bot.tg.wait_for_callback_answer(query)
+    await coordinator.send_text("/orgsettings Asia/Yekaterinburg")
+    zoned = await coordinator.wait_for_text("Asia/Yekaterinburg")
+    assert "каждый ответственный отчитывается отдельно" in zoned.text
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        organisation = await uow.organisations.get(seeded.organisation_id)
+        assert organisation is not None
+        assert (organisation.morning_hour, organisation.timezone) == (11, "Asia/Yekaterinburg")
+        assert organisation.one_report_closes is False
+        # Bobrov's future reminders moved to 11:00 in Yekaterinburg (06:00 UTC).
+        rows = await uow.reminders.for_person(seeded.persons["Бобров В.С."])
+        pending = [r for r in rows if r.state == "pending"]
+        assert pending and all(r.fire_at.hour == 6 for r in pending if "checkin" not in r.kind)
+    officer = running_bot.tg.user(7002)
+    await officer.send_text("/orgsettings")
+    assert (await officer.wait_for_message()).text == "Это могут делать только координаторы."
+    assert running_bot.tg.failed_calls == []
