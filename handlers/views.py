@@ -183,7 +183,10 @@ def reminder_message(message: ReminderMessage) -> tuple[str, InlineKeyboardMarku
             continue
         text = f"• {label}\n   {state}"
         if row.document_type:
-            text += "\n   " + _("Document: {kind}").format(kind=quote(row.document_type))
+            kind = (
+                row.document_type if len(row.document_type) <= 80 else row.document_type[:79] + "…"
+            )
+            text += "\n   " + _("Document: {kind}").format(kind=quote(kind))
         own.append(text)
         short = row.measure_number or str(len(own))
         keyboard.row(

@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from aiogram import Bot
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 DEFAULT_CONCURRENCY = 32  # messages in flight at once; a crash can repeat at most these
-LINES_PER_MESSAGE = 8  # 4 buttons a line keeps a message under Telegram's button limits
+LINES_PER_MESSAGE = 20  # 4 buttons each: 80 of the 100 buttons Telegram allows; titles are cut
 
 
 def worker_name() -> str:
@@ -256,21 +256,32 @@ class ReminderDelivery:
         lines = coalesce_due(due, today_local=today)
         by_id = {r.id: r for r in live}
         async with self._semaphore:
-            for start in range(0, len(lines), LINES_PER_MESSAGE):
-                chunk = lines[start : start + LINES_PER_MESSAGE]
-                message = ReminderMessage(recipient, chunk, by_id, responsible, today)
-                outcome = await self._send(message, stats)
+            locale = normalise_locale(recipient.language)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                parts = fit_messages(
+                    ReminderMessage(recipient, lines, by_id, responsible, today), self.render
+                )
+            for index, (message, text, keyboard) in enumerate(parts):
+                outcome = await self._send(message, text, keyboard, stats)
                 if outcome == "forbidden":
-                    remaining = [rid for line in lines[start:] for rid in line.reminder_ids]
+                    remaining = [
+                        rid
+                        for part in parts[index:]
+                        for line in part[0].lines
+                        for rid in line.reminder_ids
+                    ]
                     await self._unreachable(recipient, remaining, stats)
                     return
 
-    async def _send(self, message: ReminderMessage, stats: DeliveryStats) -> str:
+    async def _send(
+        self,
+        message: ReminderMessage,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None,
+        stats: DeliveryStats,
+    ) -> str:
         recipient = message.recipient
         ids = [rid for line in message.lines for rid in line.reminder_ids]
-        locale = normalise_locale(recipient.language)
-        with self.i18n.context(), self.i18n.use_locale(locale):
-            text, keyboard = self.render(message)
         error = ""
         for _attempt in range(5):
             await self.pacer.acquire(recipient.chat_id or 0)
@@ -348,6 +359,34 @@ class ReminderDelivery:
                 await self.bot.send_message(coordinator.chat_id, text)
             except Exception:  # the failure itself is recorded; the coordinator list shows it
                 logger.exception("could not tell coordinator %s", coordinator.person_id)
+
+
+MAX_MESSAGE_CHARS = 4000  # Telegram's limit is 4096; a margin for entities
+
+
+def fit_messages(
+    message: ReminderMessage, render: Renderer
+) -> list[tuple[ReminderMessage, str, InlineKeyboardMarkup | None]]:
+    """Split a person's lines into as few messages as Telegram's limits allow.
+
+    Usually one message holds the whole morning; long titles or many lines are split into
+    consecutive messages (at most LINES_PER_MESSAGE lines, under MAX_MESSAGE_CHARS).
+    Call inside the recipient's locale.
+    """
+    lines = message.lines
+    if len(lines) > LINES_PER_MESSAGE:
+        head = replace(message, lines=lines[:LINES_PER_MESSAGE])
+        tail = replace(message, lines=lines[LINES_PER_MESSAGE:])
+        return fit_messages(head, render) + fit_messages(tail, render)
+    text, keyboard = render(message)
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return [(message, text, keyboard)]
+    if len(lines) == 1:
+        return [(message, text[: MAX_MESSAGE_CHARS - 1] + "…", keyboard)]
+    middle = len(lines) // 2
+    return fit_messages(replace(message, lines=lines[:middle]), render) + fit_messages(
+        replace(message, lines=lines[middle:]), render
+    )
 
 
 def _planner_kind(stored: str) -> ReminderKind:
