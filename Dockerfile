@@ -10,8 +10,9 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY locales ./locales
+# Editable install: the code, its locales/ and the Alembic migrations stay together in /app.
 RUN pip install --upgrade pip \
-    && pip install . \
+    && pip install -e . \
     && pybabel compile -d locales -D messages
 
 RUN useradd --create-home --uid 1000 roadmap && mkdir -p /app/data && chown roadmap /app/data
