@@ -19,6 +19,7 @@ COORDINATOR_COMMANDS = {
     "export",
     "reports",
     "orgsettings",
+    "cadence",
 }
 
 

@@ -9,7 +9,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.people import update_organisation
+from bot.people import update_cadence, update_organisation
+from bot.reminders.planner import Cadence
 from bot.services import Identity, Services
 from handlers.callbacks import OrgSettingsCallback
 from handlers.filters import Coordinator
@@ -17,6 +18,16 @@ from handlers.views import quote
 from storage.models import Organisation
 
 HOURS = (7, 8, 9, 10, 11, 12)
+
+
+def _cadence_text(organisation: Organisation) -> str:
+    cadence = Cadence.from_json(organisation.cadence)
+    before = [d for d in (cadence.early_warning_days, cadence.last_warning_days) if d]
+    after = [d for d in (cadence.first_overdue_days, cadence.second_overdue_days) if d]
+    return _(
+        "Reminders {before} days before the deadline, on the day, {after} days after it; "
+        "change: <code>/cadence 7 1 1 7</code> (0 switches one off)."
+    ).format(before=", ".join(map(str, before)) or "—", after=", ".join(map(str, after)) or "—")
 
 
 def _menu(organisation: Organisation) -> tuple[str, InlineKeyboardMarkup]:
@@ -32,6 +43,7 @@ def _menu(organisation: Organisation) -> tuple[str, InlineKeyboardMarkup]:
                 hour=organisation.morning_hour, zone=quote(organisation.timezone)
             ),
             _("Reports: {rule}.").format(rule=rule),
+            _cadence_text(organisation),
             _("Another time zone: <code>/orgsettings Asia/Yekaterinburg</code>."),
         ]
     )
@@ -90,10 +102,31 @@ async def on_org_setting(
     await callback.answer(_("Saved."))
 
 
+async def cmd_cadence(
+    message: Message, command: CommandObject, identity: Identity, services: Services
+) -> None:
+    numbers = (command.args or "").replace(",", " ").split()
+    if len(numbers) != 4 or not all(n.isdigit() for n in numbers):
+        if identity.organisation is not None:
+            await message.answer(_cadence_text(identity.organisation))
+        return
+    days = [int(n) for n in numbers]
+    await update_cadence(
+        services.uow,
+        identity,
+        now=services.clock.now(),
+        before=(days[0], days[1]),
+        after=(days[2], days[3]),
+    )
+    assert identity.organisation is not None
+    await message.answer(_("Saved.") + "\n" + _cadence_text(identity.organisation))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Coordinator())
     router.callback_query.filter(Coordinator())
     router.message.register(cmd_orgsettings, Command("orgsettings"))
+    router.message.register(cmd_cadence, Command("cadence"))
     router.callback_query.register(on_org_setting, OrgSettingsCallback.filter())
     return router

@@ -97,7 +97,7 @@ def help_text(identity: Identity) -> str:
             ),
             _(
                 "• /orgsettings — the morning hour, the time zone and whether one report "
-                "closes a measure for everyone."
+                "closes a measure for everyone; /cadence — the days of reminders."
             ),
         ]
     if not identity.is_known and not identity.is_admin:

@@ -196,3 +196,32 @@ async def test_coordinator_changes_the_organisation_hour_and_rule(
     await officer.send_text("/orgsettings")
     assert (await officer.wait_for_message()).text == "Это могут делать только координаторы."
     assert running_bot.tg.failed_calls == []
+
+
+async def test_coordinator_sets_the_cadence(running_bot: RunningBot) -> None:
+    seeded = await seed_organisation(
+        running_bot.app.session_factory, running_bot.clock.now(), linked={"Бобров В.С.": 7002}
+    )
+    coordinator = running_bot.tg.user(7001)
+    await coordinator.send_text("/cadence 1 7 1 7")
+    assert "сначала более ранний" in (await coordinator.wait_for_message()).text
+    await coordinator.send_text("/cadence 14 3 2 10")
+    saved = await coordinator.wait_for_text("Сохранено")
+    assert "за 14, 3 дн." in saved.text and "через 2, 10 дн." in saved.text
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        organisation = await uow.organisations.get(seeded.organisation_id)
+        assert organisation is not None and organisation.cadence is not None
+        assert organisation.cadence["early_warning_days"] == 14
+        assert organisation.cadence["escalation_days"] == 11
+        rows = await uow.reminders.for_person(seeded.persons["Бобров В.С."])
+        early = [r for r in rows if r.kind == "due_in_7" and r.state == "pending"]
+        occurrences = {
+            o.id: o.due_date
+            for m in await uow.roadmaps.measures(seeded.roadmap_id)
+            for o in await uow.roadmaps.occurrences(m.id)
+        }
+        # 14 days ahead, or a little more when that day is a day off (moved earlier).
+        assert early and all(
+            14 <= (occurrences[r.occurrence_id] - r.fire_at.date()).days <= 18 for r in early
+        )
+    assert running_bot.tg.failed_calls == []
