@@ -199,6 +199,8 @@ class DigestMessage:
     language: str | None
     pages: list[str]
     chart: bytes | None
+    organisation_id: int
+    week: str  # the key the digest is marked sent under
 
 
 async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
@@ -249,7 +251,12 @@ async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
             )
             messages.append(
                 DigestMessage(
-                    recipient.chat_id, locale, render_digest_text(result, today, locale), chart
+                    recipient.chat_id,
+                    locale,
+                    render_digest_text(result, today, locale),
+                    chart,
+                    organisation.id,
+                    week,
                 )
             )
         await uow.commit()

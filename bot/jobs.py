@@ -56,7 +56,10 @@ async def send_digests(app: App) -> int:
     async with UnitOfWork(app.session_factory) as uow:
         with app.i18n.context():
             messages = await due_digests(uow, now=app.clock.now())
+    delivered: dict[tuple[int, str], bool] = {}
     for message in messages:
+        key = (message.organisation_id, message.week)
+        delivered.setdefault(key, False)
         try:
             for page in message.pages:
                 await app.delivery.pacer.acquire(message.chat_id)
@@ -68,12 +71,22 @@ async def send_digests(app: App) -> int:
                     BufferedInputFile(message.chart, filename="trend.png"),
                     caption=None,
                 )
+            delivered[key] = True
         except Exception:  # one coordinator's failure must not stop the others' digests
             logger.exception(
                 "digest to chat %s failed (%s)",
                 message.chat_id,
                 normalise_locale(message.language),
             )
+    failed = [key for key, ok in delivered.items() if not ok]
+    if failed:
+        # Nobody of that organisation got it: the next tick of this morning tries again.
+        async with UnitOfWork(app.session_factory) as uow:
+            for organisation_id, week in failed:
+                await uow.audit.unclaim(
+                    organisation_id=organisation_id, action="digest.sent", key=week
+                )
+            await uow.commit()
     return len(messages)
 
 

@@ -67,3 +67,15 @@ class AuditRepository(Repository):
             return False
         await self.record(action=action, now=now, organisation_id=organisation_id, object_type=key)
         return True
+
+    async def unclaim(self, *, organisation_id: int, action: str, key: str) -> None:
+        """Undo `claim_once` (the work it guarded failed and should be tried again)."""
+        from sqlalchemy import delete
+
+        await self.session.execute(
+            delete(AuditEvent).where(
+                AuditEvent.organisation_id == organisation_id,
+                AuditEvent.action == action,
+                AuditEvent.object_type == key,
+            )
+        )

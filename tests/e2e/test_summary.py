@@ -125,6 +125,19 @@ async def test_monday_digest_once(running_bot: RunningBot, school) -> None:  # t
     assert await send_digests(running_bot.app) == 0  # once a week
 
 
+async def test_a_digest_nobody_received_is_tried_again(running_bot: RunningBot, school) -> None:  # type: ignore[no-untyped-def]
+    coordinator = running_bot.tg.user(COORDINATOR)
+    running_bot.tg.block(coordinator)
+    running_bot.clock.set(datetime(2022, 6, 20, 7, 5, tzinfo=UTC))
+    assert await send_digests(running_bot.app) == 1  # tried, refused (blocked)
+    running_bot.tg.unblock(coordinator)
+    running_bot.clock.set(datetime(2022, 6, 20, 7, 15, tzinfo=UTC))
+    assert await send_digests(running_bot.app) == 1  # the next tick sends it
+    digest = await coordinator.wait_for_message(lambda m: m.text is not None)
+    assert "Просрочено" in digest.text
+    assert await send_digests(running_bot.app) == 0
+
+
 def _cli(tmp_path, database_url: str, *args: str):  # type: ignore[no-untyped-def]
     import os
     import subprocess
