@@ -14,6 +14,10 @@ def yearly(month_start: int, month_end: int, years: range, last_day: int = 28) -
     )
 
 
+def once(start: date, due: date) -> Schedule:
+    return Schedule(kind=ScheduleKind.ONCE, windows=[Window(start, due)])
+
+
 def make_measure(
     number: str, title: str, *, persons=(), units=(), schedule=None, section: str | None = "1"
 ) -> ParsedMeasure:

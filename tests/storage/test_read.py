@@ -11,12 +11,7 @@ from bot.roadmap.model import Schedule, ScheduleKind, Window
 from storage.models import Measure, Occurrence, OccurrenceStatus, UnitMember
 from storage.read import directory, measure_items, person_units
 from storage.uow import UnitOfWork
-from tests.factories import make_measure, make_roadmap
-
-
-def once(start: date, due: date) -> Schedule:
-    return Schedule(kind=ScheduleKind.ONCE, windows=[Window(start, due)])
-
+from tests.factories import make_measure, make_roadmap, once
 
 PLAN = make_roadmap(
     [

@@ -17,15 +17,11 @@ from bot.services import Identity
 from handlers import questions_views as qv
 from storage.models import Role, UnitMember
 from storage.uow import UnitOfWork
-from tests.factories import make_measure, make_roadmap
+from tests.factories import make_measure, make_roadmap, once
 from tests.fake_telegram import parse_html
 
 NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)
 TODAY = date(2022, 5, 16)
-
-
-def once(start: date, due: date) -> Schedule:
-    return Schedule(kind=ScheduleKind.ONCE, windows=[Window(start, due)])
 
 
 PLAN = make_roadmap(
