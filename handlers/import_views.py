@@ -326,6 +326,27 @@ def refusal_text(refusal: ImportRefused) -> str:
         ).format(missing=", ".join(missing), found=", ".join(found) or "—")
     elif reason == "empty":
         text = _("The document contains no measures.")
+    elif reason == "encrypted":
+        text = _(
+            "The file is protected by a password, so I cannot open it. Remove the password "
+            "(in Word or Acrobat: File → Info → Protect → remove the password) and send it "
+            "again, or send the plan as an unprotected DOCX."
+        )
+    elif reason == "too_many_pages":
+        text = _(
+            "The document has too many pages ({pages}; I read up to {limit}). "
+            "Send only the plan of measures, or send it as DOCX or XLSX."
+        ).format(pages=quote(d.get("pages", "?")), limit=quote(d.get("limit", "?")))
+    elif reason == "too_many_rows":
+        text = _(
+            "The document has too many lines ({rows}; I read up to {limit}). "
+            "Send only the plan of measures."
+        ).format(rows=quote(d.get("rows", "?")), limit=quote(d.get("limit", "?")))
+    elif reason == "too_heavy":
+        text = _(
+            "The file is too heavy to read: it needs more memory than I give one document. "
+            "Send only the plan of measures as an ordinary DOCX or XLSX."
+        )
     else:
         text = _("The file cannot be imported.")
     return _("❌ Not imported. {reason}").format(reason=text)

@@ -12,17 +12,19 @@ the document cannot be imported at all; everything else that is not fully unders
 
 from __future__ import annotations
 
-import zipfile
-from io import BytesIO
-
 from bot.roadmap.errors import PROBLEM_CODES, REFUSAL_REASONS, ImportRefused
 from bot.roadmap.model import ParsedRoadmap
+from bot.roadmap.precheck import (
+    OLE_MAGIC,
+    check_ole,
+    check_pdf,
+    check_text,
+    check_zip_directory,
+    zip_kind,
+)
 from bot.roadmap.raw import (
     MAX_BYTES,
     MAX_CELLS,
-    MAX_RATIO,
-    MAX_UNCOMPRESSED,
-    RATIO_MIN_SIZE,
     TIME_BUDGET_SECONDS,
     Budget,
     RawDocument,
@@ -56,7 +58,6 @@ _OTHER_MAGIC = (
     (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
     (b"\x1f\x8b", "gzip archive"),
     (b"BZh", "bzip2 archive"),
-    (b"\xd0\xcf\x11\xe0", "legacy Word/Excel file (.doc/.xls); save it as DOCX/XLSX"),
     (b"{\\rtf", "RTF document; save it as DOCX"),
 )
 
@@ -78,7 +79,9 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if data.startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _zip_kind(data, name)
+        return zip_kind(data, name)
+    if data.startswith(OLE_MAGIC):
+        check_ole(data, name)  # always refuses: protected DOCX/XLSX, or legacy .doc/.xls
     if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
         raise ImportRefused("unsupported_format", kind="WEBP image")
     for magic, kind in _IMAGE_MAGIC + _OTHER_MAGIC:
@@ -92,36 +95,18 @@ def detect_format(data: bytes, filename: str = "") -> str:
     return "csv" if name.endswith(".csv") else "text"
 
 
-def _zip_kind(data: bytes, name: str) -> str:
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        kind = "DOCX" if name.endswith(".docx") else "XLSX" if name.endswith(".xlsx") else "ZIP"
-        raise ImportRefused("corrupt_file", kind=kind) from exc
-    check_zip_bomb(infos, len(data))
-    names = {i.filename for i in infos}
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    raise ImportRefused("unsupported_format", kind="ZIP archive")
-
-
-def check_zip_bomb(infos: list[zipfile.ZipInfo], compressed: int) -> None:
-    """Refuse by the zip directory alone, before any member is inflated."""
-    total = sum(max(i.file_size, 0) for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise ImportRefused("zip_bomb", uncompressed=total, compressed=compressed)
-    for i in infos:
-        if i.file_size >= RATIO_MIN_SIZE and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise ImportRefused("zip_bomb", uncompressed=i.file_size, compressed=i.compress_size)
+# The zip directory check kept under its old name (precheck.check_zip_directory).
+check_zip_bomb = check_zip_directory
 
 
 def read_raw(data: bytes, filename: str = "", budget: Budget | None = None) -> RawDocument:
     """Any supported file → the common raw table (before interpretation)."""
     budget = budget or Budget()
     kind = detect_format(data, filename)
+    if kind == "pdf":
+        check_pdf(data)
+    elif kind in ("text", "csv"):
+        check_text(data)
     try:
         if kind == "pdf":
             from bot.roadmap.readers.pdf import read_pdf

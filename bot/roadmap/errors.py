@@ -30,6 +30,14 @@ REFUSAL_REASONS: dict[str, str] = {
         "The plan table lacks required columns: missing {missing}; found {found}."
     ),
     "empty": "The document contains no measures.",
+    # Added with the limited reader (bot.limited_reader) and the checks made before reading:
+    "encrypted": (
+        "The {kind} file is protected by a password and cannot be read; "
+        "remove the password or send the DOCX."
+    ),
+    "too_many_pages": "The document has too many pages ({pages}; the limit is {limit}).",
+    "too_many_rows": "The document has too many lines ({rows}; the limit is {limit}).",
+    "too_heavy": ("Reading the file needed more memory than one document may use ({limit} MB)."),
 }
 
 PROBLEM_CODES: dict[str, str] = {
@@ -70,6 +78,8 @@ class ImportRefused(Exception):
             "seconds": "?",
             "found": "none",
             "missing": "none",
+            "pages": "?",
+            "rows": "?",
         }
         for key, value in self.details.items():
             if isinstance(value, list | tuple):

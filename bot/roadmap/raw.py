@@ -10,10 +10,21 @@ from bot.roadmap.errors import ImportRefused
 MAX_BYTES = 20 * 1024 * 1024  # input file size
 MAX_CELLS = 200_000  # cells over all tables of a document
 TIME_BUDGET_SECONDS = 30.0  # reading one document, checked between rows and pages
-# Zip containers (DOCX/XLSX): refuse before opening when the directory promises an absurd size.
-MAX_UNCOMPRESSED = 300 * 1024 * 1024
+# Checked before any reader library opens a document (bot.roadmap.precheck). The library
+# builds objects many times the size of what it reads (lxml: about 7 bytes of memory per byte
+# of XML; openpyxl: about 700 bytes per cell), so these caps keep one document within the
+# memory of the reading process (bot.limited_reader) and refuse a bomb in well under a second.
+# Zip containers (DOCX/XLSX), from the central directory alone:
+MAX_UNCOMPRESSED = 100 * 1024 * 1024  # all parts inflated (a 20 MB file of pictures fits)
+MAX_MARKUP_UNCOMPRESSED = 40 * 1024 * 1024  # XML parts inflated: the libraries parse them all
+MAX_ZIP_PARTS = 1000  # a plan has 15-100 parts; thousands are only there to be expensive
 MAX_RATIO = 200  # uncompressed/compressed of a single large member
 RATIO_MIN_SIZE = 5 * 1024 * 1024  # members smaller than this are never called bombs
+# Counted in the inflated XML (streamed, never kept) before openpyxl/python-docx build cells:
+# twice the cell budget, so a table the readers would accept is never refused early.
+PRECOUNT_CELLS_FACTOR = 2
+MAX_PAGES = 300  # PDF pages: at ~0.1 s a page, more cannot be read within the time budget
+MAX_TEXT_LINES = 400_000  # text/CSV lines (a blank CSV line is still a row)
 
 
 @dataclass

@@ -313,6 +313,10 @@ def test_every_refusal_reason_has_its_own_text(i18n_en) -> None:
         "no_table": {},
         "missing_columns": {"found": ["№", "Мероприятие <b>"], "missing": ["deadline"]},
         "empty": {},
+        "encrypted": {"kind": "PDF"},
+        "too_many_pages": {"pages": 5000, "limit": 300},
+        "too_many_rows": {"rows": 400_001, "limit": 400_000},
+        "too_heavy": {"limit": 1024},
     }
     assert set(samples) == set(REFUSAL_REASONS)
     texts = {
@@ -325,6 +329,9 @@ def test_every_refusal_reason_has_its_own_text(i18n_en) -> None:
     assert "200 MB" in texts["too_large"] and "20 MB" in texts["too_large"]
     assert "deadline (Сроки)" in texts["missing_columns"]
     assert "Мероприятие &lt;b&gt;" in texts["missing_columns"]
+    assert "password" in texts["encrypted"] and "DOCX" in texts["encrypted"]
+    assert "damaged" not in texts["encrypted"]
+    assert "5000" in texts["too_many_pages"] and "300" in texts["too_many_pages"]
 
 
 @pytest.mark.parametrize(

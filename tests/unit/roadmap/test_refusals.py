@@ -119,6 +119,7 @@ def test_reasons_and_codes_are_documented():
     assert set(REFUSAL_REASONS) == {
         "too_large", "unsupported_format", "corrupt_file", "zip_bomb", "too_many_cells",
         "timeout", "scanned_pdf", "no_table", "missing_columns", "empty",
+        "encrypted", "too_many_pages", "too_many_rows", "too_heavy",
     }  # fmt: skip
     assert {"unparsed_deadline", "no_number", "duplicate_number", "no_responsible",
             "moved_cell", "clamped_date"} <= set(PROBLEM_CODES)  # fmt: skip
