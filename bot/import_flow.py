@@ -4,8 +4,9 @@ and a stored roadmap, without Telegram.
 - `check_announced_size` refuses a file by its announced size, before a byte is downloaded;
 - `save_upload` keeps the bytes on disk (content-addressed by SHA-256) so that the
   conversation state holds only a small JSON-serialisable `PendingImport`;
-- `parse_pending` re-reads the saved file in a worker thread (parsing a PDF takes seconds
-  and must not stall the bot for everyone else);
+- `parse_pending` re-reads the saved file in a limited child process (bot.limited_reader:
+  memory, CPU and time limits; a PDF takes seconds and must not stall the bot for everyone
+  else, and a hostile file must not cost the bot its memory);
 - `preview` parses and dry-runs the import (store, then roll back) to show what a
   re-import would add, change and archive;
 - `confirm` stores the roadmap and plans its reminders in one commit.
@@ -31,8 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
 from bot.imports import ImportResult, store_roadmap
+from bot.limited_reader import read_roadmap
 from bot.reminders.outbox import plan_organisation
-from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
+from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap
 from bot.services import Identity
 from storage.uow import UnitOfWork
 
@@ -64,19 +66,15 @@ def is_plan_attempt(refusal: ImportRefused) -> bool:
     return refusal.reason in PLAN_LIKE_REFUSALS
 
 
-def _looks_like_plan_sync(data: bytes, filename: str) -> bool:
+async def looks_like_plan(data: bytes, filename: str | None) -> bool:
+    """Whether a file is (or is meant to be) a roadmap; read by the limited reader."""
+    if len(data) > MAX_FILE_BYTES:
+        return False
     try:
-        parse_document(data, filename)
+        await read_roadmap(data, filename or "document")
     except ImportRefused as refusal:
         return is_plan_attempt(refusal)
     return True
-
-
-async def looks_like_plan(data: bytes, filename: str | None) -> bool:
-    """Whether a file is (or is meant to be) a roadmap; parsed in a worker thread."""
-    if len(data) > MAX_FILE_BYTES:
-        return False
-    return await asyncio.to_thread(_looks_like_plan_sync, data, filename or "document")
 
 
 class ImportExpired(UserError):
@@ -202,17 +200,15 @@ def _read_pending(pending: PendingImport) -> bytes:
         raise ImportExpired() from exc
 
 
-def _parse_sync(pending: PendingImport) -> ParsedRoadmap:
-    data = _read_pending(pending)
+async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
+    """Read the saved file in a limited child process (bot.limited_reader): a hostile
+    document costs the bot neither memory nor its event loop, and others keep being
+    answered meanwhile."""
+    data = await asyncio.to_thread(_read_pending, pending)
     if hashlib.sha256(data).hexdigest() != pending.sha256:
         # Not the file the preview was shown for: never store something nobody has seen.
         raise ImportExpired()
-    return parse_document(data, pending.filename, period=pending.period)
-
-
-async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
-    """Parse the saved file in a worker thread, so the bot keeps answering others."""
-    return await asyncio.to_thread(_parse_sync, pending)
+    return await read_roadmap(data, pending.filename, period=pending.period)
 
 
 def parse_period(text: str) -> tuple[int, int] | None:

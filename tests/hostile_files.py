@@ -248,3 +248,7 @@ def legitimate_docx_near_limit(target: int = 19 * MB) -> tuple[bytes, str]:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue(), "plan_with_scan.docx"
+
+
+def legitimate_docx() -> tuple[bytes, str]:
+    return plan_docx(), "plan.docx"

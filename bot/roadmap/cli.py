@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from bot.roadmap import parse_document
+from bot.limited_reader import read_roadmap_sync
 from bot.roadmap.errors import ImportRefused
 from bot.roadmap.render import format_text
 
@@ -38,7 +38,9 @@ def parse_command(path: str, period: str | None, fmt: str) -> int:
         print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        parsed = parse_document(data, Path(path).name, period=years)
+        # The same limited child process as the bot: a hostile file cannot take this
+        # command (or the machine it runs on) down either.
+        parsed = read_roadmap_sync(data, Path(path).name, period=years)
     except ImportRefused as exc:
         print(f"refused ({exc.reason}): {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
