@@ -17,34 +17,13 @@ from bot.limited_reader import ReaderLimits, read_roadmap
 from bot.roadmap import parse_document, raw
 from bot.roadmap.errors import ImportRefused
 from tests import hostile_files as hostile
+from tests.memory import PeakMemory
 from tests.unit.roadmap.builders import build_docx, build_pdf, build_xlsx, tables_from_text
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 # The aim of issue 13: any file costs the bot process at most this much above idle.
 PARENT_BUDGET = 200 * MB
-
-
-def _status(key: str) -> int:
-    match = re.search(rf"^{key}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
-    assert match, key
-    return int(match.group(1)) * 1024
-
-
-class PeakMemory:
-    """The growth of this process's resident peak over a block (Linux: the peak is reset
-    through /proc/self/clear_refs first)."""
-
-    def __enter__(self) -> PeakMemory:
-        try:
-            Path("/proc/self/clear_refs").write_text("5")
-        except OSError:
-            pytest.skip("resetting the resident peak needs Linux's /proc/self/clear_refs")
-        self.start = _status("VmRSS")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.growth = _status("VmHWM") - self.start
 
 
 class Children(list):
@@ -268,3 +247,25 @@ def test_every_reading_entry_point_goes_through_the_limited_reader() -> None:
         if re.search(r"\b(parse_document|read_raw|parse_text)\b", path.read_text("utf-8")):
             callers.append(relative)
     assert callers == []
+
+
+def test_roadmap_bot_parse_reads_in_the_limited_child(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.roadmap.cli import parse_command
+
+    monkeypatch.setattr(raw, "MAX_UNCOMPRESSED", 10**10)
+    monkeypatch.setattr(raw, "MAX_MARKUP_UNCOMPRESSED", 10**10)
+    monkeypatch.setattr(limited, "DEFAULT_LIMITS", ReaderLimits(memory_bytes=400 * MB))
+    data, name = hostile.docx_with_header_parts()
+    path = tmp_path / name
+    path.write_bytes(data)
+    del data
+    with PeakMemory() as peak:
+        assert parse_command(str(path), None, "json") == 2
+    assert capsys.readouterr().err.startswith("refused (too_heavy)")
+    assert peak.growth < PARENT_BUDGET
+    encrypted, name = hostile.encrypted_pdf()
+    (tmp_path / name).write_bytes(encrypted)
+    assert parse_command(str(tmp_path / name), None, "text") == 2
+    assert "password" in capsys.readouterr().err
