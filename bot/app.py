@@ -7,7 +7,10 @@ the same dispatcher, the same handlers and the same storage.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -19,6 +22,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -45,6 +49,27 @@ LOCAL_MODE_TOKEN = "1000000001:LOCAL-CHAT-MODE-NO-TELEGRAM"
 
 class StartupError(RuntimeError):
     """Start-up cannot go on; the message is one clear line for the operator."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+def check_writable_directory(path: Path, setting: str) -> None:
+    """The directory exists (or is created) and a file can be written in it; otherwise the
+    bot stops at start with one line naming the setting, rather than failing every upload
+    later with the generic error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".write-check-", dir=path)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise StartupError(
+            f"{setting}: cannot write to the directory {str(path)!r} ({reason})"
+        ) from exc
 
 
 @dataclass
@@ -95,8 +120,17 @@ async def build_app(
     migrate: bool = True,
     set_commands: bool = True,
 ) -> App:
-    """Build everything; fail fast with a clear StartupError if the database is unusable."""
-    engine = create_engine(settings.database_url)
+    """Build everything; fail fast with a clear StartupError if the files directory or the
+    database is unusable."""
+    check_writable_directory(settings.files_dir, "FILES_DIR")
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:":
+            check_writable_directory(Path(database).parent, "DATABASE_URL")
+    try:
+        engine = create_engine(settings.database_url)
+    except Exception as exc:
+        raise StartupError(f"DATABASE_URL: cannot use the database ({_one_line(exc)})") from exc
     try:
         if migrate:
             await upgrade(settings.database_url)
