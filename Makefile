@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := locales
 
-.PHONY: run chat test test-fast lint format migrate migration bench \
+.PHONY: run chat test test-fast fuzz lint format migrate migration bench \
         locales-extract locales-update locales-compile install clean
 
 $(BIN)/python:
@@ -30,6 +30,11 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q --ignore=tests/e2e
+
+# The property suite (tests/properties) with a hundred times the examples, random rather than
+# derandomized, failures kept in .hypothesis/ to replay: for nights, not for every change.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/properties -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

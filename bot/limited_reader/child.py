@@ -61,7 +61,11 @@ def main() -> int:
         answer = _run(header, data, memory_bytes)
     except MemoryError:
         os._exit(EXIT_MEMORY)
-    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+    # surrogatepass: a lone surrogate a PDF's text map produced travels as it is (the
+    # parent's json.loads of bytes decodes with surrogatepass too).
+    sys.stdout.buffer.write(
+        json.dumps(answer, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    )
     sys.stdout.buffer.flush()
     return 0
 

@@ -217,7 +217,7 @@ def _classify(word: str, s: int, e: int) -> _Tok:
         if y < 100:
             y += 2000
         return _Tok("DATE", s, e, (y, m, d))
-    if word.isdigit():
+    if word.isdecimal():  # not isdigit: "¹" is a digit int() cannot read
         n = int(word)
         if len(word) == 4 and 1990 <= n <= 2100:
             return _Tok("YEAR", s, e, n)
@@ -321,7 +321,7 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
             st.flags.add("during")
         elif k == "EVERY_N":
             raw = str(t.value)
-            st.every_n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 3)
+            st.every_n = int(raw) if raw.isdecimal() else _NUMBER_WORDS.get(raw, 3)
             st.recognised = True
         elif k == "YEAR":
             y = int(t.value)  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ def _is_numbering_row(texts: list[str]) -> bool:
     values = [t.strip().rstrip(".") for t in texts if t.strip()]
     return (
         len(values) >= 2
-        and all(v.isdigit() for v in values)
+        and all(v.isdecimal() for v in values)
         and ([int(v) for v in values] == list(range(1, len(values) + 1)))
     )
 

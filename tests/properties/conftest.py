@@ -1,0 +1,3 @@
+"""Loads the Hypothesis profile (see profiles.py) before any property runs."""
+
+from tests.properties import profiles  # noqa: F401
