@@ -32,6 +32,7 @@ import math
 import mimetypes
 import re
 import secrets
+import socket
 import struct
 import time
 from collections import deque
@@ -49,6 +50,7 @@ __all__ = [
     "ApiError",
     "CallbackAnswer",
     "ChatMessage",
+    "ConnectionFault",
     "FakeFile",
     "FakeTelegram",
     "FakeUser",
@@ -380,9 +382,13 @@ class ApiCall:
     error_code: int | None = None
     description: str | None = None
     time: float = 0.0
+    # Carried out, but the connection was reset instead of answering (reset_connections).
+    reset: bool = False
 
     def __repr__(self) -> str:
         status = "ok" if self.ok else f"{self.error_code} {self.description!r}"
+        if self.reset:
+            status += ", connection reset"
         shown = {k: v for k, v in self.params.items() if k in ("chat_id", "text", "caption")}
         return f"<{self.method} {shown} -> {status}>"
 
@@ -794,6 +800,38 @@ def _command_entities(text: str) -> list[dict]:
 # --- the server ---------------------------------------------------------------------------
 
 
+@dataclass
+class ConnectionFault:
+    """Requests to `target` whose TCP connection the server resets (see reset_connections)."""
+
+    target: str  # a Bot API method, lowercased, or "download"
+    after: bool
+    every: int
+    times: int
+    seen: int = 0
+
+    def strikes(self) -> bool:
+        if self.times <= 0:
+            return False
+        self.seen += 1
+        if self.seen % self.every:
+            return False
+        self.times -= 1
+        return True
+
+
+def _reset_connection(request: web.Request) -> None:
+    """Drop the connection the way a network does: a TCP reset (SO_LINGER 0), no answer."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
 class FakeTelegram:
     """The fake Bot API server; use as ``async with FakeTelegram() as tg``."""
 
@@ -833,6 +871,9 @@ class FakeTelegram:
         self.webhook_url = ""
         self.rate_limit_hits = 0
         self.dropped_updates: list[dict] = []  # filtered out by allowed_updates
+        self._faults: list[ConnectionFault] = []
+        # Every reset done: (target, after). `after` ones were carried out first.
+        self.resets: list[tuple[str, bool]] = []
 
         self._updates: deque[dict] = deque()
         self._update_ids = itertools.count(100_000_001)
@@ -923,6 +964,31 @@ class FakeTelegram:
             self.per_chat_per_second = per_chat_per_second
         self._global_window.clear()
         self._chat_windows.clear()
+
+    def reset_connections(
+        self, target: str, *, times: int = 1, every: int = 1, after: bool = False
+    ) -> None:
+        """Drop the connection of requests to `target` (a Bot API method such as
+        "sendMessage", or "download" for file downloads): a TCP reset, not an HTTP error,
+        for every `every`-th such request until `times` were dropped.
+
+        - `after=False`: the request is cut before the server reads it (mid-upload for a
+          file): nothing happens, the client sees "connection reset by peer";
+        - `after=True`: the call is carried out (the message is delivered), then the
+          connection is reset instead of answering: the client cannot know it happened;
+        - "download": the file's bytes stop halfway.
+
+        Faults add up: each one counts the requests to its target on its own.
+        """
+        self._faults.append(ConnectionFault(target.lower(), after, every, times))
+
+    def _fault(self, target: str, *, after: bool) -> bool:
+        """Whether this request is to be reset; every fault on the target counts it."""
+        struck = [f.strikes() for f in self._faults if f.target == target and f.after == after]
+        if not any(struck):
+            return False
+        self.resets.append((target, after))
+        return True
 
     # --- test-side API ---
 
@@ -1153,7 +1219,8 @@ class FakeTelegram:
             raw = list(request.query.items()) + list((await request.post()).items())
         for key, value in raw:
             if isinstance(value, web.FileField):
-                uploads[key] = _Upload(value.filename, value.file.read(), value.content_type)
+                with value.file:  # a temporary file aiohttp spooled the upload into
+                    uploads[key] = _Upload(value.filename, value.file.read(), value.content_type)
             elif isinstance(value, str | bytes | bytearray):
                 text = value if isinstance(value, str) else bytes(value).decode()
                 params[key] = text if key in STRING_FIELDS else _maybe_json(text)
@@ -1162,6 +1229,10 @@ class FakeTelegram:
     async def _handle_method(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method_name = request.match_info["method"]
+        if self._fault(method_name.lower(), after=False):
+            _reset_connection(request)  # before a byte of the body is read
+            self._notify()
+            raise asyncio.CancelledError
         params, uploads = await self._read_params(request)
         handler = self._methods.get(method_name.lower())
         call = ApiCall(method=method_name, params=params, files={}, ok=False, time=time.time())
@@ -1192,15 +1263,29 @@ class FakeTelegram:
             return web.json_response(payload, status=error.code)
         call.ok, call.result = True, copy.deepcopy(result)
         self.calls.append(call)
+        if self._fault(method_name.lower(), after=True):
+            call.reset = True
+            _reset_connection(request)
+            self._notify()
+            raise asyncio.CancelledError
         self._notify()
         return web.json_response({"ok": True, "result": result})
 
-    async def _handle_file(self, request: web.Request) -> web.Response:
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         fake = self._files_by_path.get(request.match_info["path"])
         if fake is None:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
+        if self._fault("download", after=False) or self._fault("download", after=True):
+            # Half the bytes, then the connection is gone.
+            response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+            response.content_length = len(fake.data)
+            await response.prepare(request)
+            await response.write(fake.data[: len(fake.data) // 2])
+            _reset_connection(request)
+            self._notify()
+            raise asyncio.CancelledError
         return web.Response(body=fake.data, content_type="application/octet-stream")
 
     # --- control endpoints for the standalone mode ---
