@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.i18n import build_i18n
 from bot.reminders.delivery import Pacer, ReminderDelivery
 from bot.settings import Settings
+from bot.telegram_io import RetryNetworkErrors
 from handlers import get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.callbacks import (
@@ -160,6 +161,8 @@ async def build_app(
     dispatcher.include_routers(*get_routers())
     bot = build_bot(settings, session)
     bot.session.middleware(RecordCallbackAnswers(answered))
+    # A dropped connection is retried (repeating at most the calls in flight).
+    bot.session.middleware(RetryNetworkErrors())
 
     delivery = ReminderDelivery(
         bot=bot,

@@ -22,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import import_flow
+from bot import import_flow, telegram_io
 from bot.errors import UserError
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.reports.draft import parse_caption
@@ -62,15 +62,13 @@ async def _forget(state: FSMContext) -> None:
 async def _download(bot: Bot, document: Document) -> bytes:
     import_flow.check_announced_size(document.file_size)
     try:
-        buffer = await bot.download(document)
+        return await telegram_io.download(bot, document.file_id)
     except TelegramBadRequest as error:
         if "too big" in str(error).lower():
             raise ImportRefused(
                 "too_large", size=document.file_size or "?", limit=import_flow.MAX_FILE_BYTES
             ) from error
         raise
-    assert buffer is not None
-    return buffer.read()
 
 
 async def _show_preview(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
 import os
 import tempfile
@@ -24,6 +23,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
 from bot.reports.draft import MAX_DOWNLOAD_BYTES, DraftFile
+from bot.telegram_io import download
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +117,7 @@ async def receive(bot: Bot, store: FileStore, item: DraftFile) -> Received:
     if item.size is not None and item.size > MAX_DOWNLOAD_BYTES:
         return Received(item, Outcome.TOO_BIG)  # checked first: Telegram would refuse anyway
     try:
-        buffer = io.BytesIO()
-        await bot.download(item.file_id, destination=buffer)
-        data = buffer.getvalue()
+        data = await download(bot, item.file_id)  # a download cut off is started again
     except TelegramAPIError as error:
         if "too big" in str(error).lower():
             return Received(item, Outcome.TOO_BIG)

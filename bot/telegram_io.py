@@ -1,0 +1,81 @@
+"""Talking to Telegram over a network that drops: retries for what a dropped connection
+interrupts, so a reset line loses nothing and repeats only what was in flight.
+
+- `RetryNetworkErrors` (a request middleware of the bot's session) repeats a Bot API call
+  that failed with a network error — the connection was reset or timed out, so no answer
+  came back — a few times with a short pause. A call Telegram had already carried out
+  before the line dropped (a message delivered, its answer lost) is then carried out again:
+  that is the one duplicate a retry can make, bounded by the calls in flight. Long polling
+  is left to aiogram's own loop, which retries with its own backoff.
+- `download` fetches a file's bytes whole, starting again when a download is cut off
+  (aiogram's `Bot.download` streams into the destination and cannot resume).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+logger = logging.getLogger(__name__)
+
+# Pauses before the second, third and fourth attempt.
+RETRY_DELAYS: Sequence[float] = (0.5, 1.5, 4.0)
+NETWORK_ERRORS = (TelegramNetworkError, aiohttp.ClientError, TimeoutError, ConnectionError)
+
+
+class RetryNetworkErrors(BaseRequestMiddleware):
+    def __init__(self, delays: Sequence[float] = RETRY_DELAYS) -> None:
+        self.delays = tuple(delays)
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        for delay in self.delays:
+            try:
+                return await make_request(bot, method)
+            except TelegramNetworkError as error:
+                logger.warning(
+                    "%s failed on the network (%s); trying again in %.1f s",
+                    type(method).__name__,
+                    error.message,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        return await make_request(bot, method)
+
+
+async def download(bot: Bot, file_id: str, delays: Sequence[float] = RETRY_DELAYS) -> bytes:
+    """The file's bytes, whole; network errors are retried, Telegram's answers are not."""
+    for delay in (*delays, None):
+        buffer = io.BytesIO()
+        try:
+            await bot.download(file_id, destination=buffer)
+            return buffer.getvalue()
+        except NETWORK_ERRORS as error:
+            if delay is None:
+                raise
+            logger.warning("download cut off (%s); trying again in %.1f s", _name(error), delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _name(error: Any) -> str:
+    return f"{type(error).__name__}: {error}"
