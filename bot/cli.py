@@ -214,6 +214,51 @@ async def _export_command(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
 
 
+def _backup_command(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, create_backup
+    from bot.clock import SystemClock
+
+    now = SystemClock().now()
+    target = Path(args.out or f"roadmap-backup-{now.strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    try:
+        result = create_backup(settings, target, now=now, files_only=args.files_only)
+    except (BackupError, OSError) as error:
+        print(f"backup: {error}", file=sys.stderr)
+        return 2
+    what = "the database and " if result.database else ""
+    print(f"written {result.archive} ({result.bytes} bytes): {what}{result.files} files")
+    if not result.database and not settings.is_sqlite:
+        print("the PostgreSQL database is not in it: back it up with pg_dump (README)")
+    return 0
+
+
+def _restore_command(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, restore_backup
+    from bot.clock import SystemClock
+
+    try:
+        result = restore_backup(
+            settings,
+            Path(args.archive),
+            now=SystemClock().now(),
+            force=args.force,
+            files_only=args.files_only,
+        )
+    except (BackupError, OSError) as error:
+        print(f"restore: {error}", file=sys.stderr)
+        return 2
+    if result.moved_aside is not None:
+        print(f"the database that was there is kept as {result.moved_aside}")
+    if result.database is not None:
+        print(f"restored the database to {result.database} (migrated when the bot starts)")
+    print(f"restored {result.files} files into {settings.files_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="roadmap-bot",
@@ -261,6 +306,20 @@ def build_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--format", choices=["xlsx", "docx"], default="xlsx")
     export_parser.add_argument("--language", choices=["ru", "en"], default="ru")
     export_parser.add_argument("--out", metavar="FILE", help="default: the suggested file name")
+
+    backup = commands.add_parser(
+        "backup", help="the SQLite database and the files directory as one archive"
+    )
+    backup.add_argument("--out", metavar="FILE", help="default: roadmap-backup-<time>.tar.gz")
+    backup.add_argument(
+        "--files-only", action="store_true", help="only FILES_DIR (with PostgreSQL: pg_dump)"
+    )
+    restore = commands.add_parser("restore", help="put a backup back, with the bot stopped")
+    restore.add_argument("archive")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing database (kept beside it)"
+    )
+    restore.add_argument("--files-only", action="store_true", help="only the files")
 
     parse = commands.add_parser("parse", help="read a roadmap document and print what it means")
     parse.add_argument("file")
@@ -310,6 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_org_command(settings, args))
     if args.command == "export":
         return asyncio.run(_export_command(settings, args))
+    if args.command == "backup":
+        return _backup_command(settings, args)
+    if args.command == "restore":
+        return _restore_command(settings, args)
     return 2
 
 

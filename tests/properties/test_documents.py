@@ -18,6 +18,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,10 @@ from tests.properties.profiles import examples
 from tests.properties.strategies import DEADLINE_WORDS, PEOPLE_WORDS, phrase
 from tests.unit.roadmap.builders import build_docx, build_pdf, build_xlsx, tables_from_text
 
+# Documents are long: their repr in a failure report is cut, not a reason to fail.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roadmap"
 NAMES = ("plan.pdf", "plan.docx", "plan.xlsx", "plan.csv", "plan.txt", "plan", "скан.jpg")
 
