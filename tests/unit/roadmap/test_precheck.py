@@ -105,15 +105,37 @@ def test_docx_table_cells_are_counted_before_python_docx_parses_them(
     assert exc.details["cells"] == 124
 
 
-def test_a_tag_split_between_chunks_is_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_a_tag_split_between_chunks_is_counted_once(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     from bot.roadmap import precheck
 
-    monkeypatch.setattr(precheck, "_CHUNK", 7)  # every tag crosses a chunk boundary somewhere
+    monkeypatch.setattr(precheck, "_CHUNK", chunk)  # tags cross chunk boundaries everywhere
     out = io.BytesIO()
+    sheet = b"<row>" + b'<c r="A1"><v>1</v></c><x:c>2</x:c><c/><col/>' * 50 + b"</row>"
+    document = b"<w:tbl><w:tr>" + b"<w:tc><w:p/></w:tc><w:tcPr/>" * 40 + b"</w:tr></w:tbl>"
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("x.xml", b"<row>" + b'<c r="A1"><v>1</v></c><x:c>2</x:c>' * 100 + b"</row>")
+        z.writestr("sheet.xml", sheet)
+        z.writestr("document.xml", document)
     archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    assert precheck._count_tags(archive, archive.infolist()[0], precheck._XLSX_CELL) == 200
+    assert precheck.count_cells(archive, archive.getinfo("sheet.xml"), "xlsx") == 150
+    assert precheck.count_cells(archive, archive.getinfo("document.xml"), "docx") == 40
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "word/styles.xml"])
+def test_a_broken_deflate_stream_is_a_damaged_file(part: str) -> None:
+    """Found by the property suite: zlib.error escaped the cell count."""
+    data = bytearray(hostile.plan_docx())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(part)
+    # The member's data starts after its local header (30 bytes, the name, the extra).
+    name_length, extra_length = (
+        int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + 10 : start + 40] = b"\xff" * 30
+    assert refusal(bytes(data), "plan.docx").reason == "corrupt_file"
 
 
 def test_a_pdf_with_too_many_pages_is_refused_before_a_page_is_read(no_library) -> None:
