@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/summaries.py
+	$(BIN)/python bench/hostile.py
 
 locales-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output \
