@@ -59,7 +59,10 @@ MAX_PERIOD_YEARS = 10
 # heavy to be anything else). A file sent without /import that is refused for another
 # reason (a photo, a letter, a scan) is most likely a report's attachment: the bot passes it
 # on to the reports feature instead of calling it a broken plan.
-PLAN_LIKE_REFUSALS = frozenset({"missing_columns", "zip_bomb", "too_many_cells", "timeout"})
+# A password-protected file or a document of too many pages is more likely an attachment.
+PLAN_LIKE_REFUSALS = frozenset(
+    {"missing_columns", "zip_bomb", "too_many_cells", "timeout", "too_heavy", "too_many_rows"}
+)
 
 
 def is_plan_attempt(refusal: ImportRefused) -> bool:

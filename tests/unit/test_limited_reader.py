@@ -269,3 +269,13 @@ def test_roadmap_bot_parse_reads_in_the_limited_child(
     (tmp_path / name).write_bytes(encrypted)
     assert parse_command(str(tmp_path / name), None, "text") == 2
     assert "password" in capsys.readouterr().err
+
+
+def test_which_new_refusals_still_show_someone_sent_a_plan() -> None:
+    """Size-like refusals mean a plan too big to read (told to the coordinator); a
+    protected file or a long PDF out of the blue is more likely a report's attachment."""
+    plan_like = {"too_heavy", "too_many_rows"}
+    for reason in plan_like:
+        assert import_flow.is_plan_attempt(ImportRefused(reason))
+    for reason in ("encrypted", "too_many_pages"):
+        assert not import_flow.is_plan_attempt(ImportRefused(reason))
