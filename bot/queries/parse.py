@@ -830,7 +830,8 @@ def _feminine(surname: str) -> bool:
 
 
 def _negated(toks: list[Tok], i: int) -> bool:
-    return any(toks[j].text in NEGATIONS for j in range(max(i - 3, 0), i))
+    # Bounded by the end: callers look ahead ("what did I not finish", i + 3).
+    return any(toks[j].text in NEGATIONS for j in range(max(i - 3, 0), min(i, len(toks))))
 
 
 def _self_mentioned(toks: list[Tok]) -> bool:
