@@ -252,3 +252,16 @@ def legitimate_docx_near_limit(target: int = 19 * MB) -> tuple[bytes, str]:
 
 def legitimate_docx() -> tuple[bytes, str]:
     return plan_docx(), "plan.docx"
+
+
+def monthly_plan_text(measures: int = 5000) -> tuple[bytes, str]:
+    """A plan of `measures` monthly measures over three years: a small file whose parsed
+    result (36 windows a measure) is the largest thing the bot keeps from a reading."""
+    rows = ["План мероприятий на 2022-2024 годы", "№\tМероприятие\tСроки\tОтветственный"]
+    for n in range(measures):
+        section, item = divmod(n, 999)
+        rows.append(
+            f"{section + 1}.{item + 1}\tСовещание с руководителями ОО, вопрос {n}\t"
+            "ежемесячно\tИванов И.И., МОУО"
+        )
+    return "\n".join(rows).encode(), "monthly.txt"

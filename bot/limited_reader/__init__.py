@@ -8,9 +8,10 @@ The parent (the bot) sends the bytes to `python -m bot.limited_reader.child` ove
 waits without blocking (asyncio subprocess); at most `ReaderLimits.concurrency` children run
 at once per event loop, the others queue. The child sets its own resource limits before it
 imports a reader library, runs one task from `bot.limited_reader.tasks` and prints one JSON
-object: the task's JSON-able result or a refusal. What the child cannot say (it was killed
-for memory, CPU or time, or crashed) becomes a documented refusal here, so a caller sees
-exactly what the in-process function would raise: the result, or an `ImportRefused`.
+line (done, or a refusal), then the task's result as JSON. What the child cannot say (it
+was killed for memory, CPU or time, or crashed) becomes a documented refusal here, so a
+caller sees exactly what the in-process function would raise: the result, or an
+`ImportRefused`.
 
 The document limits of `bot.roadmap.raw` are read at call time in the parent and handed to
 the child, so a deployment (or a test) that changes them changes them for the child too.
@@ -59,8 +60,11 @@ class ReaderLimits:
     # budget (30 s, checked between rows) plus start-up and interpretation.
     cpu_seconds: int = 45
     wall_seconds: float = 45.0
-    # The most a child may print back (a parsed plan of 200,000 cells is a few MB of JSON).
-    max_output_bytes: int = 64 * MB
+    # The most a child may print back. The parsed plan is the one thing the bot keeps, and
+    # at worst (a window for every month of thousands of monthly measures) it costs the bot
+    # ~16 MB of memory per MB of JSON while being decoded: 12 MB keeps a document within
+    # the bot's 200 MB. A real plan of 2,000 monthly measures is ~4 MB of JSON.
+    max_output_bytes: int = 12 * MB
     # Children at once per event loop; the next reading waits for a free one.
     concurrency: int = 2
 
@@ -122,9 +126,9 @@ async def read(
     options: dict[str, Any] | None = None,
     *,
     limits: ReaderLimits | None = None,
-) -> Any:
+) -> bytearray:
     """Run `task` (a name in bot.limited_reader.tasks.TASKS) on the bytes in a limited child
-    and return its JSON-able result; raise ImportRefused for a refusal of any kind."""
+    and return its result as JSON text; raise ImportRefused for a refusal of any kind."""
     header = {
         "task": task,
         "filename": filename,
@@ -135,7 +139,7 @@ async def read(
     limits = limits or DEFAULT_LIMITS  # read at call time: a deployment or test may change it
     async with _semaphore(limits.concurrency):
         started = time.monotonic()
-        answer = await _run_child(header, data, limits, _kind_of(data, filename))
+        answer, result = await _run_child(header, data, limits, _kind_of(data, filename))
         logger.info(
             "read %s (%d bytes, task %s) in a child process: %s in %.2f s",
             _loggable(filename),
@@ -147,7 +151,7 @@ async def read(
     if not answer.get("ok"):
         refusal = answer.get("refusal") or {}
         raise _refusal(refusal.get("reason"), refusal.get("details"))
-    return answer.get("result")
+    return result
 
 
 async def read_roadmap(
@@ -192,7 +196,7 @@ def _refusal(reason: Any, details: Any) -> ImportRefused:
 
 async def _run_child(
     header: dict[str, Any], data: bytes, limits: ReaderLimits, kind: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytearray]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-P",  # the working directory is not put on sys.path
@@ -253,31 +257,34 @@ async def _run_child(
                 process.kill()
             # Reap it even when this task is being cancelled: no zombie is left behind.
             await asyncio.shield(process.wait())
-    return _answer(
-        bytes(output), bytes(stderr), process.returncode, timed_out, overflow, limits, kind
-    )
+    return _answer(output, bytes(stderr), process.returncode, timed_out, overflow, limits, kind)
 
 
 def _answer(
-    output: bytes,
+    output: bytearray,
     stderr: bytes,
     returncode: int | None,
     timed_out: bool,
     overflow: bool,
     limits: ReaderLimits,
     kind: str,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytearray]:
+    """The child's status line and its result (the rest of its output, JSON), or a refusal
+    for a child that could not answer."""
     if timed_out:
         return _refused("timeout", seconds=int(limits.wall_seconds))
     if overflow:
-        return _refused("too_heavy", limit=limits.max_output_bytes // MB)
+        # The parsed plan itself would cost the bot too much memory.
+        return _refused("too_heavy", limit=round(limits.max_output_bytes / MB, 1))
     if returncode == 0:
+        newline = output.find(b"\n")
         try:
-            answer = json.loads(output)
+            answer = json.loads(output[:newline]) if newline >= 0 else None
         except ValueError:
             answer = None
         if isinstance(answer, dict) and ("ok" in answer):
-            return answer
+            del output[: newline + 1]  # in place: the result is never copied
+            return answer, output
     if returncode in (-signal.SIGXCPU, -signal.SIGALRM):
         return _refused("timeout", seconds=limits.cpu_seconds)
     if returncode == EXIT_MEMORY or b"MemoryError" in stderr:
@@ -300,8 +307,8 @@ def _kind_of(data: bytes, filename: str) -> str:
     return "DOCX" if data.startswith(b"PK") else "document"
 
 
-def _refused(reason: str, **details: Any) -> dict[str, Any]:
-    return {"ok": False, "refusal": {"reason": reason, "details": details}}
+def _refused(reason: str, **details: Any) -> tuple[dict[str, Any], bytearray]:
+    return {"ok": False, "refusal": {"reason": reason, "details": details}}, bytearray()
 
 
 def _loggable(filename: str) -> str:

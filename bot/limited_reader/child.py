@@ -4,8 +4,8 @@ Started by `bot.limited_reader` only. It limits itself first (address space, CPU
 no files written, no core dumps, killed with its parent, an alarm for the wall clock),
 and only then imports the readers and reads its input from stdin: one JSON header line
 (task, filename, size, options, document limits), then exactly `size` bytes. It prints one
-JSON object to stdout: {"ok": true, "result": ...} or {"ok": false, "refusal": {...}}.
-Out of memory it exits with status 3 and prints nothing.
+JSON line to stdout, {"ok": true} or {"ok": false, "refusal": {...}}, and after {"ok": true}
+the task's result (JSON). Out of memory it exits with status 3 and prints nothing.
 """
 
 from __future__ import annotations
@@ -58,19 +58,16 @@ def main() -> int:
     header = json.loads(stdin.readline(64 * 1024))
     data = stdin.read(int(header["size"]))
     try:
-        answer = _run(header, data, memory_bytes)
+        answer, result = _run(header, data, memory_bytes)
     except MemoryError:
         os._exit(EXIT_MEMORY)
-    # surrogatepass: a lone surrogate a PDF's text map produced travels as it is (the
-    # parent's json.loads of bytes decodes with surrogatepass too).
-    sys.stdout.buffer.write(
-        json.dumps(answer, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    )
+    sys.stdout.buffer.write(json.dumps(answer).encode("ascii") + b"\n")
+    sys.stdout.buffer.write(result)
     sys.stdout.buffer.flush()
     return 0
 
 
-def _run(header: dict, data: bytes, memory_bytes: int) -> dict:
+def _run(header: dict, data: bytes, memory_bytes: int) -> tuple[dict, bytes]:
     from bot.limited_reader.tasks import TASKS
     from bot.roadmap import raw
     from bot.roadmap.errors import ImportRefused
@@ -84,8 +81,9 @@ def _run(header: dict, data: bytes, memory_bytes: int) -> dict:
     except ImportRefused as refusal:
         if refusal.reason == "corrupt_file" and _ran_out_of_memory(refusal, memory_bytes):
             raise MemoryError from refusal
-        return {"ok": False, "refusal": {"reason": refusal.reason, "details": refusal.details}}
-    return {"ok": True, "result": result}
+        details = json.loads(json.dumps(refusal.details, default=str))  # JSON-able, always
+        return {"ok": False, "refusal": {"reason": refusal.reason, "details": details}}, b""
+    return {"ok": True}, result
 
 
 def _ran_out_of_memory(error: BaseException, memory_bytes: int) -> bool:

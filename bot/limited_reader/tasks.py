@@ -1,36 +1,58 @@
-"""What a limited child can be asked to do: name → function(bytes, filename, options) → a
-JSON-able result. Each raises ImportRefused (a documented refusal) or MemoryError; anything
-else is a bug the parent logs and reports as a file it cannot read.
+"""What a limited child can be asked to do: name → function(bytes, filename, options) → its
+result as JSON (bytes). Each raises ImportRefused (a documented refusal) or MemoryError;
+anything else is a bug the parent logs and reports as a file it cannot read.
 
-Results cross the pipe as JSON; `roadmap_from_json` turns one back into the very same
-`ParsedRoadmap` (pydantic knows the dataclasses, so a field added to the model travels
-without a change here).
+`roadmap_to_json` / `roadmap_from_json` carry a `ParsedRoadmap` across the pipe and back to
+the very same dataclasses (pydantic knows them, so a field added to the model travels without
+a change here).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from bot.roadmap.model import ParsedRoadmap
+from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Problem
 
 _ROADMAP = TypeAdapter(ParsedRoadmap)
+_ITEM_ADAPTERS = {"measures": TypeAdapter(ParsedMeasure), "problems": TypeAdapter(Problem)}
 
 
-def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> Any:
+def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> bytes:
     from bot.roadmap import parse_document
 
     period = options.get("period")
     parsed = parse_document(
         data, filename, period=(int(period[0]), int(period[1])) if period else None
     )
-    return _ROADMAP.dump_python(parsed, mode="json")
+    return roadmap_to_json(parsed)
 
 
-def roadmap_from_json(result: Any) -> ParsedRoadmap:
-    return _ROADMAP.validate_python(result)
+def roadmap_to_json(parsed: ParsedRoadmap) -> bytes:
+    """UTF-8 JSON. A lone surrogate (a PDF's broken text map can make one) becomes U+FFFD:
+    no database, JSON parser or Telegram accepts it anyway."""
+    text = json.dumps(_ROADMAP.dump_python(parsed, mode="json"), ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
 
 
-TASKS: dict[str, Callable[[bytes, str, dict[str, Any]], Any]] = {"roadmap": roadmap}
+def roadmap_from_json(result: bytes | bytearray) -> ParsedRoadmap:
+    """The long lists (measures, problems) are turned into dataclasses one item at a time,
+    each item's dict dropped as soon as it is read: the peak is about the JSON's dicts,
+    not the dicts and all the objects at once (a big plan's result is the bot's largest
+    cost; pydantic's own validate_json peaks at twice this)."""
+    data = json.loads(result)
+    long_lists = {name: data.pop(name, None) or [] for name in _ITEM_ADAPTERS}
+    parsed = _ROADMAP.validate_python({**data, **{name: [] for name in long_lists}})
+    for name, items in long_lists.items():
+        adapter = _ITEM_ADAPTERS[name]
+        values = getattr(parsed, name)
+        for index, item in enumerate(items):
+            values.append(adapter.validate_python(item))
+            items[index] = None
+    return parsed
+
+
+TASKS: dict[str, Callable[[bytes, str, dict[str, Any]], bytes]] = {"roadmap": roadmap}

@@ -214,7 +214,9 @@ async def test_at_most_the_configured_number_of_children_run_at_once(
 def test_a_child_without_an_answer_becomes_a_documented_refusal(
     returncode: int, stderr: bytes, reason: str
 ) -> None:
-    answer = limited._answer(b"", stderr, returncode, False, False, ReaderLimits(), "PDF")
+    answer, _ = limited._answer(
+        bytearray(), stderr, returncode, False, False, ReaderLimits(), "PDF"
+    )
     refusal = limited._refusal(answer["refusal"]["reason"], answer["refusal"]["details"])
     assert refusal.reason == reason
     if reason == "corrupt_file":
@@ -279,3 +281,16 @@ def test_which_new_refusals_still_show_someone_sent_a_plan() -> None:
         assert import_flow.is_plan_attempt(ImportRefused(reason))
     for reason in ("encrypted", "too_many_pages"):
         assert not import_flow.is_plan_attempt(ImportRefused(reason))
+
+
+async def test_a_parsed_plan_too_big_for_the_bot_is_refused_as_too_heavy() -> None:
+    data = hostile.sample_plan_text("000").encode()
+    parsed = await read_roadmap(data, "plan.txt")
+    from bot.limited_reader.tasks import roadmap_to_json
+
+    size = len(roadmap_to_json(parsed))
+    with pytest.raises(ImportRefused) as info:
+        await read_roadmap(data, "plan.txt", limits=ReaderLimits(max_output_bytes=size - 1))
+    assert info.value.reason == "too_heavy"
+    # The cap holds the status line too ({"ok": true} and a newline).
+    assert await read_roadmap(data, "plan.txt", limits=ReaderLimits(max_output_bytes=size + 64))
