@@ -46,9 +46,10 @@ CASES: dict[str, tuple[str, dict, bool, bool]] = {
     # The same DOCX of issue 13 with every cap lifted: only the child's memory limit is left.
     "docx_58_header_parts_caps_lifted": ("docx_with_header_parts", {}, True, True),
     "legitimate_docx_19mb": ("legitimate_docx_near_limit", {}, False, False),
-    # The largest parsed result the bot accepts (~11 MB of JSON), and one just past it.
-    "text_plan_5000_monthly_measures": ("monthly_plan_text", {"measures": 5000}, False, False),
+    # About the largest parsed result the bot accepts (12 MB of JSON: 6,000 monthly
+    # measures, 216,000 windows), and one past it.
     "text_plan_6000_monthly_measures": ("monthly_plan_text", {"measures": 6000}, False, False),
+    "text_plan_7000_monthly_measures": ("monthly_plan_text", {"measures": 7000}, False, False),
 }
 
 
