@@ -6,6 +6,7 @@ the same dispatcher, the same handlers and the same storage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import tempfile
@@ -87,9 +88,23 @@ class App:
     extra_jobs: list[Any] = field(default_factory=list)
     running_jobs: set[Any] = field(default_factory=set)
 
-    async def close(self) -> None:
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        await self.finish_updates(grace_seconds)
         await self.bot.session.close()
         await self.engine.dispose()
+
+    async def finish_updates(self, grace_seconds: float) -> None:
+        """Let updates still being handled finish (aiogram's polling does not wait for
+        them), then cancel the rest and wait for their clean-up, so no handler is left
+        holding a database connection (or a reading child) when the engine is closed."""
+        tasks = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace_seconds)
 
 
 def _fsm_storage(settings: Settings) -> BaseStorage:
