@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
 from bot.imports import ImportResult, store_roadmap
-from bot.reminders.outbox import plan_organisation
+from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
 from bot.services import Identity
 from storage.uow import UnitOfWork
@@ -283,7 +283,9 @@ async def confirm(
     cleared = 0
     if not result.created:
         cleared = await _clear_stale_reminders(uow, result, now=now)
-    planned = await plan_organisation(uow, organisation_id, now=now)
+    planned = await plan_measures(
+        uow, result.organisation_ids, measure_ids=result.measure_ids, now=now
+    )
     await uow.commit()
     return Confirmed(
         parsed=parsed,

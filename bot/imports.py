@@ -8,15 +8,14 @@ so the coordinator can see it before and after confirming.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, ScheduleKind
-from storage.models import Measure, OccurrenceStatus, Role
+from bot.obligations import sync_shares
+from bot.roadmap.model import ParsedMeasure, ParsedRoadmap
+from storage.models import Measure, Role, UnitKind
 from storage.uow import UnitOfWork
-
-# Schedules whose windows are spans of ongoing work rather than deadlines.
-SPAN_KINDS = {ScheduleKind.CONTINUOUS, ScheduleKind.ON_REQUEST}
 
 
 @dataclass
@@ -28,6 +27,9 @@ class ImportResult:
     archived: list[str] = field(default_factory=list)
     new_persons: list[str] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
+    # The organisations that must do some measure of the plan (the owner, its schools).
+    organisation_ids: set[int] = field(default_factory=set)
+    measure_ids: list[int] = field(default_factory=list)  # the plan's active measures
 
 
 def _measure_key(measure: ParsedMeasure | Measure, position: int) -> str:
@@ -49,8 +51,13 @@ async def store_roadmap(
     source_sha256: str | None = None,
     roadmap_id: int | None = None,
     actor_person_id: int | None = None,
+    unit_kinds: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> ImportResult:
-    """Create or update a roadmap from `parsed`. Does not commit: the caller does."""
+    """Create or update a roadmap from `parsed`. Does not commit: the caller does.
+
+    `unit_kinds` gives each unit name its kind and member filter (see storage.models.UnitKind);
+    units it does not name are groups of the owner's people, as before kinds existed.
+    """
     if parsed.plan_period is None:
         raise ValueError("a roadmap needs its plan period before it is stored")
     start_year, end_year = parsed.plan_period
@@ -99,12 +106,22 @@ async def store_roadmap(
             people[name] = person
             result.new_persons.append(name)
     units = await uow.roadmaps.units_by_name(organisation_id)
+    kinds = unit_kinds or {}
     for name in parsed.units:
-        if name not in units:
+        kind, member_filter = kinds.get(name, (UnitKind.PEOPLE_GROUP.value, None))
+        unit = units.get(name)
+        if unit is None:
             units[name] = await uow.roadmaps.add_unit(
-                organisation_id=organisation_id, name=name, now=now
+                organisation_id=organisation_id,
+                name=name,
+                now=now,
+                kind=kind,
+                member_filter=member_filter,
             )
             result.new_units.append(name)
+        elif not unit.kind_confirmed and name in kinds:
+            # What the importer understands better now wins, unless the coordinator said.
+            unit.kind, unit.member_filter = kind, member_filter
 
     existing = {
         _measure_key(m, m.position): m
@@ -148,17 +165,23 @@ async def store_roadmap(
             measure.archived_at = None
             if changed:
                 result.changed.append(_label(parsed_measure))
+        result.measure_ids.append(measure.id)
         await uow.roadmaps.set_assignments(
             measure.id,
+            organisation_id,
             [people[name].id for name in parsed_measure.persons],
             [units[name].id for name in parsed_measure.units],
         )
-        await _sync_occurrences(uow, measure.id, parsed_measure)
 
     for key, measure in existing.items():
         if key not in seen and measure.archived_at is None:
             measure.archived_at = now
             result.archived.append(_label(measure))
+
+    # Every organisation that must do a measure (the owner, each school of `ОО`) gets the
+    # occurrences of its windows; windows the new version no longer has go unless worked on.
+    shares = await sync_shares(uow, roadmap.id)
+    result.organisation_ids = shares.organisations
 
     await uow.audit.record(
         action="roadmap.imported" if created else "roadmap.reimported",
@@ -176,23 +199,3 @@ async def store_roadmap(
         },
     )
     return result
-
-
-async def _sync_occurrences(uow: UnitOfWork, measure_id: int, parsed: ParsedMeasure) -> None:
-    is_span = parsed.schedule.kind in SPAN_KINDS
-    wanted = {(w.start, w.due) for w in parsed.schedule.windows}
-    current = await uow.roadmaps.occurrences(measure_id)
-    have = {(o.window_start, o.due_date) for o in current}
-    for start, due in sorted(wanted - have):
-        await uow.roadmaps.add_occurrence(
-            measure_id=measure_id, window_start=start, due_date=due, is_span=is_span
-        )
-    for occurrence in current:
-        if (occurrence.window_start, occurrence.due_date) in wanted:
-            occurrence.is_span = is_span
-            continue
-        # A window the new version no longer has goes away only if nobody worked on it.
-        if occurrence.status == OccurrenceStatus.OPEN and not await uow.roadmaps.has_reports(
-            occurrence.id
-        ):
-            await uow.roadmaps.delete_occurrence(occurrence)

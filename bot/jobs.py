@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.reminders.outbox import plan_organisation
+from bot.reminders.outbox import plan_due
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -22,12 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 async def plan_all(app: App) -> int:
-    """The safety net: plan whatever rows are missing, for every organisation."""
-    added = 0
-    async with UnitOfWork(app.session_factory) as uow:
-        for organisation in await uow.organisations.list():
-            added += await plan_organisation(uow, organisation.id, now=app.clock.now())
-        await uow.commit()
+    """Plan the next day of every organisation whose rows are not there yet."""
+    added = await plan_due(app.session_factory, app.clock.now())
     if added:
         logger.info("planned %d reminder rows", added)
     return added
@@ -127,7 +123,7 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(
         tracked(plan_all),
         "interval",
-        hours=6,
+        minutes=30,
         args=[app],
         id="plan",
         misfire_grace_time=3600,

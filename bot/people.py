@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.access import require_coordinator
 from bot.errors import AccessDenied, UserError
-from bot.reminders.outbox import plan_organisation, replan_person
+from bot.reminders.outbox import plan_changes, replan_organisation, replan_person
 from bot.roadmap.people import normalise_person
 from bot.services import Identity
 from storage.models import Organisation, Person, Role
@@ -141,7 +141,7 @@ async def accept_invite(
         object_id=invite.id,
     )
     await uow.session.flush()  # type: ignore[union-attr]
-    await plan_organisation(uow, invite.organisation_id, now=now, person_ids={person.id})
+    await plan_changes(uow, invite.organisation_id, now=now, person_ids={person.id})
     organisation = await uow.organisations.get(invite.organisation_id)
     assert organisation is not None
     reach = await uow.reminders.coordinator_recipients(organisation.id, excluding=person.id)
@@ -455,9 +455,8 @@ async def update_organisation(
         data={"before": before},
     )
     if morning_hour is not None or timezone is not None:
-        await uow.reminders.delete_pending(organisation_id=organisation_id, after=now)
         await uow.session.flush()  # type: ignore[union-attr]
-        await plan_organisation(uow, organisation_id, now=now)
+        await replan_organisation(uow, organisation_id, now=now)
     await uow.commit()
     return organisation
 
@@ -508,8 +507,7 @@ async def update_cadence(
         object_id=organisation_id,
         data={"before": current.to_json(), "after": cadence.to_json()},
     )
-    await uow.reminders.delete_pending(organisation_id=organisation_id, after=now)
     await uow.session.flush()  # type: ignore[union-attr]
-    await plan_organisation(uow, organisation_id, now=now)
+    await replan_organisation(uow, organisation_id, now=now)
     await uow.commit()
     return cadence.to_json()

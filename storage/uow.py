@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
+from storage.repositories.obligations import ObligationRepository
 from storage.repositories.organisations import OrganisationRepository
 from storage.repositories.people import PersonRepository
 from storage.repositories.reminders import ReminderRepository
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.reports = ReportRepository(self.session)
         self.invites = InviteRepository(self.session)
+        self.obligations = ObligationRepository(self.session)
         return self
 
     async def __aexit__(

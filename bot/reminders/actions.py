@@ -41,9 +41,20 @@ async def snooze(
         paused_until=recipient.paused_until,
     )
     assert reminder.occurrence_id is not None
-    # Quiet until then: the rows that would fire before the snooze ends are dropped.
+    found = await uow.reports.occurrence(reminder.occurrence_id)
+    assert found is not None
+    # Quiet until then: the rows that would fire before the snooze ends are dropped, and
+    # the hold keeps the days not planned yet quiet too.
     await uow.reminders.delete_pending_before(
         occurrence_id=reminder.occurrence_id, person_id=reminder.person_id, before=moment
+    )
+    await uow.reminders.add_hold(
+        person_id=reminder.person_id,
+        measure_id=found[1].id,
+        occurrence_id=reminder.occurrence_id,
+        until=moment,
+        reason="snooze",
+        created_at=now,
     )
     await uow.reminders.insert_planned(
         [
@@ -91,6 +102,15 @@ async def not_mine(
         await uow.reminders.cancel_for_occurrence(
             occurrence.id, person_id=reminder.person_id, reason="not mine"
         )
+    # Days not planned yet must stay quiet too.
+    await uow.reminders.add_hold(
+        person_id=reminder.person_id,
+        measure_id=measure.id,
+        occurrence_id=None,
+        until=None,
+        reason="not_mine",
+        created_at=now,
+    )
     await uow.audit.record(
         action="assignment.disputed",
         now=now,

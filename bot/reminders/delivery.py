@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.calendar import local_date
 from bot.clock import Clock
 from bot.i18n import normalise_locale
+from bot.reminders.outbox import plan_due
 from bot.reminders.planner import (
     DigestLine,
     DueReminder,
@@ -108,6 +109,7 @@ class DeliveryStats:
     unreachable: list[int] = field(default_factory=list)
     deferred_rows: int = 0
     closed_rows: int = 0
+    planned: int = 0
 
 
 class ReminderDelivery:
@@ -142,6 +144,8 @@ class ReminderDelivery:
         the end of a burst instead of one of them finishing a large last batch alone.
         """
         total = DeliveryStats()
+        # The days to come are planned first (a no-op but for the first tick of a day).
+        total.planned = await plan_due(self.session_factory, self.clock.now())
         upcoming = asyncio.create_task(self._claim(max_persons))
         while True:
             batch = await upcoming

@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from bot.access import occurrence_for_report, require_coordinator
 from bot.errors import UserError
-from bot.reminders.outbox import plan_organisation
+from bot.obligations import responsible_persons
+from bot.reminders.outbox import plan_changes
 from bot.reports.draft import DraftFile
 from bot.services import Identity
 from storage.models import OccurrenceStatus, Report
@@ -152,8 +153,9 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
     """Recompute the occurrence's status from its live reports; returns whether it closed."""
     found = await uow.reports.occurrence(report.occurrence_id)
     assert found is not None
-    occurrence, measure, roadmap = found
-    organisation = await uow.organisations.get(roadmap.organisation_id)
+    occurrence, measure, _roadmap = found
+    # The closing rule is the one of the organisation whose obligation this is.
+    organisation = await uow.organisations.get(occurrence.organisation_id)
     assert organisation is not None
     reports = await uow.reports.for_occurrence(occurrence.id)
     latest: dict[int, Report] = {}
@@ -164,8 +166,8 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
     if organisation.one_report_closes:
         closed = OccurrenceStatus.DONE.value in statuses
     else:
-        responsible = await uow.roadmaps.responsible_persons([measure.id])
-        needed = responsible.get(measure.id, set())
+        share = (measure.id, occurrence.organisation_id)
+        needed = (await responsible_persons(uow, [share])).get(share, set())
         done_by = {pid for pid, item in latest.items() if item.status == "done"}
         closed = (bool(needed) and needed <= done_by) or (not needed and "done" in statuses)
 
@@ -192,8 +194,8 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
     await uow.reminders.delete_unsent([occurrence.id])
     await uow.session.flush()  # type: ignore[union-attr]
     if occurrence.status in (OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED):
-        await plan_organisation(
-            uow, roadmap.organisation_id, now=now, occurrence_ids={occurrence.id}
+        await plan_changes(
+            uow, occurrence.organisation_id, now=now, occurrence_ids={occurrence.id}
         )
     return False
 
@@ -263,7 +265,7 @@ async def reopen_occurrence(
     occurrence.closed_at = None
     occurrence.postponed_to = None
     await uow.reminders.delete_unsent([occurrence_id])
-    await plan_organisation(uow, organisation_id, now=now, occurrence_ids={occurrence_id})
+    await plan_changes(uow, occurrence.organisation_id, now=now, occurrence_ids={occurrence_id})
     await uow.audit.record(
         action="occurrence.reopened",
         now=now,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from storage.models import Organisation
 from storage.repositories.base import Repository
@@ -49,3 +49,36 @@ class OrganisationRepository(Repository):
         self.session.add(organisation)
         await self.session.flush()
         return organisation
+
+    async def advance_planned_through(self, organisation_id: int, day: date) -> None:
+        """Move the planning watermark forward only (two planners may race)."""
+        await self.session.execute(
+            update(Organisation)
+            .where(
+                Organisation.id == organisation_id,
+                or_(Organisation.planned_through.is_(None), Organisation.planned_through < day),
+            )
+            .values(planned_through=day)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    async def needing_plan(self, now: datetime, horizon_days: int = 1) -> list[int]:
+        """Active organisations whose planned days end before their local today + horizon.
+
+        One read of (id, time zone, watermark) for all of them; the comparison in local
+        dates happens here, since zones differ per organisation.
+        """
+        from datetime import timedelta
+        from zoneinfo import ZoneInfo
+
+        result = await self.session.execute(
+            select(Organisation.id, Organisation.timezone, Organisation.planned_through)
+            .where(Organisation.archived_at.is_(None))
+            .order_by(Organisation.id)
+        )
+        due: list[int] = []
+        for organisation_id, timezone, planned_through in result.all():
+            target = now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=horizon_days)
+            if planned_through is None or planned_through < target:
+                due.append(organisation_id)
+        return due

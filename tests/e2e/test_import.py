@@ -4,12 +4,13 @@ re-import of a corrected version, and every kind of bad file — over the fake B
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.import_flow import imports_dir
+from bot.reminders.outbox import plan_range
 from handlers.callbacks import ImportAction, ImportCallback
 from storage.models import OccurrenceStatus
 from storage.uow import UnitOfWork
@@ -126,7 +127,15 @@ async def test_coordinator_imports_the_gymnasium_docx(
         people = await uow.roadmaps.people_by_name(seeded.organisation_id)
         assert {"Изотова А.И.", "Быков Ю.В.", "Вайткене О.В."} <= set(people)
         assert "Изогова А.И." not in people
-        # The coordinator is named in the plan and linked: her reminders were planned.
+        # The coordinator is named in the plan and linked: the plan's days remind her
+        # (rows are planned a day at a time; here the rest of 2022 at once).
+        await plan_range(
+            uow,
+            seeded.organisation_id,
+            first=date(2022, 5, 16),
+            last=date(2022, 12, 31),
+            now=running_bot.clock.now(),
+        )
         reminders = await uow.reminders.for_person(seeded.persons["Лисичкина Г.А."])
         assert reminders
     assert list(imports_dir(running_bot.settings.files_dir).iterdir())  # the source is kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,7 @@ from tests.factories import make_measure, make_roadmap
 from tests.fake_telegram import parse_html
 
 NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)
+REIMPORT_NOW = datetime(2022, 5, 24, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 OWN_MODULES = ["handlers/import_views.py", "handlers/roadmap_import.py", "bot/import_flow.py"]
 
@@ -190,9 +191,12 @@ async def test_preview_is_a_dry_run_and_confirm_stores_and_plans(
 
         confirmed = await import_flow.confirm(uow, identity, pending, now=NOW)
     assert confirmed.result.created
-    assert confirmed.reminders_planned > 0  # the coordinator is linked and gets escalations
     assert await count_roadmaps(session_factory, seeded.organisation_id) == 2
     async with UnitOfWork(session_factory) as uow:
+        # Reminders are planned a day at a time: the organisation's days up to tomorrow are.
+        organisation = await uow.organisations.get(seeded.organisation_id)
+        assert organisation is not None and organisation.planned_through is not None
+        assert organisation.planned_through >= NOW.date() + timedelta(days=1)
         roadmap = await uow.roadmaps.get(confirmed.result.roadmap_id)
         assert roadmap is not None
         assert roadmap.source_sha256 == pending.sha256 and roadmap.source_name == "plan.txt"
@@ -202,10 +206,12 @@ async def test_preview_is_a_dry_run_and_confirm_stores_and_plans(
 async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders(
     session_factory, tmp_path: Path
 ) -> None:
-    seeded = await seed_organisation(session_factory, NOW, linked={"Бобров В.С.": 7002})
+    # 24 May: the seed plans Бобров's 7-day warning of «ВПР, май» (due 31 May) for today.
+    seeded = await seed_organisation(session_factory, REIMPORT_NOW, linked={"Бобров В.С.": 7002})
     corrected = SMALL_PLAN.replace("школьного этапа", "школьного и муниципального этапов")
     corrected = "\n".join(line for line in corrected.splitlines() if "ВПР" not in line)
-    corrected += "\n1.7.\tНовое мероприятие\tежегодно, июнь\tБобров В.С.\n"
+    # Due 31 May too: planned at once for today, like the archived one was.
+    corrected += "\n1.7.\tНовое мероприятие\tдо 31 мая 2022\tБобров В.С.\n"
     async with UnitOfWork(session_factory) as uow:
         measures = {m.number: m for m in await uow.roadmaps.measures(seeded.roadmap_id)}
         archived_occurrences = [o.id for o in await uow.roadmaps.occurrences(measures["1.2"].id)]
@@ -220,7 +226,7 @@ async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders
     pending = save_upload(tmp_path, corrected.encode(), "plan v2.txt")
     async with UnitOfWork(session_factory) as uow:
         identity = await identity_of(uow, 7001)
-        preview = await import_flow.preview(session_factory, identity, pending, now=NOW)
+        preview = await import_flow.preview(session_factory, identity, pending, now=REIMPORT_NOW)
         assert preview.is_update
         assert preview.changes is not None
         assert (preview.changes.added, preview.changes.changed, preview.changes.archived) == (
@@ -231,7 +237,7 @@ async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders
         # The dry run left the stored roadmap as it was.
         measures = await uow.roadmaps.measures(seeded.roadmap_id)
         assert [m.number for m in measures] == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6"]
-        await import_flow.confirm(uow, identity, pending, now=NOW)
+        await import_flow.confirm(uow, identity, pending, now=REIMPORT_NOW)
 
     async with UnitOfWork(session_factory) as uow:
         every = {
