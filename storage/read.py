@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -27,6 +27,7 @@ from storage.models import (
     Unit,
     UnitMember,
 )
+from storage.responsibility import responsible
 
 __all__ = ["ItemRow", "directory", "measure_items", "person_units"]
 
@@ -63,15 +64,6 @@ def _effective_due() -> ColumnElement[date]:
     )
 
 
-def _assigned_to(person_id: int) -> ColumnElement[bool]:
-    """Measures assigned to the person, directly or through a unit they belong to."""
-    own_units = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
-    assigned = select(Assignment.measure_id).where(
-        or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units))
-    )
-    return Measure.id.in_(assigned)
-
-
 async def measure_items(
     session: AsyncSession,
     organisation_id: int,
@@ -79,6 +71,7 @@ async def measure_items(
     start: date | None = None,
     end: date | None = None,
     person_id: int | None = None,
+    person_is_coordinator: bool = False,
 ) -> list[ItemRow]:
     """Occurrences of the organisation's active measures whose window meets [start, end].
 
@@ -88,7 +81,8 @@ async def measure_items(
     """
     due = _effective_due().label("due")
     conditions: list[ColumnElement[bool]] = [
-        Roadmap.organisation_id == organisation_id,
+        # The organisation's own obligations, whoever's plan they come from.
+        Occurrence.organisation_id == organisation_id,
         Measure.archived_at.is_(None),
     ]
     if start is not None:
@@ -96,7 +90,7 @@ async def measure_items(
     if end is not None:
         conditions.append(Occurrence.window_start <= end)
     if person_id is not None:
-        conditions.append(_assigned_to(person_id))
+        conditions.append(responsible(person_id, is_coordinator=person_is_coordinator))
     result = await session.execute(
         select(
             Occurrence.id,
@@ -127,7 +121,7 @@ async def measure_items(
         .join(Roadmap, Roadmap.id == Measure.roadmap_id)
         .where(*conditions)
     )
-    persons, units = await _responsible(session, measures)
+    persons, units = await _responsible(session, measures, organisation_id)
     return [
         ItemRow(
             occurrence_id=oid,
@@ -159,15 +153,16 @@ async def measure_items(
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[tuple[int]]
+    session: AsyncSession, measures: Select[tuple[int]], organisation_id: int
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Names of the people and units assigned to the measures the subquery selects."""
+    """Names of the people (of the organisation) and the units the plan names for the
+    measures the subquery selects."""
     persons: dict[int, list[str]] = defaultdict(list)
     units: dict[int, list[str]] = defaultdict(list)
     result = await session.execute(
         select(Assignment.measure_id, Person.full_name)
         .join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.measure_id.in_(measures))
+        .where(Assignment.measure_id.in_(measures), Assignment.organisation_id == organisation_id)
         .order_by(Assignment.measure_id, Assignment.id)
     )
     for measure_id, name in result.all():

@@ -279,7 +279,8 @@ async def _read_summary_data(
         roadmaps = [r for r in roadmaps if r.id == roadmap_id]
     roadmap_ids = [r.id for r in roadmaps]
     measures = await _measures(session, roadmap_ids, await _sections(session, roadmap_ids))
-    occurrences = await _occurrences(session, roadmap_ids, measures, start, end)
+    # The organisation's own obligations (a municipal plan's schools have theirs).
+    occurrences = await _occurrences(session, roadmap_ids, measures, start, end, organisation_id)
     return SummaryData(
         organisation_id=organisation_id,
         organisation_name=organisation_name,
@@ -314,10 +315,13 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
     ).one_or_none()
     if row is None:
         raise LookupError(f"no roadmap {roadmap_id}")
+    owner_id = await session.scalar(
+        select(Roadmap.organisation_id).where(Roadmap.id == roadmap_id)
+    )
     roadmap = RoadmapRow(row[0], row[1], row[2], row[3])
     sections = await _sections(session, [roadmap_id])
     measures = await _measures(session, [roadmap_id], sections)
-    occurrences = await _occurrences(session, [roadmap_id], measures, start, end)
+    occurrences = await _occurrences(session, [roadmap_id], measures, start, end, owner_id)
     return PlanData(
         organisation_name=row[4],
         roadmap=roadmap,
@@ -497,6 +501,7 @@ async def _occurrences(
     measures: dict[int, MeasureRow],
     start: date | None,
     end: date,
+    organisation_id: int | None = None,
 ) -> list[OccurrenceRow]:
     if not roadmap_ids:
         return []
@@ -504,6 +509,7 @@ async def _occurrences(
         Measure.roadmap_id.in_(roadmap_ids),
         Measure.archived_at.is_(None),
         _in_period(start, end),
+        *([Occurrence.organisation_id == organisation_id] if organisation_id else []),
     )
 
     # Occurrences with every non-withdrawn report (an outer join: one row per report, or one

@@ -181,6 +181,7 @@ async def _load(
         start=query.period_start,
         end=query.period_end,
         person_id=identity.person.id if scope_to_me else None,
+        person_is_coordinator=identity.is_coordinator,
     )
     return [to_item(row) for row in rows], {row.occurrence_id for row in rows if row.is_span}
 

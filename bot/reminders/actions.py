@@ -97,7 +97,9 @@ async def not_mine(
     found = await uow.reports.occurrence(reminder.occurrence_id)
     assert found is not None
     _occurrence, measure, _roadmap = found
-    occurrences = await uow.reports.occurrences_of_measures([measure.id])
+    occurrences = await uow.reports.occurrences_of_measures(
+        [measure.id], _occurrence.organisation_id
+    )
     for occurrence in occurrences:
         await uow.reminders.cancel_for_occurrence(
             occurrence.id, person_id=reminder.person_id, reason="not mine"

@@ -58,7 +58,7 @@ async def submit_report(
 ) -> SubmittedReport:
     """Store a report with its files and apply its effect on the occurrence and reminders.
     Commits."""
-    occurrence, measure, roadmap = await occurrence_for_report(uow, identity, occurrence_id)
+    occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
     assert identity.person is not None
     if status is ReportStatus.POSTPONED and postponed_to is None:
         raise UserError("A postponement needs the new date.")
@@ -78,7 +78,7 @@ async def submit_report(
     await uow.audit.record(
         action="report.submitted",
         now=now,
-        organisation_id=roadmap.organisation_id,
+        organisation_id=occurrence.organisation_id,
         person_id=identity.person.id,
         object_type="report",
         object_id=report.id,
@@ -255,7 +255,7 @@ async def reopen_occurrence(
     """A coordinator reopens a closed occurrence (its reports stay, marked withdrawn)."""
     organisation_id = require_coordinator(identity)
     found = await uow.reports.occurrence(occurrence_id)
-    if found is None or found[2].organisation_id != organisation_id:
+    if found is None or found[0].organisation_id != organisation_id:
         raise UserError("This measure was not found.")
     reports = await uow.reports.for_occurrence(occurrence_id)
     for report in reports:
