@@ -55,6 +55,11 @@ class UnitOfWork:
         assert self.session is not None
         await self.session.commit()
 
+    async def flush(self) -> None:
+        """Send pending changes so that the next query sees them (no commit)."""
+        assert self.session is not None
+        await self.session.flush()
+
     async def rollback(self) -> None:
         assert self.session is not None
         await self.session.rollback()

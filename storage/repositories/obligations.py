@@ -149,6 +149,26 @@ class ObligationRepository(Repository):
                 found[organisation_id].add(person_id)
         return found
 
+    async def joined_coordinators(self, organisation_ids: Sequence[int]) -> dict[int, set[int]]:
+        """Coordinators who have opened their invite (linked to Telegram)."""
+        from storage.models import Person
+
+        found: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(list(organisation_ids)):
+            result = await self.session.execute(
+                select(Membership.organisation_id, Membership.person_id)
+                .join(Person, Person.id == Membership.person_id)
+                .where(
+                    Membership.organisation_id.in_(chunk),
+                    Membership.role == Role.COORDINATOR.value,
+                    Membership.joined_at.is_not(None),
+                    Person.telegram_user_id.is_not(None),
+                )
+            )
+            for organisation_id, person_id in result.all():
+                found[organisation_id].add(person_id)
+        return found
+
     async def delegate(
         self, *, measure_id: int, organisation_id: int, person_ids: Sequence[int]
     ) -> None:

@@ -13,17 +13,33 @@ class OrganisationRepository(Repository):
         return await self.session.get(Organisation, organisation_id)
 
     async def by_name(self, name: str) -> Organisation | None:
-        """Exact name first, then case-insensitively (SQLite's lower() is ASCII-only, so
-        the comparison of Cyrillic names happens here)."""
+        """The organisation a name means, or None when none or several do.
+
+        Names are unique among siblings only: «Район / МБОУ СОШ №1» names a member by its
+        parent, `#12` by its id. A bare name prefers a top-level organisation. Exact name
+        first, then case-insensitively (SQLite's lower() is ASCII-only, so the comparison
+        of Cyrillic names happens here).
+        """
+        name = " ".join(name.split())
+        if name.startswith("#") and name[1:].isdigit():
+            return await self.get(int(name[1:]))
+        parent_id: int | None = None
+        if " / " in name:
+            parent_name, name = name.rsplit(" / ", 1)
+            parent = await self.by_name(parent_name)
+            if parent is None:
+                return None
+            parent_id = parent.id
         result = await self.session.execute(select(Organisation).where(Organisation.name == name))
-        found = result.scalar_one_or_none()
-        if found is not None:
-            return found
-        wanted = name.casefold()
-        for organisation in await self.list():
-            if organisation.name.casefold() == wanted:
-                return organisation
-        return None
+        found = list(result.scalars())
+        if not found:
+            wanted = name.casefold()
+            found = [o for o in await self.list() if o.name.casefold() == wanted]
+        if parent_id is not None:
+            found = [o for o in found if o.parent_id == parent_id]
+        elif len(found) > 1:
+            found = [o for o in found if o.parent_id is None]
+        return found[0] if len(found) == 1 else None
 
     async def list(self) -> list[Organisation]:
         result = await self.session.execute(select(Organisation).order_by(Organisation.id))
@@ -37,6 +53,9 @@ class OrganisationRepository(Repository):
         now: datetime,
         language: str = "ru",
         morning_hour: int = 9,
+        parent_id: int | None = None,
+        kind: str = "other",
+        short_name: str | None = None,
     ) -> Organisation:
         organisation = Organisation(
             name=name,
@@ -44,6 +63,9 @@ class OrganisationRepository(Repository):
             language=language,
             morning_hour=morning_hour,
             one_report_closes=True,
+            parent_id=parent_id,
+            kind=kind,
+            short_name=short_name,
             created_at=now,
         )
         self.session.add(organisation)
