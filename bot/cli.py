@@ -246,6 +246,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     org_create.add_argument("--bot-username", help="to print the full t.me link")
     org_commands.add_parser("list", help="list organisations")
+    members = org_commands.add_parser(
+        "add-members",
+        help="add member organisations (a municipality's schools) from a list or a table",
+    )
+    members.add_argument("--org", required=True, metavar="NAME", help="the parent organisation")
+    members.add_argument(
+        "file", help="one organisation a line ('; contact' optional), CSV or XLSX"
+    )
+    members.add_argument("--bot-username", help="to print the full t.me links")
+
+    import_parser = commands.add_parser(
+        "import", help="store a roadmap for an organisation, as the chat import would"
+    )
+    import_parser.add_argument("--org", required=True, metavar="NAME")
+    import_parser.add_argument("file")
+    import_parser.add_argument("--period", metavar="Y1-Y2", help="plan period, e.g. 2022-2024")
 
     invite = commands.add_parser("invite", help="an invite link for a person")
     invite.add_argument("--org", required=True, metavar="NAME")
@@ -306,6 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, args.clock, args.webhook))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
+    if args.command == "org" and args.org_command == "add-members":
+        from bot.members_cli import add_members_command
+
+        return asyncio.run(add_members_command(settings, args))
+    if args.command == "import":
+        from bot.members_cli import import_command
+
+        return asyncio.run(import_command(settings, args))
     if args.command in {"org", "invite"}:
         return asyncio.run(_org_command(settings, args))
     if args.command == "export":

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
-from bot.imports import ImportResult, store_roadmap
+from bot.imports import ImportResult, store_roadmap, unit_kinds_of
 from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
 from bot.services import Identity
@@ -244,6 +244,8 @@ async def preview(
         return result
     # A separate unit of work: rolling back the handler's own would expire its objects.
     async with UnitOfWork(session_factory) as dry:
+        organisation = await dry.organisations.get(organisation_id)
+        assert organisation is not None
         result.changes = await store_roadmap(
             dry,
             organisation_id=organisation_id,
@@ -251,6 +253,7 @@ async def preview(
             now=now,
             source_name=pending.filename,
             source_sha256=pending.sha256,
+            unit_kinds=unit_kinds_of(parsed, organisation.kind),
         )
         # Leaving the block without commit rolls the dry run back.
     return result
@@ -269,9 +272,7 @@ async def confirm(
     organisation_id = require_coordinator(identity)
     if parsed is None:
         parsed = await parse_pending(pending)
-    if parsed.plan_period is None:
-        raise PeriodNeeded()
-    result = await store_roadmap(
+    return await save_roadmap(
         uow,
         organisation_id=organisation_id,
         parsed=parsed,
@@ -279,6 +280,34 @@ async def confirm(
         source_name=pending.filename,
         source_sha256=pending.sha256,
         actor_person_id=identity.person.id if identity.person else None,
+    )
+
+
+async def save_roadmap(
+    uow: UnitOfWork,
+    *,
+    organisation_id: int,
+    parsed: ParsedRoadmap,
+    now: datetime,
+    source_name: str | None,
+    source_sha256: str | None,
+    actor_person_id: int | None = None,
+) -> Confirmed:
+    """Store a parsed roadmap and plan its reminders in every organisation that must do
+    it, in one commit: the chat's confirm and `roadmap-bot import` alike."""
+    if parsed.plan_period is None:
+        raise PeriodNeeded()
+    organisation = await uow.organisations.get(organisation_id)
+    assert organisation is not None
+    result = await store_roadmap(
+        uow,
+        organisation_id=organisation_id,
+        parsed=parsed,
+        now=now,
+        source_name=source_name,
+        source_sha256=source_sha256,
+        actor_person_id=actor_person_id,
+        unit_kinds=unit_kinds_of(parsed, organisation.kind),
     )
     cleared = 0
     if not result.created:

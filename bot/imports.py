@@ -199,3 +199,61 @@ async def store_roadmap(
         },
     )
     return result
+
+
+# The kinds of the usual names of the responsible column (../shared/spec/municipal-plans.md).
+_OWNER_NAMES = (
+    "моуо",
+    "уо",
+    "комитет",
+    "комитет по образованию",
+    "управление образования",
+    "мку «управление образования»",
+    "департамент образования",
+    "отдел образования",
+    "отдел общего образования",
+)
+_MEMBER_GROUPS = {
+    "оо": "school",
+    "оу": "school",
+    "общеобразовательные организации": "school",
+    "руководители оо": "school",
+    "директора школ": "school",
+    "школы": "school",
+    "доо": "kindergarten",
+    "доу": "kindergarten",
+    "удо": "supplementary",
+    "одо": "supplementary",
+    "организации дополнительного образования": "supplementary",
+}
+_NAMED_GROUPS = ("шнор", "шссу", "оо с низкими результатами")
+_PEOPLE_GROUPS = ("ммо", "рмо", "гмо", "шмо", "рабочая группа", "мрг", "муниципальная рабочая")
+_EXTERNAL = ("мо ко", "коиро", "рцо", "иро", "ипк", "рцоко", "министерство", "прод")
+_SCHOOL_LEVEL = {"school", "kindergarten", "supplementary"}
+
+
+def unit_kinds_of(
+    parsed: ParsedRoadmap, organisation_kind: str
+) -> dict[str, tuple[str, str | None]]:
+    """Each unit of the plan with its kind and member filter.
+
+    In a school's own plan the municipal office is above the owner (external), and there
+    are no member organisations to fan out to: the names stay groups of the school's people.
+    """
+    school_level = organisation_kind in _SCHOOL_LEVEL
+    kinds: dict[str, tuple[str, str | None]] = {}
+    for name in parsed.units:
+        folded = " ".join(name.casefold().replace("ё", "е").split())
+        if folded in _OWNER_NAMES or folded.startswith(("мку «управление", "управление образ")):
+            kinds[name] = ("external", None) if school_level else ("owner", None)
+        elif folded in _MEMBER_GROUPS and not school_level:
+            kinds[name] = ("member_organisations", _MEMBER_GROUPS[folded])
+        elif folded in _NAMED_GROUPS and not school_level:
+            kinds[name] = ("member_organisations", "named")
+        elif any(word in folded for word in _EXTERNAL):
+            kinds[name] = ("external", None)
+        elif folded.startswith(_PEOPLE_GROUPS) or "руководители" in folded:
+            kinds[name] = ("people_group", None)
+        else:
+            kinds[name] = ("unknown", None) if not school_level else ("people_group", None)
+    return kinds
