@@ -203,13 +203,19 @@ class DigestMessage:
     week: str  # the key the digest is marked sent under
 
 
-async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
+async def due_digests(
+    uow: UnitOfWork, *, now: datetime, slot: tuple[str, int] | None = None
+) -> list[DigestMessage]:
     """The Monday digests due now: at each organisation's morning hour on the first working
     day of the week, once per week (an audit event marks it; the organisation row is
     locked while checking, so that several bot processes send it once). Commits."""
     messages: list[DigestMessage] = []
     assert uow.session is not None
     for organisation in await uow.organisations.list():
+        if slot is not None and (organisation.timezone, organisation.morning_hour) != slot:
+            continue
+        if organisation.archived_at is not None:
+            continue
         today = local_date(now, organisation.timezone)
         local_hour = now.astimezone(_zone(organisation.timezone)).hour
         monday = today - timedelta(days=today.weekday())

@@ -104,3 +104,29 @@ class OrganisationRepository(Repository):
             if planned_through is None or planned_through < target:
                 due.append(organisation_id)
         return due
+
+    async def morning_slots(self) -> list[tuple[str, int]]:
+        """Every (time zone, hour) at which some organisation or person gets reminders."""
+        from storage.models import Membership, Person
+
+        orgs = await self.session.execute(
+            select(Organisation.timezone, Organisation.morning_hour)
+            .where(Organisation.archived_at.is_(None))
+            .distinct()
+        )
+        slots = {(zone, hour) for zone, hour in orgs.all()}
+        people = await self.session.execute(
+            select(
+                Person.timezone,
+                Person.reminder_hour,
+                Organisation.timezone,
+                Organisation.morning_hour,
+            )
+            .join(Membership, Membership.person_id == Person.id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(or_(Person.timezone.is_not(None), Person.reminder_hour.is_not(None)))
+            .distinct()
+        )
+        for own_zone, own_hour, zone, hour in people.all():
+            slots.add((own_zone or zone, own_hour if own_hour is not None else hour))
+        return sorted(slots)
