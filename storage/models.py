@@ -28,6 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The statuses of an occurrence are domain vocabulary (the pure summaries use them too):
+# defined in bot.records, re-exported here for the services that write them.
+from bot.records import OccurrenceStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -73,14 +77,6 @@ class Base(DeclarativeBase):
 class Role(StrEnum):
     COORDINATOR = "coordinator"
     OFFICER = "officer"
-
-
-class OccurrenceStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    PARTIAL = "partial"
-    POSTPONED = "postponed"
-    NOT_DONE = "not_done"
 
 
 class ReminderState(StrEnum):

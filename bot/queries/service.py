@@ -24,7 +24,7 @@ from bot.queries.morph import fold
 from bot.queries.parse import parse_query
 from bot.services import Identity
 from storage.models import OccurrenceStatus
-from storage.read import ItemRow, directory, measure_items
+from storage.read import ItemRow
 from storage.uow import UnitOfWork
 
 # Intents answered with a list of measures; the others are answered with a fixed text.
@@ -79,9 +79,8 @@ async def answer_question(
 ) -> Answer:
     """Answer free text; `period` replaces the one understood (the "show that month" button)."""
     organisation_id = require_member(identity)
-    assert uow.session is not None
     today = today_of(identity, now)
-    people = await directory(uow.session, organisation_id)
+    people = await uow.reads.directory(organisation_id)
     query = parse_query(text, today=today, people=people)
     if period is not None and query.intent in LISTING_INTENTS:
         query = replace(query, period_start=period[0], period_end=period[1])
@@ -173,10 +172,8 @@ async def _load(
     uow: UnitOfWork, identity: Identity, query: Query, scope_to_me: bool
 ) -> tuple[list[MeasureItem], set[int]]:
     """The items the asker may see in the query's period, and which of them are spans."""
-    assert uow.session is not None and identity.organisation is not None
-    assert identity.person is not None
-    rows = await measure_items(
-        uow.session,
+    assert identity.organisation is not None and identity.person is not None
+    rows = await uow.reads.measure_items(
         identity.organisation.id,
         start=query.period_start,
         end=query.period_end,
