@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.reminders import kinds
 from bot.reminders.planner import (
     Cadence,
     OccurrenceSpec,
@@ -24,13 +25,6 @@ from storage.uow import UnitOfWork
 
 # A row planned for earlier today still goes out: the morning slot stays open this long.
 PLANNING_LOOKBACK = timedelta(hours=12)
-
-
-def _stored_kind(kind: ReminderKind, local_day: Any) -> str:
-    # Check-ins repeat monthly within one occurrence: the month keeps their rows apart.
-    if kind is ReminderKind.CHECKIN:
-        return f"checkin:{local_day:%Y-%m}"
-    return kind.value
 
 
 async def plan_organisation(
@@ -88,7 +82,7 @@ async def plan_organisation(
                         "organisation_id": organisation_id,
                         "occurrence_id": occurrence.id,
                         "person_id": person_id,
-                        "kind": _stored_kind(planned.kind, planned.local_day),
+                        "kind": kinds.encode(planned.kind, planned.local_day),
                         "fire_at": planned.fire_at,
                     }
                 )
@@ -115,7 +109,7 @@ async def plan_organisation(
                         "organisation_id": organisation_id,
                         "occurrence_id": occurrence.id,
                         "person_id": coordinator.id,
-                        "kind": ReminderKind.ESCALATION.value,
+                        "kind": kinds.encode(ReminderKind.ESCALATION, escalation.local_day),
                         "fire_at": escalation.fire_at,
                     }
                 )
