@@ -55,11 +55,11 @@ bench: install
 	$(BIN)/python bench/summaries.py
 
 locales-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k pgettext:1c,2 -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output --width=99 \
 		-o $(LOCALES)/messages.pot .
 
 locales-update: locales-extract
-	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete --width=99
 
 locales-compile: $(STAMP)
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages --statistics 2>&1 | grep -v "^compiling" || true

@@ -54,8 +54,7 @@ async def send_digests(app: App) -> int:
     from bot.i18n import normalise_locale
 
     async with UnitOfWork(app.session_factory) as uow:
-        with app.i18n.context():
-            messages = await due_digests(uow, now=app.clock.now())
+        messages = await due_digests(uow, now=app.clock.now())
     delivered: dict[tuple[int, str], bool] = {}
     for message in messages:
         key = (message.organisation_id, message.week)
@@ -144,6 +143,4 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     )
     # Plan once right after start, then deliver whatever waited while the bot was down.
     scheduler.add_job(tracked(plan_all), args=[app], id="plan-at-start", **common)
-    for extra in app.extra_jobs:
-        extra(scheduler, app)
     return scheduler

@@ -4,11 +4,15 @@ from the same parts, so the rules live in one place whoever calls them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from bot.calendar import local_date
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.models import Membership, Organisation, Person, Role
 from storage.uow import UnitOfWork
+
+FALLBACK_TIMEZONE = "Europe/Moscow"
 
 
 @dataclass
@@ -31,6 +35,14 @@ class Identity:
         return self.is_admin or (
             self.membership is not None and self.membership.role == Role.COORDINATOR
         )
+
+    def today(self, now: datetime) -> date:
+        """The person's local date: in their own time zone if they set one, else in the
+        organisation's (Moscow for an admin with no organisation)."""
+        tz = (self.person.timezone if self.person else None) or (
+            self.organisation.timezone if self.organisation else FALLBACK_TIMEZONE
+        )
+        return local_date(now, tz)
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Any
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.errors import UserError
+from bot.i18n import _
 from handlers import views
 
 logger = logging.getLogger(__name__)

@@ -11,28 +11,20 @@ from collections import Counter
 from collections.abc import Iterable
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from aiogram.utils.markdown import html_decoration as hd
 
+from bot.i18n import _
 from bot.import_flow import Confirmed, Preview
+from bot.markup import quote, quote_short, shorten
 from bot.roadmap import ImportRefused
 from bot.roadmap.model import Problem, ScheduleKind
+from bot.wording import measures_count, people_count, sections_count, units_count
 from handlers.callbacks import ImportAction, ImportCallback
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for what a translation adds
 SHOWN_PROBLEMS = 10
 SHOWN_LABELS = 15
 SHOWN_NAMES = 40
-
-
-def quote(text: object) -> str:
-    return hd.quote(str(text) if text is not None else "")
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def fit(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:
@@ -54,25 +46,9 @@ def _more(shown: int, total: int) -> str:
 
 
 def _labels(labels: list[str]) -> str:
-    shown = [quote(_clip(label, 40)) for label in labels[:SHOWN_LABELS]]
+    shown = [quote_short(label, 40, one_line=True) for label in labels[:SHOWN_LABELS]]
     more = _more(len(shown), len(labels))
     return ", ".join(shown) + (f" {more}" if more else "")
-
-
-def measures_count(n: int) -> str:
-    return _("{n} measure", "{n} measures", n).format(n=n)
-
-
-def sections_count(n: int) -> str:
-    return _("{n} section", "{n} sections", n).format(n=n)
-
-
-def persons_count(n: int) -> str:
-    return _("{n} person", "{n} people", n).format(n=n)
-
-
-def units_count(n: int) -> str:
-    return _("{n} unit", "{n} units", n).format(n=n)
 
 
 def schedule_kind(kind: ScheduleKind) -> str:
@@ -134,7 +110,7 @@ def position(where: str) -> str:
 def _problem_line(problem: Problem) -> str:
     where = position(problem.where)
     measure = f" ({quote(problem.measure)})" if problem.measure else ""
-    text = _clip(problem.text, 80)
+    text = shorten(problem.text, 80, one_line=True)
     tail = f": «{quote(text)}»" if text else ""
     return f"• {where}{measure} — {problem_text(problem.code)}{tail}"
 
@@ -157,13 +133,13 @@ def preview_text(preview: Preview) -> str:
     title = parsed.title or _("(untitled)")
     blocks = [
         _("<b>Roadmap import: check before saving</b>"),
-        f"<b>{quote(_clip(title, 500))}</b>",
+        f"<b>{quote_short(title, 500, one_line=True)}</b>",
         _("Plan period: {period}").format(period=period_text(parsed.plan_period)),
         ", ".join(
             [
                 sections_count(len(parsed.sections)),
                 measures_count(len(parsed.measures)),
-                persons_count(len(parsed.persons)),
+                people_count(len(parsed.persons)),
                 units_count(len(parsed.units)),
             ]
         ),
@@ -181,7 +157,7 @@ def preview_text(preview: Preview) -> str:
             _("People: {names}").format(names=", ".join(names) + (f" {more}" if more else ""))
         )
     if parsed.units:
-        names = [quote(_clip(n, 60)) for n in parsed.units[:SHOWN_NAMES]]
+        names = [quote_short(n, 60, one_line=True) for n in parsed.units[:SHOWN_NAMES]]
         more = _more(len(names), len(parsed.units))
         blocks.append(
             _("Units: {names}").format(names="; ".join(names) + (f" {more}" if more else ""))
@@ -319,7 +295,7 @@ def refusal_text(refusal: ImportRefused) -> str:
             "Ответственный)."
         )
     elif reason == "missing_columns":
-        found = [quote(_clip(str(c), 40)) for c in d.get("found") or []]
+        found = [quote_short(str(c), 40, one_line=True) for c in d.get("found") or []]
         missing = [_column_name(str(k)) for k in d.get("missing") or []]
         text = _(
             "The plan table lacks required columns: {missing}. Columns found: {found}."

@@ -18,12 +18,12 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.chat_action import ChatActionSender
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import import_flow
 from bot.errors import UserError
+from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused

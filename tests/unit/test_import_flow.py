@@ -14,7 +14,6 @@ from babel.messages.extract import extract_from_file
 from bot import import_flow
 from bot.clock import FixedClock
 from bot.errors import AccessDenied
-from bot.i18n import build_i18n
 from bot.import_flow import (
     MAX_FILE_BYTES,
     ImportExpired,
@@ -30,6 +29,7 @@ from bot.roadmap.model import Problem
 from bot.services import Identity, Services
 from bot.settings import Settings
 from handlers import import_views as views
+from handlers.middlewares.i18n import build_i18n
 from storage.models import ReminderState
 from storage.uow import UnitOfWork
 from tests.e2e.seed import SMALL_PLAN, seed_organisation

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.errors import AccessDenied
-from bot.i18n import build_i18n
 from bot.queries.answer import MeasureItem
 from bot.queries.model import Query
 from bot.queries.parse import parse_query
@@ -15,6 +14,7 @@ from bot.queries.service import Answer, answer_question, item_state, my_measures
 from bot.roadmap.model import Schedule, ScheduleKind, Window
 from bot.services import Identity
 from handlers import questions_views as qv
+from handlers.middlewares.i18n import build_i18n
 from storage.models import Role, UnitMember
 from storage.uow import UnitOfWork
 from tests.factories import make_measure, make_roadmap, once
