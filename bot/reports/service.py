@@ -23,6 +23,7 @@ from storage.models import OccurrenceStatus, Report
 from storage.uow import UnitOfWork
 
 CORRECTION_WINDOW = timedelta(hours=24)
+POSTPONEMENT_CHOICES = (7, 14, 30)  # days ahead offered as buttons for a new date
 
 
 class ReportStatus(StrEnum):
@@ -59,8 +60,10 @@ async def submit_report(
     Commits."""
     occurrence, measure, roadmap = await occurrence_for_report(uow, identity, occurrence_id)
     assert identity.person is not None
-    if status is ReportStatus.POSTPONED and postponed_to is None:
-        raise UserError("A postponement needs the new date.")
+    if status is ReportStatus.POSTPONED:
+        if postponed_to is None:
+            raise UserError("A postponement needs the new date.")
+        check_postponement(postponed_to, identity.today(now))
     report = await uow.reports.add(
         occurrence_id=occurrence.id,
         person_id=identity.person.id,
@@ -190,7 +193,7 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
         occurrence.status = OccurrenceStatus.OPEN.value
     # Postponing, reopening or a withdrawn "done": the reminders follow the new state.
     await uow.reminders.delete_unsent([occurrence.id])
-    await uow.session.flush()  # type: ignore[union-attr]
+    await uow.flush()
     if occurrence.status in (OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED):
         await plan_organisation(
             uow, roadmap.organisation_id, now=now, occurrence_ids={occurrence.id}
@@ -299,3 +302,17 @@ def check_changeable(
         raise UserError(
             "A report can be changed within 24 hours; ask the coordinator to reopen it."
         )
+
+
+def postponement_choices(today: date) -> list[date]:
+    """The new dates offered as buttons when a report postpones a measure."""
+    return [today + timedelta(days=days) for days in POSTPONEMENT_CHOICES]
+
+
+def check_postponement(new_date: date | None, today: date) -> date:
+    """A postponement goes to a date that could be read and that is later than today."""
+    if new_date is None:
+        raise UserError("I could not read the date. Send it like 15.06.2022.")
+    if new_date <= today:
+        raise UserError("The new date must be later than today.")
+    return new_date
