@@ -19,7 +19,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.reminders.delivery import Pacer, ReminderDelivery
@@ -34,7 +34,13 @@ from handlers.middlewares.callbacks import (
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
-from storage.db import check_connection, create_engine, create_session_factory, upgrade
+from storage.db import (
+    SessionFactory,
+    check_connection,
+    create_engine,
+    create_session_factory,
+    upgrade,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +59,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
+    session_factory: SessionFactory
     i18n: I18n
     delivery: ReminderDelivery
     # Scheduler jobs in progress, so that shutdown lets them finish (see bot.jobs).

@@ -32,7 +32,7 @@ def _russian_calendar(year: int) -> holidays.HolidayBase:
     # decree's own year; so each year is answered by an object that also holds its
     # neighbours. `expand=False` keeps the object read-only after construction, which makes
     # sharing it through the cache safe.
-    return holidays.Russia(years=range(year - 1, year + 2), expand=False)
+    return holidays.country_holidays("RU", years=range(year - 1, year + 2), expand=False)
 
 
 def is_working_day(d: date) -> bool:

@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from bot.clock import Clock
 from bot.settings import Settings, describe_errors
 
 logger = logging.getLogger("roadmap_bot")
@@ -25,7 +26,7 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _clock(settings: Settings, value: str | None):  # type: ignore[no-untyped-def]
+def _clock(settings: Settings, value: str | None) -> Clock:
     from bot.clock import ShiftedClock, SystemClock, parse_clock_argument
 
     if value is None:
@@ -150,10 +151,11 @@ async def _org_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"created {organisation.name} ({organisation.timezone})")
                 name = display_name(args.coordinator)
             else:
-                organisation = await uow.organisations.by_name(args.org)
-                if organisation is None:
+                found = await uow.organisations.by_name(args.org)
+                if found is None:
                     print(f"invite: no organisation named {args.org!r}", file=sys.stderr)
                     return 2
+                organisation = found
                 name, token = await invite_by_name(
                     uow,
                     organisation_id=organisation.id,

@@ -26,14 +26,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
 from bot.imports import ImportResult, store_roadmap
 from bot.reminders.outbox import plan_organisation
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
 from bot.services import Identity
+from storage.db import SessionFactory
 from storage.uow import UnitOfWork
 
 # Telegram lets bots download files of up to 20 MB; the importer's own limit is the same.
@@ -227,7 +226,7 @@ def parse_period(text: str) -> tuple[int, int] | None:
 
 
 async def preview(
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     identity: Identity,
     pending: PendingImport,
     *,

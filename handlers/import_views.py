@@ -217,9 +217,12 @@ def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
 
 
 def _megabytes(value: object) -> str:
+    """A size from a refusal's details (an int, or text that may hold one) in megabytes."""
+    if not isinstance(value, int | str):
+        return "?"
     try:
-        return f"{int(value) / (1024 * 1024):.1f}".rstrip("0").rstrip(".")  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+        return f"{int(value) / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+    except ValueError:
         return "?"
 
 

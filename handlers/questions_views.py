@@ -275,12 +275,12 @@ def page_markup(
             )
         )
     if key is not None and answer.empty and answer.hint is not None:
-        start, end = answer.hint
+        hint_start, hint_end = answer.hint
         builder.row(
             InlineKeyboardButton(
                 text=_("Show {period}").format(period=period_label(answer.hint, locale)),
                 callback_data=AskPeriodCallback(
-                    key=key, start=start.toordinal(), end=end.toordinal()
+                    key=key, start=hint_start.toordinal(), end=hint_end.toordinal()
                 ).pack(),
             )
         )

@@ -19,7 +19,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import import_flow
 from bot.errors import UserError
@@ -32,9 +31,9 @@ from handlers import import_views as views
 from handlers.callbacks import ImportAction, ImportCallback, PeopleAction, PeopleCallback
 from handlers.filters import Coordinator, KnownPerson
 from handlers.states import ImportForm
+from storage.db import SessionFactory
 
 logger = logging.getLogger(__name__)
-
 
 # --- state ------------------------------------------------------------------------------
 
@@ -78,7 +77,7 @@ async def _show_preview(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     pending: PendingImport,
 ) -> None:
     preview = await import_flow.preview(
@@ -100,7 +99,7 @@ async def _receive(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     *,
     document: Document | None = None,
     text: str | None = None,
@@ -161,7 +160,7 @@ async def on_document(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     assert message.document is not None
     await _receive(
@@ -175,7 +174,7 @@ async def on_pasted_text(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     await _receive(message, bot, state, identity, services, session_factory, text=message.text)
 
@@ -214,7 +213,7 @@ async def on_period_text(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     pending = await _pending(state)
     if pending is None:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # The statuses of an occurrence are domain vocabulary (the pure summaries use them too):
 # defined in bot.records, re-exported here for the services that write them.
-from bot.records import OccurrenceStatus
+from bot.records import OccurrenceStatus as OccurrenceStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -159,7 +159,7 @@ async def measure_items(
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[tuple[int]]
+    session: AsyncSession, measures: Select[int]
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """Names of the people and units assigned to the measures the subquery selects."""
     persons: dict[int, list[str]] = defaultdict(list)

@@ -69,6 +69,10 @@ __all__ = [
     "read_units",
 ]
 
+# A row or a select of any columns (SQLAlchemy 2.1 types them by their column types).
+AnyRow = Row[*tuple[Any, ...]]
+AnySelect = Select[*tuple[Any, ...]]
+
 # Ids per IN list: well under SQLite's and asyncpg's limits on bound parameters.
 IN_CHUNK = 5000
 
@@ -295,7 +299,7 @@ async def _measures(
 
 def _add_measure(
     measures: dict[int, MeasureRow],
-    row: Row[Any],
+    row: AnyRow,
     sections: dict[int, SectionRow],
     persons: dict[int, list[tuple[int, str]]],
     units: dict[int, list[tuple[int, str]]],
@@ -346,7 +350,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def _rows(session: AsyncSession, statement: Select[Any]) -> Sequence[Row[Any]]:
+async def _rows(session: AsyncSession, statement: AnySelect) -> Sequence[AnyRow]:
     """Plain rows through the session's connection: no ORM loading layer on big reads."""
     connection = await session.connection()
     return (await connection.execute(statement)).all()

@@ -60,13 +60,27 @@ _FILLS = {
 _SEVERITY = ("done", "partial", "postponed", "no_report", "not_done", "overdue")
 
 
+# openpyxl's private API, used for speed and kept to these two helpers: a worksheet's
+# `_cells` (its cells by (row, column)) and a cell's `_style` (its style array). The stubs
+# do not declare them, hence `Any`; pyproject.toml bounds openpyxl below 3.2 for them.
+
+
+def _cells(sheet: Worksheet) -> dict[tuple[int, int], Any]:
+    return sheet._cells
+
+
+def _set_style(sheet: Worksheet, row: int, column: int, style: StyleArray) -> None:
+    _cells(sheet)[(row, column)]._style = copy(style)
+
+
 def _prototype(sheet: Worksheet, **styles: Any) -> StyleArray:
     """The style array of a scratch cell given `styles` (the cell is removed afterwards)."""
     cell = sheet.cell(row=_SCRATCH[0], column=_SCRATCH[1])
     for name, value in styles.items():
         setattr(cell, name, value)
-    style = copy(cell._style)
-    del sheet._cells[_SCRATCH]
+    cells = _cells(sheet)
+    style: StyleArray = copy(cells[_SCRATCH]._style)
+    del cells[_SCRATCH]
     return style
 
 
@@ -75,7 +89,7 @@ def _append_text(sheet: Worksheet, row: int, values: list[str]) -> None:
     sheet.append(values)
     for column, value in enumerate(values, start=1):
         if value.startswith("="):
-            sheet._cells[(row, column)].data_type = "s"
+            _cells(sheet)[(row, column)].data_type = "s"
 
 
 def _headers() -> tuple[str, ...]:
@@ -137,13 +151,12 @@ def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile
     }
     section_style = _prototype(sheet, alignment=_WRAP, font=_BOLD, fill=_SECTION_FILL)
     row = HEADER_ROW
-    cells = sheet._cells
     merges: list[int] = []
     for line in plan_lines(plan, only_due=not whole_plan):
         row += 1
         if line.section is not None:
             _append_text(sheet, row, [clean(section_heading(line.section))])
-            cells[(row, 1)]._style = copy(section_style)
+            _set_style(sheet, row, 1, section_style)
             merges.append(row)
             continue
         measure = line.measure
@@ -163,20 +176,22 @@ def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile
             ],
         )
         for column in range(1, width + 1):
-            cells[(row, column)]._style = copy(body)
+            _set_style(sheet, row, column, body)
         kinds = [m.kind for m in marks if m.kind in _FILLS]
         if kinds:
-            cells[(row, 5)]._style = copy(marked[max(kinds, key=_SEVERITY.index)])
+            _set_style(sheet, row, 5, marked[max(kinds, key=_SEVERITY.index)])
     for merged in merges:
         sheet.merge_cells(start_row=merged, start_column=1, end_row=merged, end_column=width)
 
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(row, HEADER_ROW + 1)}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup_properties = sheet.sheet_properties.pageSetUpPr
+    assert page_setup_properties is not None  # a new sheet has them
+    page_setup_properties.fitToPage = True
     workbook.properties.title = clean(plan.roadmap.title, 250)
 
     buffer = BytesIO()

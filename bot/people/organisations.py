@@ -49,8 +49,9 @@ async def create_organisation(
             uow, organisation_id=organisation.id, person_id=person.id, now=now
         )
     elif admin is not None:
-        person = admin.person
-        if person is None:
+        if admin.person is not None:
+            person = admin.person
+        else:
             person = await uow.people.add(full_name=display_name("Администратор"), now=now)
             person.telegram_user_id = admin.telegram_user_id
             person.chat_id = admin.telegram_user_id

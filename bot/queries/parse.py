@@ -5,6 +5,9 @@ answers must be explainable, and the whole thing must run in well under 2 ms per
 Order of work: normalise, pull out the things with a fixed shape (measure numbers, dates,
 initials), lemmatise the words, find the period, the person and the topic, then decide the
 intent from the keywords that are left. Any failure degrades to intent "unknown".
+
+One module of about a thousand lines on purpose: the passes share one token list and run
+in a fixed order, and each rule reads best next to the ones it competes with.
 """
 
 from __future__ import annotations
@@ -429,8 +432,8 @@ def _find_period(scan: _Scan, today: date, backward: bool) -> P.Period | None:
                 return P.next_days(today, found_count[0])
         if lem in {"неделя", "week"}:
             t.used = True
-            shift = _modifier_before(toks, i) or 0
-            return P.week_period(today, shift)
+            weeks = _modifier_before(toks, i) or 0
+            return P.week_period(today, weeks)
         if lem in {"месяц", "month"}:
             shift = _modifier_before(toks, i)
             if shift is not None:
@@ -695,6 +698,7 @@ def _directory(people: tuple[str, ...]) -> _Directory:
                 words.update(fold(f.word) for f in p.lexeme)
         if len(words) == 1:
             # Not in pymorphy's surname model: cover the usual endings by hand.
+            endings: tuple[str, ...]
             if base.endswith(("ь", "й")):
                 stem, endings = base[:-1], ("я", "ю", "ем", "е", "ей")
             elif base.endswith(("а", "я")):
@@ -717,7 +721,7 @@ _NOT_NAMES = {"VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "PRED", "I
 
 
 def _surname_score(word: str) -> float:
-    return sum(p.score for p in parses(word) if "Surn" in p.tag)
+    return float(sum(p.score for p in parses(word) if "Surn" in p.tag))
 
 
 def _is_candidate(t: Tok) -> bool:

@@ -27,7 +27,6 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.calendar import local_date
 from bot.clock import Clock
@@ -35,6 +34,7 @@ from bot.i18n import normalise_locale, use_locale
 from bot.markup import fit
 from bot.reminders import kinds
 from bot.reminders.planner import DigestLine, DueReminder, coalesce_due, delivery_moment
+from storage.db import SessionFactory
 from storage.repositories.reminders import ClaimedReminder, Recipient
 from storage.uow import UnitOfWork
 
@@ -110,7 +110,7 @@ class ReminderDelivery:
         self,
         *,
         bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         clock: Clock,
         render: Renderer,
         render_unreachable: Callable[[str, str], str],

@@ -32,7 +32,16 @@ class DraftFile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DraftFile:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        return cls(
+            kind=data["kind"],
+            file_id=data["file_id"],
+            file_unique_id=data["file_unique_id"],
+            file_name=data.get("file_name"),
+            mime_type=data.get("mime_type"),
+            size=data.get("size"),
+            sha256=data.get("sha256"),
+            stored_path=data.get("stored_path"),
+        )
 
 
 @dataclass

@@ -8,6 +8,9 @@ note. See /work/shared/spec/roadmap-import.md, "Deadline phrases → schedule".
 
 Without a plan period (`plan_period=None`) phrases that need it (ежегодно, постоянно, a bare
 month, ...) get no windows and a warning; phrases with their own dates still get windows.
+
+One module (a little over 600 lines) on purpose: the tokenizer, the grammar and the
+window builder are one reading of one phrase.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from bot.roadmap.model import Schedule, ScheduleKind, Window
 from bot.roadmap.textnorm import DASHES
@@ -118,7 +122,7 @@ class _Tok:
     kind: str  # MONTH YEAR NUM DATE WORD DASH PUNCT YEARLY QUARTERLY MONTHLY + phrase kinds
     start: int
     end: int
-    value: object = None
+    value: Any = None  # by kind: an int (MONTH, YEAR, NUM), (year, month, day) for a DATE
 
 
 @dataclass
@@ -194,11 +198,11 @@ def _tokenise(text: str) -> list[_Tok]:
         if taken[pos] or low[pos].isspace():
             pos += 1
             continue
-        m = _TOKEN.match(low, pos)
-        if m is None:  # pragma: no cover - _TOKEN matches any non-space character
+        token = _TOKEN.match(low, pos)
+        if token is None:  # pragma: no cover - _TOKEN matches any non-space character
             pos += 1
             continue
-        s, e = m.span()
+        s, e = token.span()
         # A token must not run into a phrase span.
         for i in range(s, e):
             if taken[i]:
@@ -324,13 +328,13 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
             st.every_n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 3)
             st.recognised = True
         elif k == "YEAR":
-            y = int(t.value)  # type: ignore[arg-type]
+            y = int(t.value)
             # A year range "2022-2024" (the dash may stand alone between them).
             j = i + 1
             while kind(j) == "FILLER":
                 j += 1
             if kind(j) == "DASH" and kind(j + 1) == "YEAR":
-                y2 = int(toks[j + 1].value)  # type: ignore[arg-type]
+                y2 = int(toks[j + 1].value)
                 st.year_ranges.append((min(y, y2), max(y, y2)))
                 for span in pending:
                     span.year = min(y, y2)
@@ -347,7 +351,7 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
             st.recognised = True
         elif k == "MONTH" or (k in ("NUM", "ROMAN") and kind(i + 1) in ("QUARTER", "HALFYEAR")):
             if k != "MONTH":
-                number = int(t.value)  # type: ignore[arg-type]
+                number = int(t.value)
                 if toks[i + 1].kind == "QUARTER" and 1 <= number <= 4:
                     span = _MonthSpan(3 * number - 2, 3 * number)
                 elif toks[i + 1].kind == "HALFYEAR" and number in (1, 2):
@@ -357,11 +361,11 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
                     break
                 i += 2
             else:
-                m1 = int(t.value)  # type: ignore[arg-type]
+                m1 = int(t.value)
                 m2 = m1
                 j = i + 1
                 if kind(j) == "DASH" and kind(j + 1) == "MONTH":
-                    m2 = int(toks[j + 1].value)  # type: ignore[arg-type]
+                    m2 = int(toks[j + 1].value)
                     j += 2
                 span = _MonthSpan(m1, m2)
                 i = j
@@ -370,8 +374,8 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
             st.recognised = True
             continue
         elif k == "NUM" and kind(i + 1) == "MONTH":
-            day = int(t.value)  # type: ignore[arg-type]
-            month = int(toks[i + 1].value)  # type: ignore[arg-type]
+            day = int(t.value)
+            month = int(toks[i + 1].value)
             span = _MonthSpan(month, month, day=day)
             st.spans.append(span)
             pending.append(span)
@@ -379,7 +383,7 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
             i += 2
             continue
         elif k == "DATE":
-            y, m, d = t.value  # type: ignore[misc]
+            y, m, d = t.value
             if 1 <= m <= 12 and 1 <= d <= 31:
                 st.dates.append(date(y, m, min(d, _last_day(y, m))))
                 st.recognised = True
@@ -393,20 +397,20 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
                 j += 1
             until = _Until(None, None, None, end_of=(k == "UNTIL_END"))
             if kind(j) == "DATE":
-                y, m, d = toks[j].value  # type: ignore[misc]
+                y, m, d = toks[j].value
                 until = _Until(d, m, y)
                 j += 1
             else:
                 if kind(j) == "NUM" and kind(j + 1) == "MONTH":
-                    until.day = int(toks[j].value)  # type: ignore[arg-type]
+                    until.day = int(toks[j].value)
                     j += 1
                 if kind(j) == "MONTH":
-                    until.month = int(toks[j].value)  # type: ignore[arg-type]
+                    until.month = int(toks[j].value)
                     j += 1
                 while kind(j) == "FILLER":
                     j += 1
                 if kind(j) == "YEAR" and not (kind(j + 1) == "DASH" and kind(j + 2) == "YEAR"):
-                    until.year = int(toks[j].value)  # type: ignore[arg-type]
+                    until.year = int(toks[j].value)
                     last_year = until.year
                     j += 1
             if until.month is None and until.year is None and not until.end_of:
@@ -508,7 +512,7 @@ def _decide(st: _State, period: tuple[int, int] | None) -> tuple[ScheduleKind, l
 
     if st.every_n:
         years = plan or mentioned
-        wins = []
+        wins: list[Window] = []
         for y in range(years[0], years[-1] + 1, st.every_n) if years else []:
             wins.append(_year_window(y, min(y + st.every_n - 1, years[-1])))
         return (ScheduleKind.ONCE if len(wins) == 1 else ScheduleKind.RECURRING), wins
@@ -561,7 +565,7 @@ def _decide(st: _State, period: tuple[int, int] | None) -> tuple[ScheduleKind, l
             years = list(range(first, (period[1] if period else explicit_years[-1]) + 1))
         else:
             years = plan
-        wins: list[Window] = []
+        wins = []
         for y in years:
             if st.spans:
                 wins.extend(_span_windows(st.spans, y, st))

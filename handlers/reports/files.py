@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +57,14 @@ async def send_report_files(bot: Bot, chat_id: int, found: ReportFiles, files_di
         if attachment.file_name:
             caption += f" · {attachment.file_name}"
         caption = quote_short(caption, CAPTION_CHARS)
-        send = {
+        senders: dict[str, Callable[..., Awaitable[object]]] = {
             "photo": bot.send_photo,
             "voice": bot.send_voice,
             "video_note": bot.send_video_note,
             "video": bot.send_video,
             "audio": bot.send_audio,
-        }.get(attachment.kind, bot.send_document)
+        }
+        send = senders.get(attachment.kind, bot.send_document)
         kwargs: dict[str, Any] = {} if attachment.kind == "video_note" else {"caption": caption}
         try:
             await send(chat_id, attachment.telegram_file_id, **kwargs)

@@ -29,7 +29,7 @@ from storage.models import (
     ReminderState,
     Role,
 )
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, affected
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class ReminderRepository(Repository):
                 .on_conflict_do_nothing(index_elements=["occurrence_id", "person_id", "kind"])
             )
             result = await self.session.execute(statement)
-            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            inserted += affected(result)
         return inserted
 
     async def delete_pending(
@@ -107,7 +107,7 @@ class ReminderRepository(Repository):
         if after is not None:
             conditions.append(Reminder.fire_at > after)
         result = await self.session.execute(delete(Reminder).where(*conditions))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_pending_before(
         self, *, occurrence_id: int, person_id: int, before: datetime
@@ -120,7 +120,7 @@ class ReminderRepository(Repository):
                 Reminder.fire_at < before,
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_unsent(self, occurrence_ids: Sequence[int]) -> int:
         """Forget pending and cancelled rows of occurrences about to be planned again.
@@ -133,7 +133,7 @@ class ReminderRepository(Repository):
                 Reminder.state.in_([ReminderState.PENDING, ReminderState.CANCELLED]),
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def cancel_for_occurrence(
         self, occurrence_id: int, *, person_id: int | None = None, reason: str = "closed"
@@ -149,7 +149,7 @@ class ReminderRepository(Repository):
             .where(*conditions)
             .values(state=ReminderState.CANCELLED, last_error=reason)
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def claim_due(
         self,

@@ -159,7 +159,8 @@ class RoadmapRepository(Repository):
                 )
             )
             for measure_id, person_id in direct.all():
-                responsible[measure_id].add(person_id)
+                if person_id is not None:  # filtered above; the column is nullable
+                    responsible[measure_id].add(person_id)
             via_units = await self.session.execute(
                 select(Assignment.measure_id, UnitMember.person_id)
                 .join(UnitMember, UnitMember.unit_id == Assignment.unit_id)
