@@ -131,6 +131,13 @@ def _line_state(line: DigestLine) -> str:
     return _("due {due}, in {days}").format(due=due, days=days_count(line.days))
 
 
+def _reminder_button(text: str, action: ReminderAction, reminder_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text,
+        callback_data=ReminderCallback(action=action, reminder_id=reminder_id).pack(),
+    )
+
+
 def reminder_message(message: ReminderMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     """One morning message: every line of the person's due reminders, buttons per measure."""
     rows_by_id = message.rows
@@ -158,32 +165,12 @@ def reminder_message(message: ReminderMessage) -> tuple[str, InlineKeyboardMarku
         own.append(text)
         short = row.measure_number or str(len(own))
         keyboard.row(
-            InlineKeyboardButton(
-                text=_("✅ {n} done").format(n=short),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.DONE, reminder_id=row.id
-                ).pack(),
-            ),
-            InlineKeyboardButton(
-                text=_("📎 Report"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.REPORT, reminder_id=row.id
-                ).pack(),
-            ),
+            _reminder_button(_("✅ {n} done").format(n=short), ReminderAction.DONE, row.id),
+            _reminder_button(_("📎 Report"), ReminderAction.REPORT, row.id),
         )
         keyboard.row(
-            InlineKeyboardButton(
-                text=_("⏰ In 3 days"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.SNOOZE, reminder_id=row.id
-                ).pack(),
-            ),
-            InlineKeyboardButton(
-                text=_("🙅 Not mine"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.NOT_MINE, reminder_id=row.id
-                ).pack(),
-            ),
+            _reminder_button(_("⏰ In 3 days"), ReminderAction.SNOOZE, row.id),
+            _reminder_button(_("🙅 Not mine"), ReminderAction.NOT_MINE, row.id),
         )
     parts: list[str] = []
     if own:

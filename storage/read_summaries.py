@@ -31,6 +31,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.records import (
     MeasureRow,
@@ -252,26 +253,8 @@ async def _measures(
         return {}
     live = and_(Measure.roadmap_id.in_(roadmap_ids), Measure.archived_at.is_(None))
 
-    persons: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for measure_id, person_id, name in await _rows(
-        session,
-        select(Assignment.measure_id, Assignment.person_id, Person.full_name)
-        .join(Measure, Measure.id == Assignment.measure_id)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(live)
-        .order_by(Assignment.measure_id, Assignment.id),
-    ):
-        persons[measure_id].append((person_id, name))
-    units: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for measure_id, unit_id, name in await _rows(
-        session,
-        select(Assignment.measure_id, Assignment.unit_id, Unit.name)
-        .join(Measure, Measure.id == Assignment.measure_id)
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .where(live)
-        .order_by(Assignment.measure_id, Assignment.id),
-    ):
-        units[measure_id].append((unit_id, name))
+    persons = await _assignees(session, live, Assignment.person_id, Person.full_name)
+    units = await _assignees(session, live, Assignment.unit_id, Unit.name)
 
     result = await _rows(
         session,
@@ -295,6 +278,27 @@ async def _measures(
     for row in result:
         _add_measure(measures, row, sections, persons, units)
     return measures
+
+
+async def _assignees(
+    session: AsyncSession,
+    live: ColumnElement[bool],
+    assignee: InstrumentedAttribute[int | None],
+    name: InstrumentedAttribute[str],
+) -> dict[int, list[tuple[int, str]]]:
+    """(id, name) of the persons or units (`assignee` says which) of each live measure."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    owner = name.class_
+    for measure_id, assignee_id, value in await _rows(
+        session,
+        select(Assignment.measure_id, assignee, name)
+        .join(Measure, Measure.id == Assignment.measure_id)
+        .join(owner, owner.id == assignee)
+        .where(live)
+        .order_by(Assignment.measure_id, Assignment.id),
+    ):
+        found[measure_id].append((assignee_id, value))
+    return found
 
 
 def _add_measure(

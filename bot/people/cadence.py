@@ -8,7 +8,7 @@ from bot.access import require_coordinator
 from bot.errors import UserError
 from bot.reminders.outbox import plan_organisation
 from bot.reminders.planner import Cadence
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.uow import UnitOfWork
 
 
@@ -47,14 +47,14 @@ async def update_cadence(
             "from the earlier to the later, e.g. «/cadence 7 1 1 7»."
         ) from None
     organisation.cadence = cadence.to_json()
-    await uow.audit.record(
-        action="organisation.cadence",
+    await audit(
+        uow,
+        identity,
+        "organisation.cadence",
+        ("organisation", organisation_id),
         now=now,
-        organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="organisation",
-        object_id=organisation_id,
         data={"before": current.to_json(), "after": cadence.to_json()},
+        organisation_id=organisation_id,
     )
     await uow.reminders.delete_pending(organisation_id=organisation_id, after=now)
     await uow.flush()

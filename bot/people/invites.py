@@ -17,7 +17,7 @@ from bot.access import require_coordinator
 from bot.errors import AccessDenied, UserError
 from bot.people.members import display_name, people_of
 from bot.reminders.outbox import plan_organisation
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.models import Role
 from storage.uow import UnitOfWork
 
@@ -242,13 +242,13 @@ async def revoke_invite(
     if await uow.people.membership(organisation_id, person_id) is None:
         raise AccessDenied()
     count = await uow.invites.revoke_for_person(organisation_id, person_id, now)
-    await uow.audit.record(
-        action="invite.revoked",
+    await audit(
+        uow,
+        identity,
+        "invite.revoked",
+        ("person", person_id),
         now=now,
         organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="person",
-        object_id=person_id,
     )
     await uow.commit()
     return count

@@ -10,7 +10,7 @@ from bot.errors import UserError
 from bot.people.invites import create_invite
 from bot.people.members import display_name
 from bot.reminders.outbox import plan_organisation
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.models import Organisation, Role
 from storage.uow import UnitOfWork
 
@@ -104,14 +104,14 @@ async def update_organisation(
         organisation.timezone = timezone
     if one_report_closes is not None:
         organisation.one_report_closes = one_report_closes
-    await uow.audit.record(
-        action="organisation.settings",
+    await audit(
+        uow,
+        identity,
+        "organisation.settings",
+        ("organisation", organisation_id),
         now=now,
-        organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="organisation",
-        object_id=organisation_id,
         data={"before": before},
+        organisation_id=organisation_id,
     )
     if morning_hour is not None or timezone is not None:
         await uow.reminders.delete_pending(organisation_id=organisation_id, after=now)

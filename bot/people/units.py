@@ -8,7 +8,7 @@ from bot.access import require_coordinator
 from bot.errors import UserError
 from bot.people.members import display_name
 from bot.reminders.outbox import replan_person
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.uow import UnitOfWork
 
 
@@ -33,14 +33,14 @@ async def link_unit_member(
     if person is None:
         raise UserError("No person «{name}» in your organisation.", name=display)
     await uow.people.add_unit_member(unit.id, person.id)
-    await uow.audit.record(
-        action="unit.member_added",
+    await audit(
+        uow,
+        identity,
+        "unit.member_added",
+        ("unit", unit.id),
         now=now,
-        organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="unit",
-        object_id=unit.id,
         data={"person": person.id},
+        organisation_id=organisation_id,
     )
     await replan_person(uow, person.id, now=now)
     await uow.commit()

@@ -17,10 +17,12 @@ from bot.reminders import kinds
 from bot.reminders.planner import (
     Cadence,
     OccurrenceSpec,
+    PlannedReminder,
     ReminderKind,
     plan_escalation,
     plan_reminders,
 )
+from storage.repositories.reminders import Recipient
 from storage.uow import UnitOfWork
 
 # A row planned for earlier today still goes out: the morning slot stays open this long.
@@ -56,64 +58,56 @@ async def plan_organisation(
 
     earliest = now - PLANNING_LOOKBACK
     rows: list[dict[str, Any]] = []
+
+    def add(occurrence_id: int, person_id: int, planned: PlannedReminder) -> None:
+        if planned.fire_at >= earliest:
+            rows.append(
+                {
+                    "organisation_id": organisation_id,
+                    "occurrence_id": occurrence_id,
+                    "person_id": person_id,
+                    "kind": kinds.encode(planned.kind, planned.local_day),
+                    "fire_at": planned.fire_at,
+                }
+            )
+
+    def wanted(person_id: int) -> Recipient | None:
+        if person_ids is not None and person_id not in person_ids:
+            return None
+        return recipients.get(person_id)
+
     for occurrence, measure in pairs:
         due = occurrence.postponed_to or occurrence.due_date
         spec = OccurrenceSpec(
             start=min(occurrence.window_start, due), due=due, is_checkin_span=occurrence.is_span
         )
         for person_id in sorted(responsible.get(measure.id, ())):
-            if person_ids is not None and person_id not in person_ids:
-                continue
-            recipient = recipients.get(person_id)
+            recipient = wanted(person_id)
             if recipient is None:
                 continue
-            for planned in plan_reminders(
-                spec,
-                cadence=cadence,
-                tz=recipient.timezone,
-                hour=recipient.hour,
-                now=now,
-                paused_until=recipient.paused_until,
-            ):
-                if planned.kind is ReminderKind.ESCALATION or planned.fire_at < earliest:
-                    continue
-                rows.append(
-                    {
-                        "organisation_id": organisation_id,
-                        "occurrence_id": occurrence.id,
-                        "person_id": person_id,
-                        "kind": kinds.encode(planned.kind, planned.local_day),
-                        "fire_at": planned.fire_at,
-                    }
-                )
+            for planned in plan_reminders(spec, cadence=cadence, now=now, **_at(recipient)):
+                if planned.kind is not ReminderKind.ESCALATION:
+                    add(occurrence.id, person_id, planned)
         if occurrence.is_span or not responsible.get(measure.id):
             continue
         # The escalation goes to each coordinator, once per occurrence, at their own hour.
         for coordinator in coordinators:
-            if person_ids is not None and coordinator.id not in person_ids:
-                continue
-            recipient = recipients.get(coordinator.id)
+            recipient = wanted(coordinator.id)
             if recipient is None:
                 continue
-            escalation = plan_escalation(
-                spec,
-                cadence=cadence,
-                tz=recipient.timezone,
-                hour=recipient.hour,
-                now=now,
-                paused_until=recipient.paused_until,
-            )
-            if escalation is not None and escalation.fire_at >= earliest:
-                rows.append(
-                    {
-                        "organisation_id": organisation_id,
-                        "occurrence_id": occurrence.id,
-                        "person_id": coordinator.id,
-                        "kind": kinds.encode(ReminderKind.ESCALATION, escalation.local_day),
-                        "fire_at": escalation.fire_at,
-                    }
-                )
+            escalation = plan_escalation(spec, cadence=cadence, now=now, **_at(recipient))
+            if escalation is not None:
+                add(occurrence.id, coordinator.id, escalation)
     return await uow.reminders.insert_planned(rows)
+
+
+def _at(recipient: Recipient) -> dict[str, Any]:
+    """When a recipient's reminders fire: their zone, hour and leave."""
+    return {
+        "tz": recipient.timezone,
+        "hour": recipient.hour,
+        "paused_until": recipient.paused_until,
+    }
 
 
 async def replan_person(uow: UnitOfWork, person_id: int, *, now: datetime) -> int:

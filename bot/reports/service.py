@@ -18,7 +18,7 @@ from bot.access import occurrence_for_report, require_coordinator
 from bot.errors import UserError
 from bot.reminders.outbox import plan_organisation
 from bot.reports.draft import DraftFile
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.models import OccurrenceStatus, Report
 from storage.uow import UnitOfWork
 
@@ -137,13 +137,12 @@ async def add_attachments(
     for item in files:
         await _add_attachment(uow, report.id, item, now)
     report.updated_at = now
-    await uow.audit.record(
-        action="report.files_added",
+    await audit(
+        uow,
+        identity,
+        "report.files_added",
+        ("report", report.id),
         now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
         data={"files": [item.file_unique_id for item in files]},
     )
     count = (await uow.reports.attachment_counts([report.id])).get(report.id, 0)
@@ -209,14 +208,7 @@ async def withdraw_report(
     report.withdrawn_at = now
     report.updated_at = now
     await _apply(uow, report, now=now)
-    await uow.audit.record(
-        action="report.withdrawn",
-        now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
-    )
+    await audit(uow, identity, "report.withdrawn", ("report", report.id), now=now)
     await uow.commit()
 
 
@@ -238,13 +230,12 @@ async def correct_report(
         report.status = status.value
     report.updated_at = now
     await _apply(uow, report, now=now)
-    await uow.audit.record(
-        action="report.corrected",
+    await audit(
+        uow,
+        identity,
+        "report.corrected",
+        ("report", report.id),
         now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
         data={"before": before, "after": {"text": report.text, "status": report.status}},
     )
     await uow.commit()
@@ -267,13 +258,13 @@ async def reopen_occurrence(
     occurrence.postponed_to = None
     await uow.reminders.delete_unsent([occurrence_id])
     await plan_organisation(uow, organisation_id, now=now, occurrence_ids={occurrence_id})
-    await uow.audit.record(
-        action="occurrence.reopened",
+    await audit(
+        uow,
+        identity,
+        "occurrence.reopened",
+        ("occurrence", occurrence_id),
         now=now,
         organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="occurrence",
-        object_id=occurrence_id,
     )
     await uow.commit()
 

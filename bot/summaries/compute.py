@@ -115,8 +115,24 @@ def percent(part: int, whole: int) -> int:
     return value
 
 
+class _Completion:
+    """Completion of whatever has `done` and `due` counts: done / due."""
+
+    __slots__ = ()
+    done: int
+    due: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.due)
+
+
 @dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(_Completion):
     total: int = 0  # occurrences in the period
     due: int = 0  # assessed: see the module docstring
     done: int = 0
@@ -127,17 +143,9 @@ class Totals:
     overdue: int = 0
     not_reported: int = 0
 
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.due if self.due else None
-
-    @property
-    def percent(self) -> int:
-        return percent(self.done, self.due)
-
 
 @dataclass(frozen=True, slots=True)
-class CompletionRow:
+class CompletionRow(_Completion):
     """Completion of one person, unit or section."""
 
     key: Hashable
@@ -147,14 +155,6 @@ class CompletionRow:
     done: int
     partial: int
     overdue: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.due if self.due else None
-
-    @property
-    def percent(self) -> int:
-        return percent(self.done, self.due)
 
 
 @dataclass(frozen=True, slots=True)
