@@ -29,6 +29,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import LazyProxy
 
 # In the source tree and in an installed wheel alike, `locales` sits next to `bot`.
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -45,6 +46,7 @@ __all__ = [
     "LOCALES_DIR",
     "SUPPORTED_LOCALES",
     "_",
+    "__",
     "catalogues",
     "current_locale",
     "day",
@@ -118,6 +120,11 @@ def _(singular: str, plural: str | None = None, n: int = 1) -> str:
     if catalogue is None:
         return singular if n == 1 else plural
     return catalogue.ngettext(singular, plural, n)
+
+
+def __(singular: str, plural: str | None = None, n: int = 1) -> LazyProxy:
+    """Lazy `_`, for texts defined at import time and translated when shown."""
+    return LazyProxy(_, singular, plural, n, enable_cache=False)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import coordination
 from bot.calendar import local_date
 from bot.i18n import _
+from bot.markup import shorten
 from bot.queries.parse import parse_query
 from bot.services import Identity, Services
 from handlers.callbacks import ExportCallback, SummaryCallback
@@ -67,14 +68,14 @@ async def _send_summary(
     if person_id is None and section is None:
         for pid, label in result.people[:6]:
             keyboard.button(
-                text=f"👤 {label[:28]}",
+                text=f"👤 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
                     kind="p", key=str(pid), start=_iso(result.start), end=_iso(result.end)
                 ),
             )
         for sid, label in result.sections[:4]:
             keyboard.button(
-                text=f"📂 {label[:28]}",
+                text=f"📂 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
                     kind="s", key=sid, start=_iso(result.start), end=_iso(result.end)
                 ),
