@@ -210,6 +210,8 @@ class _State:
     ranges: list[Window] = field(default_factory=list)  # "13.10 - 15.10.2014"
     # Day-month ranges without a year ("С 25.04. – 7.05."): (d1, m1, d2, m2).
     yearless_ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # "сентябрь 2024 - май 2025": month spans joined by a dash into one window.
+    links: list[tuple[_MonthSpan, _MonthSpan]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     recognised: bool = False
 
@@ -346,6 +348,8 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
     request_at: int | None = None
     pending: list[_MonthSpan] = []  # month spans waiting for a year that follows them
     last_year: int | None = None
+    last_kind = ""  # the kind of the last token that meant something
+    link_from: _MonthSpan | None = None
     i = 0
     n = len(toks)
 
@@ -363,8 +367,13 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
                 note_at = t.start
             break
         if k in ("FILLER", "PUNCT", "DASH"):
+            if k == "DASH" and last_kind == "YEAR" and st.spans and st.spans[-1].year:
+                following = next((x.kind for x in toks[i + 1 :] if x.kind != "FILLER"), "")
+                if following == "MONTH":
+                    link_from = st.spans[-1]
             i += 1
             continue
+        last_kind = k
         if k == "YEARLY":
             st.flags.add("yearly")
             if "then" in st.flags:
@@ -491,6 +500,9 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
                 i = j
             st.spans.append(span)
             pending.append(span)
+            if link_from is not None:
+                st.links.append((link_from, span))
+                link_from = None
             st.recognised = True
             continue
         elif k == "NUM" and kind(i + 1) == "MONTH":
@@ -691,9 +703,7 @@ def _decide(st: _State, p: _Plan) -> tuple[ScheduleKind, list[Window]]:
         if st.spans and not span_years:
             return ScheduleKind.ON_REQUEST, bare_spans()
         if st.spans:
-            return ScheduleKind.ON_REQUEST, _merge(
-                [w for s in st.spans if s.year for w in _span_windows([s], s.year, st)]
-            )
+            return ScheduleKind.ON_REQUEST, _merge(_dated_spans(st))
         if st.ranges or st.dates:
             return ScheduleKind.ON_REQUEST, _merge([*st.ranges, *(Window(d, d) for d in st.dates)])
         if mentioned:
@@ -810,9 +820,7 @@ def _decide(st: _State, p: _Plan) -> tuple[ScheduleKind, list[Window]]:
         if len(p.years) > 1 and not p.school and not wins:
             return ScheduleKind.RECURRING, sorted(set(yearless))
         wins.extend(yearless)
-    for s in st.spans:
-        if s.year is not None:
-            wins.extend(_span_windows([s], s.year, st))
+    wins.extend(_dated_spans(st))
     if not st.untils and not st.dates and not st.spans and not st.ranges and not wins:
         if st.year_ranges:
             a = min(r[0] for r in st.year_ranges)
@@ -824,6 +832,22 @@ def _decide(st: _State, p: _Plan) -> tuple[ScheduleKind, list[Window]]:
     if wins or st.untils or st.dates or st.spans or explicit_years:
         return ScheduleKind.ONCE, _merge(wins)
     return ScheduleKind.UNPARSED, []
+
+
+def _dated_spans(st: _State) -> list[Window]:
+    """Windows of the month spans that have a year, a dashed pair joined into one."""
+    ends = {id(b): a for a, b in st.links}
+    starts = {id(a) for a, _ in st.links}
+    out = []
+    for s in st.spans:
+        if s.year is None or id(s) in starts:
+            continue
+        window = _span_window(s, s.year, st)
+        first = ends.get(id(s))
+        if first is not None and first.year is not None:
+            window = Window(_span_window(first, first.year, st).start, window.due)
+        out.append(window)
+    return out
 
 
 def _until_due(u: _Until, year: int, st: _State) -> date:

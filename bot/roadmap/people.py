@@ -77,6 +77,7 @@ class CellParts:
     segments: list[str] = field(default_factory=list)  # non-name text, split at commas/names
     # "(далее - РЦОКО)": the short name a unit is given for the rest of the document.
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (short name, unit)
+    leading: int = 0  # how many segments come before the first name
 
 
 def _key(surname: str) -> str:
@@ -132,6 +133,7 @@ def split_cell(text: str) -> CellParts:
     names = find_names(flat)
     segments: list[str] = []
     aliases: list[tuple[str, str]] = []
+    leading = 0
     pos = 0
     pieces = []
     for n in names:
@@ -151,11 +153,13 @@ def split_cell(text: str) -> CellParts:
                 segments[-1] = f"{segments[-1]}, {seg}"
                 continue
             segments.append(seg)
+            if names and index == 0:
+                leading = len(segments)
             if further:
                 short = further.group(1).strip(" «»\"'-–—")
                 if short:
                     aliases.append((short, seg))
-    return CellParts(names, segments, aliases)
+    return CellParts(names, segments, aliases, leading)
 
 
 _QUALIFIER = re.compile(r"^(?:[а-яё]*(?:ющ|ящ|ущ|ащ|вш)(?:ие|ий|ая|ее|их|им)\b|котор)")
@@ -246,8 +250,8 @@ class PeopleIndex:
         # физической культуры") are learned too, unless they hold a known unit after their
         # start (then they are several units run together: "Кл. руководители Организатор").
         for parts in self._cells:
-            for seg in parts.segments:
-                if parts.names and is_position(seg) and not _is_group(seg, len(parts.names)):
+            for position, seg in enumerate(parts.segments):
+                if parts.names and is_position(seg) and not _is_group(seg, parts, position):
                     continue
                 unit = _normalise_unit(seg)
                 tokens = unit.split()
@@ -422,8 +426,8 @@ class PeopleIndex:
 
     def _units_of(self, parts: CellParts, report: bool = False) -> list[str]:
         units: list[str] = []
-        for seg in parts.segments:
-            if parts.names and is_position(seg) and not _is_group(seg, len(parts.names)):
+        for position, seg in enumerate(parts.segments):
+            if parts.names and is_position(seg) and not _is_group(seg, parts, position):
                 continue  # a position describes the named people; it is not an assignee
             unit = _normalise_unit(seg)
             tokens = unit.split()
@@ -470,13 +474,13 @@ def _lower_word(token: str) -> bool:
     return token[:1].islower() and token.isalpha()
 
 
-def _is_group(segment: str, names: int) -> bool:
+def _is_group(segment: str, parts: CellParts, position: int) -> bool:
     """A plural group after a person is a unit of its own ("Иванов И.И., классные
     руководители"); "заместители директора" after a list of names describes them."""
     low = segment.lower().replace("ё", "е")
-    if names >= 2 and low.startswith(("заместител", "зам.", "зам ")):
+    if len(parts.names) >= 2 and low.startswith(("заместител", "зам.", "зам ")):
         return False
-    return plural_people(segment)
+    return plural_people(segment, strict=position < parts.leading)
 
 
 def normalise_person(text: str) -> str | None:

@@ -45,6 +45,7 @@ _SECTION_PREFIX = re.compile(
 )
 _TITLE_PREFIX = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+|\d{1,3}\.)\s+(\S.*)$", re.S)
 _LIST_START = re.compile(r"^(?:[-–—•·*]|\d{1,2}[).]|[а-я]\))\s*")
+_ROMAN_NUMBER = re.compile(r"^[IVXLCІ]{1,5}\.?$")
 HEADER_LOOKAHEAD = 30  # data rows consulted to recognise an unnamed number column
 
 
@@ -325,6 +326,10 @@ def _rows_to_drafts(
                 draft.add(k, v)
             drafts.append(draft)
             last_kind = "measure"
+        elif num_text and _ROMAN_NUMBER.match(num_text) and TITLE in filled:
+            # "I. | Этап подготовки | ноябрь 2012 – май 2013г." : a section of Roman number.
+            add_section(num_text.rstrip(".").strip(), fold(filled[TITLE]))
+            continue
         elif num_text:
             if not filled:
                 sm = _SECTION_PREFIX.match(num_text)

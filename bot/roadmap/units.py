@@ -219,10 +219,11 @@ def canonical(name: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def plural_people(name: str) -> bool:
+def plural_people(name: str, *, strict: bool = False) -> bool:
     """A plural noun of people heads the name ("учителя начальной школы", "классные
-    руководители", "учителя-предметники"); "заместитель директора" is one person, and a
-    lone "директора" (a word a page break cut off) is no group."""
+    руководители", "учителя-предметники"); "заместитель директора" is one person. With
+    `strict`, a lone word that may also be a singular genitive ("директора", left over by a
+    page break before a name) is no group."""
     words = name.lower().replace("ё", "е").split()
     parts = re.findall(r"[а-яё]+", words[0]) if words else []
     for word in parts:
@@ -237,7 +238,7 @@ def plural_people(name: str) -> bool:
         if not plural:
             continue
         singular = any("sing" in p.tag for p in readings)
-        if not singular or len(words) >= 2 or len(parts) >= 2:
+        if not (strict and singular) or len(words) >= 2 or len(parts) >= 2:
             return True
     return False
 
