@@ -1,6 +1,6 @@
 """Reading on material the project has never seen: plans and questions held out from tuning.
 
-Run: .venv/bin/python bench/reading.py [--show-misses] [--set DIR]
+Run: .venv/bin/python bench/reading.py [--show-misses] [--set heldout|heldout2]
 
 The held-out set (tests/fixtures/heldout, see its README) holds plans transcribed from
 published Russian school, municipal and regional plans (each with its source address) and
@@ -125,7 +125,7 @@ def match_measures(expected: list[dict], parsed: list[Any]) -> list[Any | None]:
     return found
 
 
-def measure_plans(show_misses: bool) -> dict[str, Any]:
+def measure_plans(show_misses: bool, heldout: Path = HELDOUT) -> dict[str, Any]:
     totals = dict.fromkeys(
         ("measures", "rows", "deadlines", "dated", "schedules", "responsible"), 0
     )
@@ -134,10 +134,10 @@ def measure_plans(show_misses: bool) -> dict[str, Any]:
     approvals = {"stated": 0, "found": 0}
     kinds = {"units": 0, "right": 0}
     refused: list[str] = []
-    plans = sorted(p for p in (HELDOUT / "plans").iterdir() if p.is_file())
+    plans = sorted(p for p in (heldout / "plans").iterdir() if p.is_file())
     for path in plans:
         stem = path.name.split(".")[0]
-        expected = json.loads((HELDOUT / "expected" / f"{stem}.json").read_text("utf-8"))
+        expected = json.loads((heldout / "expected" / f"{stem}.json").read_text("utf-8"))
         data, filename = load_plan(path)
         totals["measures"] += len(expected["measures"])
         try:
@@ -284,11 +284,18 @@ def measure_questions(path: Path, show_misses: bool) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--set",
+        default="heldout",
+        help="heldout (the first held-out set) or heldout2 (written after the first was used)",
+    )
     args = parser.parse_args()
-    figures = measure_plans(args.show_misses)
-    held_exact, held_total = measure_questions(HELDOUT / "questions.jsonl", args.show_misses)
+    heldout = HELDOUT.parent / args.set
+    figures = measure_plans(args.show_misses, heldout)
+    held_exact, held_total = measure_questions(heldout / "questions.jsonl", args.show_misses)
     own_exact, own_total = measure_questions(PROJECT_QUESTIONS, False)
     figures.update(
+        set=args.set,
         questions=held_total,
         questions_exact=round(held_exact / held_total, 4),
         project_questions=own_total,
