@@ -94,6 +94,9 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"на\s+постоянной\s+основе|постоянно|в\s+течени[еия]\s+(?:всего\s+)?периода"),
     ),
     ("DURING", re.compile(r"в\s+течени[еия]")),
+    # "1 раз в квартал", "раз в месяц", "2 раза в год".
+    ("TWICE_A_YEAR", re.compile(r"(?:два|2)\s+раза\s+в\s+год\w*")),
+    ("PER", re.compile(r"(?:(?:один|1)\s+)?раз\s+в\s+(квартал|месяц|год|четверть)\w*")),
     (
         "EVERY_N",
         re.compile(r"(?:один\s+)?раз\s+в\s+(\d+|два|две|три|четыре|пять)\s+(?:год\w*|лет)"),
@@ -232,6 +235,8 @@ def _normalise(phrase: str) -> str:
     """Same-shape cleanup that keeps character positions meaningful for the note."""
     text = phrase.replace("\n", " ").replace("ё", "е").replace("Ё", "Е")
     text = re.sub(f"[{DASHES}]", "-", text)
+    # "с 01.09 по 15.09", "с 1 по 15 мая": "по" between two numbers is a dash.
+    text = re.sub(r"(?<=\d)(\.?)\s+по\s+(?=\d)", r"\1 - ", text)
     # Years glued to words ("2022год", "2022г.") become separate tokens.
     text = re.sub(r"(\d{4})(?=[А-Яа-яA-Za-z])", r"\1 ", text)
     text = re.sub(r"(?<=[А-Яа-яA-Za-z])(\d{4})", r" \1", text)
@@ -390,6 +395,12 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
         elif k == "HALF":
             st.flags.add("half")
             st.recognised = True
+        elif k in ("PER", "TWICE_A_YEAR"):
+            every = "полугодие" if k == "TWICE_A_YEAR" else str(t.value)
+            flag = {"квартал": "quarterly", "четверть": "quarterly", "месяц": "monthly",
+                    "год": "yearly", "полугодие": "half"}[every]  # fmt: skip
+            st.flags.add(flag)
+            st.recognised = True
         elif k == "MDAY":
             st.flags.add("monthly")
             st.month_day = int(str(t.value))
@@ -504,6 +515,22 @@ def _read(toks: list[_Tok]) -> tuple[_State, int | None, int | None]:
                 st.links.append((link_from, span))
                 link_from = None
             st.recognised = True
+            continue
+        elif (
+            k == "NUM"
+            and kind(i + 1) == "DASH"
+            and kind(i + 2) == "NUM"
+            and kind(i + 3) == "MONTH"
+            and 1 <= int(str(t.value)) <= int(str(toks[i + 2].value)) <= 31
+        ):
+            # "с 1 по 15 мая", "1-15 мая": days of one month.
+            month = int(toks[i + 3].value)  # type: ignore[arg-type]
+            d1, d2 = int(str(t.value)), int(str(toks[i + 2].value))
+            span = _MonthSpan(month, month, first_day=d1, last_day=d2)
+            st.spans.append(span)
+            pending.append(span)
+            st.recognised = True
+            i += 4
             continue
         elif k == "NUM" and kind(i + 1) == "MONTH":
             day = int(t.value)  # type: ignore[arg-type]
@@ -754,6 +781,14 @@ def _decide(st: _State, p: _Plan) -> tuple[ScheduleKind, list[Window]]:
             return ScheduleKind.CONTINUOUS, [Window(date(period[0], 9, 1), date(period[1], 5, 31))]
         years = mentioned or plan
         return ScheduleKind.CONTINUOUS, [_year_window(y) for y in years]
+
+    if (
+        "during" in st.flags
+        and (explicit_years or st.year_ranges)
+        and not (st.spans or st.untils or st.dates or st.ranges)
+    ):
+        # "в течение 2025 года", "в течение 2022-2023 гг.": ongoing over those years.
+        return ScheduleKind.CONTINUOUS, [_year_window(mentioned[0], mentioned[-1])]
 
     if "cont" in st.flags:
         if mentioned:

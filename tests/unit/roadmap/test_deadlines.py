@@ -178,6 +178,23 @@ TABLE = [
     ("С 25.04. – 8.05.23.", ONCE, [w("2023-04-25", "2023-05-08")], None),
     ("20.12 - 10.01.2023", ONCE, [w("2022-12-20", "2023-01-10")], None),
     ("25.04.23.", ONCE, [w("2023-04-25", "2023-04-25")], None),
+    ("с 01.09 по 15.09.2023", ONCE, [w("2023-09-01", "2023-09-15")], None),
+    ("с 1 по 15 мая 2023", ONCE, [w("2023-05-01", "2023-05-15")], None),
+    # Ongoing over named years; once per quarter, month, half-year.
+    ("в течение 2023 года", CONTINUOUS, [w("2023-01-01", "2023-12-31")], None),
+    ("в течение 2022-2023 гг.", CONTINUOUS, [w("2022-01-01", "2023-12-31")], None),
+    ("1 раз в квартал", RECURRING, QUARTERS, None),
+    ("раз в месяц", RECURRING, monthly(), None),
+    (
+        "2 раза в год",
+        RECURRING,
+        [
+            Window(date(y, m, 1), date(y, m + 5, 30 if m == 1 else 31))
+            for y in (2022, 2023, 2024)
+            for m in (1, 7)
+        ],
+        None,
+    ),
     # Seasons.
     ("летом", RECURRING, yearly(6, 1, 8, 31), None),
     (
