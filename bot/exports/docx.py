@@ -121,6 +121,21 @@ def _signature(
     document.add_paragraph(t(locale, "docx.date_line"))
 
 
+def approval_line(plan: PlanData, locale: str) -> str | None:
+    """ "(утверждён приказом от 17.02.2022 № 116)": the order the plan was approved by."""
+    roadmap = plan.roadmap
+    if not (roadmap.approval_kind and roadmap.approval_number and roadmap.approval_date):
+        return None
+    kind = t(locale, f"approval.{roadmap.approval_kind}")
+    return t(
+        locale,
+        "docx.approved",
+        kind=kind,
+        number=roadmap.approval_number,
+        date=roadmap.approval_date.strftime("%d.%m.%Y"),
+    )
+
+
 def _execution_text(lines: Sequence[str], files: Sequence[str], locale: str) -> str:
     text = "\n".join(lines)
     if files:
@@ -162,6 +177,9 @@ def plan_docx(
     document.add_paragraph()
     _paragraph(document, t(locale, "docx.heading"), bold=True)
     _paragraph(document, t(locale, "docx.plan", plan=plan.roadmap.title), bold=True)
+    approved = approval_line(plan, locale)
+    if approved:
+        _paragraph(document, approved, size=12)
     _paragraph(document, t(locale, "docx.period", period=period), bold=True)
     document.add_paragraph()
 
