@@ -81,6 +81,7 @@ migration: install
 # Benchmarks print figures (never pass/fail); PostgreSQL cases run when TEST_DATABASE_URL is set.
 bench: install
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/reading.py
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/summaries.py

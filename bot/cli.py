@@ -274,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--today", type=date.fromisoformat, help="today's date, YYYY-MM-DD")
     ask.add_argument("--as", dest="as_name", metavar="NAME", help="who is asking")
     ask.add_argument("--format", choices=["json", "text"], default="json")
+    ask.add_argument(
+        "--plan",
+        metavar="YEARS",
+        help="the asker's plan years, e.g. 2022-2024 (months fall inside)",
+    )
     return parser
 
 
@@ -289,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         questions = list(args.questions) or [line.rstrip("\n") for line in sys.stdin]
         today = args.today or _today()
-        return ask_command([q for q in questions if q.strip()], today, args.as_name, args.format)
+        return ask_command(
+            [q for q in questions if q.strip()], today, args.as_name, args.format, args.plan
+        )
 
     settings = load_settings()
     from bot.logging_setup import setup_logging

@@ -61,6 +61,15 @@ async def store_roadmap(
     if roadmap is None:
         roadmap = await uow.roadmaps.by_title(organisation_id, parsed.title)
     created = roadmap is None
+    if not parsed.title.strip():
+        raise ValueError("a roadmap needs its title before it is stored")
+    approval = parsed.approval
+    approval_fields = {
+        "approval_kind": approval.kind if approval else None,
+        "approval_number": approval.number if approval else None,
+        "approval_date": approval.date if approval else None,
+        "approval_issuer": (approval.issuer or None) if approval else None,
+    }
     if roadmap is None:
         roadmap = await uow.roadmaps.add(
             organisation_id=organisation_id,
@@ -71,6 +80,7 @@ async def store_roadmap(
             source_sha256=source_sha256,
             created_at=now,
             updated_at=now,
+            **approval_fields,
         )
     else:
         roadmap.title = parsed.title
@@ -78,6 +88,9 @@ async def store_roadmap(
         roadmap.source_name = source_name or roadmap.source_name
         roadmap.source_sha256 = source_sha256 or roadmap.source_sha256
         roadmap.updated_at = now
+        if approval is not None:
+            for name, approval_value in approval_fields.items():
+                setattr(roadmap, name, approval_value)
     result = ImportResult(roadmap_id=roadmap.id, created=created)
 
     sections = await uow.roadmaps.replace_sections(

@@ -52,6 +52,10 @@ class RoadmapRow:
     title: str
     period_start: int  # first year of the plan
     period_end: int  # last year of the plan
+    # The approving order, when the plan named it (bot.roadmap.model.Approval's fields).
+    approval_kind: str | None = None
+    approval_number: str | None = None
+    approval_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,8 +177,11 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
     lines: list[str] = []
     items: list[MeasureItem] = []
     size = 0
-    for due, group in answer.groups:
-        header = _due_header(due, locale)
+    sections = [(_due_header(due, locale), group) for due, group in answer.groups]
+    if answer.overdue:
+        # "на этой неделе": what is overdue from before comes first, said apart.
+        sections.insert(0, ("❗ " + _("<b>overdue from before</b>"), answer.overdue))
+    for header, group in sections:
         for position, item in enumerate(group):
             block = item_block(
                 item, answer.states[item.occurrence_id], locale, with_names=with_names
@@ -196,7 +199,12 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
             items.append(item)
             size += extra
     pages.append((lines, items))
-    summary = measures_count(len(answer.items))
+    listed = [*answer.overdue, *answer.items]
+    measures = len({item.measure_id for item in listed})
+    summary = measures_count(measures)
+    if len(listed) > measures:
+        # One measure with 36 monthly deadlines is one measure, not 36.
+        summary += ", " + periods_count(len(listed))
     if answer.period is not None and answer.intent != MY_INTENT:
         summary = f"{period_label(answer.period, locale)} · {summary}"
     result = []
@@ -206,6 +214,10 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
             head += " · " + _("page {page} of {pages}").format(page=number, pages=len(pages))
         result.append(AnswerPage(head + "\n" + "\n".join(page_lines), page_items))
     return result
+
+
+def periods_count(n: int) -> str:
+    return _("{n} deadline", "{n} deadlines", n).format(n=n)
 
 
 def empty_text(answer: Answer, locale: str) -> str:

@@ -87,6 +87,7 @@ async def _show_preview(
         # Keep the period the preview was read with (the document's own or the one set), so
         # that confirming reads the document exactly as it was shown.
         pending = pending.with_period(preview.parsed.plan_period)
+    pending = pending.with_proposed(preview.parsed.proposed_period)
     sent = await message.answer(
         views.preview_text(preview), reply_markup=views.preview_keyboard(preview)
     )
@@ -234,6 +235,33 @@ async def on_period_text(
         await message.answer(_problem_text(problem))
 
 
+async def on_title_text(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    pending = await _pending(state)
+    if pending is None:
+        await _forget(state)
+        await message.answer(views.outdated_preview())
+        return
+    title = import_flow.parse_title(message.text or "")
+    if title is None:
+        await message.answer(views.bad_title())
+        return
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            await _show_preview(
+                message, state, identity, services, session_factory, pending.with_title(title)
+            )
+    except (ImportRefused, UserError) as problem:
+        await _forget(state)
+        await message.answer(_problem_text(problem))
+
+
 def _problem_text(problem: ImportRefused | UserError) -> str:
     if isinstance(problem, ImportRefused):
         return views.refusal_text(problem)
@@ -327,6 +355,49 @@ async def on_period_button(
     await callback.message.answer(views.ask_period())
 
 
+async def on_title_button(callback: CallbackQuery, state: FSMContext) -> None:
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    await state.set_state(ImportForm.title)
+    assert callback.message is not None
+    await callback.message.answer(views.ask_title())
+
+
+async def on_accept_period(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    """The period proposed from the deadlines, confirmed with one press."""
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    if pending.proposed is None:
+        await callback.answer(views.outdated_preview(), show_alert=True)
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    message = callback.message
+    assert isinstance(message, Message)
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            await _show_preview(
+                message,
+                state,
+                identity,
+                services,
+                session_factory,
+                pending.with_period(pending.proposed),
+            )
+    except (ImportRefused, UserError) as problem:
+        await _forget(state)
+        await message.answer(_problem_text(problem))
+
+
 async def cmd_cancel(
     message: Message, state: FSMContext, identity: Identity, services: Services
 ) -> None:
@@ -373,6 +444,13 @@ def create_router() -> Router:
         coordinator,
         StateFilter(ImportForm.period),
     )
+    router.message.register(
+        on_title_text,
+        F.text,
+        ~F.text.startswith("/"),
+        coordinator,
+        StateFilter(ImportForm.title),
+    )
     router.callback_query.register(
         on_confirm, ImportCallback.filter(F.action == ImportAction.CONFIRM), coordinator
     )
@@ -381,5 +459,13 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         on_period_button, ImportCallback.filter(F.action == ImportAction.PERIOD), coordinator
+    )
+    router.callback_query.register(
+        on_title_button, ImportCallback.filter(F.action == ImportAction.TITLE), coordinator
+    )
+    router.callback_query.register(
+        on_accept_period,
+        ImportCallback.filter(F.action == ImportAction.ACCEPT_PERIOD),
+        coordinator,
     )
     return router

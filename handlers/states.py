@@ -9,3 +9,4 @@ class ImportForm(StatesGroup):
     waiting_file = State()  # after /import: a file or pasted text is the roadmap
     preview = State()  # a parsed import waits for confirm/cancel/period (see bot.import_flow)
     period = State()  # waiting for the plan period ("2022-2024")
+    title = State()  # waiting for the plan's title (the document states none)

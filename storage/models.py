@@ -171,6 +171,12 @@ class Roadmap(Base):
     period_end: Mapped[int] = mapped_column(Integer)
     source_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The order that approved the plan (приказ № 116 от 17.02.2022), cited by the official
+    # execution report; empty when the document does not name it.
+    approval_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    approval_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approval_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    approval_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -200,6 +200,9 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
                 Roadmap.period_start,
                 Roadmap.period_end,
                 Organisation.name,
+                Roadmap.approval_kind,
+                Roadmap.approval_number,
+                Roadmap.approval_date,
             )
             .join(Organisation, Organisation.id == Roadmap.organisation_id)
             .where(Roadmap.id == roadmap_id)
@@ -207,7 +210,7 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
     ).one_or_none()
     if row is None:
         raise LookupError(f"no roadmap {roadmap_id}")
-    roadmap = RoadmapRow(row[0], row[1], row[2], row[3])
+    roadmap = RoadmapRow(row[0], row[1], row[2], row[3], row[5], row[6], row[7])
     sections = await _sections(session, [roadmap_id])
     measures = await _measures(session, [roadmap_id], sections)
     occurrences = await _occurrences(session, [roadmap_id], measures, start, end)

@@ -133,6 +133,24 @@ def _signature(document: DocxDocument, position: str | None, name: str | None) -
     document.add_paragraph(pgettext("docx", "Date: ______________"))
 
 
+def approval_line(plan: PlanData) -> str | None:
+    """ "(утверждён приказом от 17.02.2022 № 116)": the order the plan was approved by."""
+    roadmap = plan.roadmap
+    if not (roadmap.approval_kind and roadmap.approval_number and roadmap.approval_date):
+        return None
+    kinds = {
+        "приказ": pgettext("approval", "by order"),
+        "постановление": pgettext("approval", "by decree"),
+        "распоряжение": pgettext("approval", "by instruction"),
+        "решение": pgettext("approval", "by decision"),
+    }
+    return pgettext("docx", "(approved {kind} No. {number} of {date})").format(
+        kind=kinds.get(roadmap.approval_kind, roadmap.approval_kind),
+        number=roadmap.approval_number,
+        date=roadmap.approval_date.strftime("%d.%m.%Y"),
+    )
+
+
 def _execution_text(lines: Sequence[str], files: Sequence[str]) -> str:
     text = "\n".join(lines)
     if files:
@@ -185,6 +203,9 @@ def _plan_docx(
     heading = pgettext("docx", "Report on the execution of the plan of measures (roadmap)")
     _paragraph(document, heading, bold=True)
     _paragraph(document, pgettext("docx", "“{plan}”").format(plan=plan.roadmap.title), bold=True)
+    approved = approval_line(plan)
+    if approved:
+        _paragraph(document, approved, size=12)
     _paragraph(document, period_phrase(plan.start, plan.end), bold=True)
     document.add_paragraph()
 
