@@ -6,9 +6,9 @@ the same dispatcher, the same handlers and the same storage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,10 +19,9 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.i18n import build_i18n
 from bot.reminders.delivery import Pacer, ReminderDelivery
 from bot.settings import Settings
 from handlers import get_routers, views
@@ -33,9 +32,15 @@ from handlers.middlewares.callbacks import (
     RecordCallbackAnswers,
 )
 from handlers.middlewares.db import DbSessionMiddleware
-from handlers.middlewares.i18n import PersonI18nMiddleware
+from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
-from storage.db import check_connection, create_engine, create_session_factory, upgrade
+from storage.db import (
+    SessionFactory,
+    check_connection,
+    create_engine,
+    create_session_factory,
+    upgrade,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +59,11 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
+    session_factory: SessionFactory
     i18n: I18n
     delivery: ReminderDelivery
-    # Further scheduler jobs registered by features: callables (scheduler, app) -> None.
-    extra_jobs: list[Any] = field(default_factory=list)
-    running_jobs: set[Any] = field(default_factory=set)
+    # Scheduler jobs in progress, so that shutdown lets them finish (see bot.jobs).
+    running_jobs: set[asyncio.Task[object]] = field(default_factory=set)
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -131,7 +135,6 @@ async def build_app(
         bot=bot,
         session_factory=session_factory,
         clock=clock,
-        i18n=i18n,
         render=views.reminder_message,
         render_unreachable=views.unreachable_notice,
         pacer=Pacer(per_second=settings.send_rate),

@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from bot.clock import Clock
 from bot.settings import Settings, describe_errors
 
 logger = logging.getLogger("roadmap_bot")
@@ -25,7 +26,7 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _clock(settings: Settings, value: str | None):  # type: ignore[no-untyped-def]
+def _clock(settings: Settings, value: str | None) -> Clock:
     from bot.clock import ShiftedClock, SystemClock, parse_clock_argument
 
     if value is None:
@@ -150,10 +151,11 @@ async def _org_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"created {organisation.name} ({organisation.timezone})")
                 name = display_name(args.coordinator)
             else:
-                organisation = await uow.organisations.by_name(args.org)
-                if organisation is None:
+                found = await uow.organisations.by_name(args.org)
+                if found is None:
                     print(f"invite: no organisation named {args.org!r}", file=sys.stderr)
                     return 2
+                organisation = found
                 name, token = await invite_by_name(
                     uow,
                     organisation_id=organisation.id,
@@ -288,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--today", type=date.fromisoformat, help="today's date, YYYY-MM-DD")
     ask.add_argument("--as", dest="as_name", metavar="NAME", help="who is asking")
     ask.add_argument("--format", choices=["json", "text"], default="json")
+    ask.add_argument(
+        "--plan",
+        metavar="YEARS",
+        help="the asker's plan years, e.g. 2022-2024 (months fall inside)",
+    )
     return parser
 
 
@@ -303,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         questions = list(args.questions) or [line.rstrip("\n") for line in sys.stdin]
         today = args.today or _today()
-        return ask_command([q for q in questions if q.strip()], today, args.as_name, args.format)
+        return ask_command(
+            [q for q in questions if q.strip()], today, args.as_name, args.format, args.plan
+        )
 
     settings = load_settings()
     from bot.logging_setup import setup_logging

@@ -21,12 +21,10 @@ import contextlib
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
@@ -34,15 +32,17 @@ from bot.imports import ImportResult, store_roadmap, unit_kinds_of
 from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap, parse_document
 from bot.services import Identity
+from storage.db import SessionFactory
 from storage.uow import UnitOfWork
 
 # Telegram lets bots download files of up to 20 MB; the importer's own limit is the same.
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MAX_FILE_BYTES = min(MAX_BYTES, TELEGRAM_DOWNLOAD_LIMIT)
 IMPORTS_SUBDIR = "imports"
-# The name pasted text is parsed under: the importer uses the stem as the title when the
-# text has none, and the extension tells it to read text.
+# The name pasted text is parsed under: the extension tells the importer to read text (a
+# file name is never taken for a plan's title).
 PASTED_FILENAME = "Дорожная карта.txt"
+MAX_TITLE = 500
 STATE_KEY = "import"  # the conversation-state key; other flows keep their own keys
 
 _PERIOD = re.compile(
@@ -87,6 +87,10 @@ class PeriodNeeded(UserError):
     msgid = N_("Set the plan period first: the document does not name it.")
 
 
+class TitleNeeded(UserError):
+    msgid = N_("Name the plan first: the document does not state its title.")
+
+
 @dataclass(frozen=True)
 class PendingImport:
     """What the conversation remembers between messages: a path, never the bytes."""
@@ -96,6 +100,10 @@ class PendingImport:
     sha256: str
     period: tuple[int, int] | None = None
     message_id: int | None = None  # the preview whose buttons act on this import
+    # The title the coordinator gave a plan whose document states none.
+    title: str | None = None
+    # The period the preview proposed from the deadlines (confirmed with one button).
+    proposed: tuple[int, int] | None = None
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -104,6 +112,8 @@ class PendingImport:
             "sha256": self.sha256,
             "period": list(self.period) if self.period else None,
             "message_id": self.message_id,
+            "title": self.title,
+            "proposed": list(self.proposed) if self.proposed else None,
         }
 
     @classmethod
@@ -112,22 +122,32 @@ class PendingImport:
             return None
         try:
             period = data.get("period")
+            proposed = data.get("proposed")
+            title = data.get("title")
             return cls(
                 path=str(data["path"]),
                 filename=str(data["filename"]),
                 sha256=str(data["sha256"]),
                 period=(int(period[0]), int(period[1])) if period else None,
                 message_id=data.get("message_id"),
+                title=str(title) if title else None,
+                proposed=(int(proposed[0]), int(proposed[1])) if proposed else None,
             )
         except (KeyError, TypeError, ValueError, IndexError):
             # State written by an older version, or damaged: treat as no pending import.
             return None
 
     def with_period(self, period: tuple[int, int]) -> PendingImport:
-        return PendingImport(self.path, self.filename, self.sha256, period, self.message_id)
+        return replace(self, period=period)
 
     def with_message(self, message_id: int) -> PendingImport:
-        return PendingImport(self.path, self.filename, self.sha256, self.period, message_id)
+        return replace(self, message_id=message_id)
+
+    def with_title(self, title: str) -> PendingImport:
+        return replace(self, title=title)
+
+    def with_proposed(self, proposed: tuple[int, int] | None) -> PendingImport:
+        return replace(self, proposed=proposed)
 
 
 @dataclass
@@ -141,6 +161,14 @@ class Preview:
     @property
     def needs_period(self) -> bool:
         return self.parsed.plan_period is None
+
+    @property
+    def needs_title(self) -> bool:
+        return not self.parsed.title.strip()
+
+    @property
+    def can_save(self) -> bool:
+        return not self.needs_period and not self.needs_title
 
     @property
     def is_update(self) -> bool:
@@ -207,12 +235,23 @@ def _parse_sync(pending: PendingImport) -> ParsedRoadmap:
     if hashlib.sha256(data).hexdigest() != pending.sha256:
         # Not the file the preview was shown for: never store something nobody has seen.
         raise ImportExpired()
-    return parse_document(data, pending.filename, period=pending.period)
+    parsed = parse_document(data, pending.filename, period=pending.period)
+    if pending.title:
+        parsed.title = pending.title
+    return parsed
 
 
 async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
     """Parse the saved file in a worker thread, so the bot keeps answering others."""
     return await asyncio.to_thread(_parse_sync, pending)
+
+
+def parse_title(text: str) -> str | None:
+    """A title typed by the coordinator: one line of text, or None when there is none."""
+    title = " ".join((text or "").split())
+    if not title or len(title) > MAX_TITLE or not any(ch.isalpha() for ch in title):
+        return None
+    return title
 
 
 def parse_period(text: str) -> tuple[int, int] | None:
@@ -227,7 +266,7 @@ def parse_period(text: str) -> tuple[int, int] | None:
 
 
 async def preview(
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     identity: Identity,
     pending: PendingImport,
     *,
@@ -240,7 +279,7 @@ async def preview(
     if parsed is None:
         parsed = await parse_pending(pending)
     result = Preview(parsed=parsed, pending=pending)
-    if parsed.plan_period is None:
+    if not result.can_save:
         return result
     # A separate unit of work: rolling back the handler's own would expire its objects.
     async with UnitOfWork(session_factory) as dry:
@@ -297,6 +336,8 @@ async def save_roadmap(
     it, in one commit: the chat's confirm and `roadmap-bot import` alike."""
     if parsed.plan_period is None:
         raise PeriodNeeded()
+    if not parsed.title.strip():
+        raise TitleNeeded()
     organisation = await uow.organisations.get(organisation_id)
     assert organisation is not None
     result = await store_roadmap(

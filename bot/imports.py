@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.obligations import sync_shares
-from bot.roadmap.model import ParsedMeasure, ParsedRoadmap
+from bot.roadmap.model import MemberGroup, ParsedMeasure, ParsedRoadmap
 from storage.models import Measure, Role, UnitKind
 from storage.uow import UnitOfWork
 
@@ -68,6 +68,15 @@ async def store_roadmap(
     if roadmap is None:
         roadmap = await uow.roadmaps.by_title(organisation_id, parsed.title)
     created = roadmap is None
+    if not parsed.title.strip():
+        raise ValueError("a roadmap needs its title before it is stored")
+    approval = parsed.approval
+    approval_fields = {
+        "approval_kind": approval.kind if approval else None,
+        "approval_number": approval.number if approval else None,
+        "approval_date": approval.date if approval else None,
+        "approval_issuer": (approval.issuer or None) if approval else None,
+    }
     if roadmap is None:
         roadmap = await uow.roadmaps.add(
             organisation_id=organisation_id,
@@ -78,6 +87,7 @@ async def store_roadmap(
             source_sha256=source_sha256,
             created_at=now,
             updated_at=now,
+            **approval_fields,
         )
     else:
         roadmap.title = parsed.title
@@ -85,6 +95,9 @@ async def store_roadmap(
         roadmap.source_name = source_name or roadmap.source_name
         roadmap.source_sha256 = source_sha256 or roadmap.source_sha256
         roadmap.updated_at = now
+        if approval is not None:
+            for name, approval_value in approval_fields.items():
+                setattr(roadmap, name, approval_value)
     result = ImportResult(roadmap_id=roadmap.id, created=created)
 
     sections = await uow.roadmaps.replace_sections(
@@ -201,59 +214,38 @@ async def store_roadmap(
     return result
 
 
-# The kinds of the usual names of the responsible column (../shared/spec/municipal-plans.md).
-_OWNER_NAMES = (
-    "моуо",
-    "уо",
-    "комитет",
-    "комитет по образованию",
-    "управление образования",
-    "мку «управление образования»",
-    "департамент образования",
-    "отдел образования",
-    "отдел общего образования",
-)
-_MEMBER_GROUPS = {
-    "оо": "school",
-    "оу": "school",
-    "общеобразовательные организации": "school",
-    "руководители оо": "school",
-    "директора школ": "school",
-    "школы": "school",
-    "доо": "kindergarten",
-    "доу": "kindergarten",
-    "удо": "supplementary",
-    "одо": "supplementary",
-    "организации дополнительного образования": "supplementary",
+# Which member organisations a group of members means, in the stored unit's terms.
+_MEMBER_FILTERS = {
+    MemberGroup.ALL_SCHOOLS: "school",
+    MemberGroup.KINDERGARTENS: "kindergarten",
+    MemberGroup.SUPPLEMENTARY: "supplementary",
+    MemberGroup.ALL_MEMBERS: "all",
+    MemberGroup.SUBSET: "named",
 }
-_NAMED_GROUPS = ("шнор", "шссу", "оо с низкими результатами")
-_PEOPLE_GROUPS = ("ммо", "рмо", "гмо", "шмо", "рабочая группа", "мрг", "муниципальная рабочая")
-_EXTERNAL = ("мо ко", "коиро", "рцо", "иро", "ипк", "рцоко", "министерство", "прод")
+# Organisations that have no members of their own to fan out to.
 _SCHOOL_LEVEL = {"school", "kindergarten", "supplementary"}
 
 
 def unit_kinds_of(
     parsed: ParsedRoadmap, organisation_kind: str
 ) -> dict[str, tuple[str, str | None]]:
-    """Each unit of the plan with its kind and member filter.
+    """Each unit of the plan with its stored kind and member filter, from what the importer
+    understood (bot.roadmap.units).
 
-    In a school's own plan the municipal office is above the owner (external), and there
-    are no member organisations to fan out to: the names stay groups of the school's people.
+    The importer sees names, not levels: `МОУО` is the owner of a municipal plan. In a
+    school's own plan the municipal office is above the owner (external), and groups of
+    organisations have nobody to fan out to (they stay groups of the school's people).
     """
     school_level = organisation_kind in _SCHOOL_LEVEL
     kinds: dict[str, tuple[str, str | None]] = {}
-    for name in parsed.units:
-        folded = " ".join(name.casefold().replace("ё", "е").split())
-        if folded in _OWNER_NAMES or folded.startswith(("мку «управление", "управление образ")):
-            kinds[name] = ("external", None) if school_level else ("owner", None)
-        elif folded in _MEMBER_GROUPS and not school_level:
-            kinds[name] = ("member_organisations", _MEMBER_GROUPS[folded])
-        elif folded in _NAMED_GROUPS and not school_level:
-            kinds[name] = ("member_organisations", "named")
-        elif any(word in folded for word in _EXTERNAL):
-            kinds[name] = ("external", None)
-        elif folded.startswith(_PEOPLE_GROUPS) or "руководители" in folded:
-            kinds[name] = ("people_group", None)
-        else:
-            kinds[name] = ("unknown", None) if not school_level else ("people_group", None)
+    for info in parsed.unit_details:
+        kind, member_filter = info.kind.value, None
+        if info.kind is UnitKind.MEMBER_ORGANISATIONS:
+            member_filter = _MEMBER_FILTERS.get(info.members or MemberGroup.ALL_SCHOOLS, "school")
+        if school_level:
+            if info.kind in (UnitKind.OWNER, UnitKind.ORGANISATION):
+                kind, member_filter = UnitKind.EXTERNAL.value, None
+            elif info.kind is UnitKind.MEMBER_ORGANISATIONS:
+                kind, member_filter = UnitKind.PEOPLE_GROUP.value, None
+        kinds[info.name] = (kind, member_filter)
     return kinds

@@ -51,8 +51,7 @@ async def send_digests(app: App, slot: tuple[str, int] | None = None) -> int:
     from bot.i18n import normalise_locale
 
     async with UnitOfWork(app.session_factory) as uow:
-        with app.i18n.context():
-            messages = await due_digests(uow, now=app.clock.now(), slot=slot)
+        messages = await due_digests(uow, now=app.clock.now(), slot=slot)
     delivered: dict[tuple[int, str], bool] = {}
     for message in messages:
         key = (message.organisation_id, message.week)
@@ -190,6 +189,4 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(
         refresh_morning_jobs, args=[app, scheduler], id="mornings-at-start", **common
     )
-    for extra in app.extra_jobs:
-        extra(scheduler, app)
     return scheduler

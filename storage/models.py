@@ -28,6 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The statuses of an occurrence are domain vocabulary (the pure summaries use them too):
+# defined in bot.records, re-exported here for the services that write them.
+from bot.records import OccurrenceStatus as OccurrenceStatus
+from bot.records import OrganisationKind as OrganisationKind
+from bot.records import UnitKind as UnitKind
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -73,38 +79,6 @@ class Base(DeclarativeBase):
 class Role(StrEnum):
     COORDINATOR = "coordinator"
     OFFICER = "officer"
-
-
-class OccurrenceStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    PARTIAL = "partial"
-    POSTPONED = "postponed"
-    NOT_DONE = "not_done"
-
-
-class OrganisationKind(StrEnum):
-    """What an organisation is: decides which member groups of a plan (`ОО`, `ДОО`, `УДО`)
-    it belongs to."""
-
-    REGION = "region"
-    MUNICIPALITY = "municipality"
-    SCHOOL = "school"
-    KINDERGARTEN = "kindergarten"
-    SUPPLEMENTARY = "supplementary"
-    CENTRE = "centre"
-    OTHER = "other"
-
-
-class UnitKind(StrEnum):
-    """What a name of the responsible column stands for (see bot/roadmap/units.py)."""
-
-    OWNER = "owner"  # the plan's owner: its staff (members of the unit read its reminders)
-    MEMBER_ORGANISATIONS = "member_organisations"  # ОО, ДОО, ШНОР: each member does it
-    PEOPLE_GROUP = "people_group"  # ММО, рабочая группа: people of the owner
-    ORGANISATION = "organisation"  # a subordinate institution of its own (ИМЦ)
-    EXTERNAL = "external"  # above the owner (МО КО, КОИРО): listed, not reminded
-    UNKNOWN = "unknown"  # not classified yet: kept, listed, asked about
 
 
 class ReminderState(StrEnum):
@@ -240,6 +214,12 @@ class Roadmap(Base):
     period_end: Mapped[int] = mapped_column(Integer)
     source_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The order that approved the plan (приказ № 116 от 17.02.2022), cited by the official
+    # execution report; empty when the document does not name it.
+    approval_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    approval_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approval_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    approval_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

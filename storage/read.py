@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import (
     Assignment,
@@ -153,29 +154,40 @@ async def measure_items(
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[tuple[int]], organisation_id: int
+    session: AsyncSession, measures: Select[int], organisation_id: int
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Names of the people (of the organisation) and the units the plan names for the
-    measures the subquery selects."""
-    persons: dict[int, list[str]] = defaultdict(list)
-    units: dict[int, list[str]] = defaultdict(list)
-    result = await session.execute(
-        select(Assignment.measure_id, Person.full_name)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.measure_id.in_(measures), Assignment.organisation_id == organisation_id)
-        .order_by(Assignment.measure_id, Assignment.id)
+    """Names of the people (of the organisation: a school's share is handed to its own
+    people) and of the units the plan names, for the measures the subquery selects."""
+    persons = await _assigned_names(
+        session, measures, Person.full_name, Assignment.person_id, organisation_id
     )
-    for measure_id, name in result.all():
-        persons[measure_id].append(name)
-    result = await session.execute(
-        select(Assignment.measure_id, Unit.name)
-        .join(Unit, Unit.id == Assignment.unit_id)
+    units = await _assigned_names(session, measures, Unit.name, Assignment.unit_id)
+    return persons, units
+
+
+async def _assigned_names(
+    session: AsyncSession,
+    measures: Select[int],
+    name: InstrumentedAttribute[str],
+    assignee: InstrumentedAttribute[int | None],
+    organisation_id: int | None = None,
+) -> dict[int, list[str]]:
+    """`name` of each person or unit (`assignee` says which) per measure, in assignment
+    order; only the assignments in `organisation_id` when given."""
+    found: dict[int, list[str]] = defaultdict(list)
+    owner = name.class_
+    query = (
+        select(Assignment.measure_id, name)
+        .join(owner, owner.id == assignee)
         .where(Assignment.measure_id.in_(measures))
         .order_by(Assignment.measure_id, Assignment.id)
     )
-    for measure_id, name in result.all():
-        units[measure_id].append(name)
-    return persons, units
+    if organisation_id is not None:
+        query = query.where(Assignment.organisation_id == organisation_id)
+    result = await session.execute(query)
+    for measure_id, value in result.all():
+        found[measure_id].append(value)
+    return found
 
 
 async def directory(session: AsyncSession, organisation_id: int) -> list[str]:

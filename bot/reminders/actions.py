@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import NotFound
+from bot.reminders import kinds
 from bot.reminders.planner import reschedule_for_snooze
 from bot.services import Identity
 from storage.models import Reminder
@@ -62,7 +63,7 @@ async def snooze(
                 "organisation_id": reminder.organisation_id,
                 "occurrence_id": reminder.occurrence_id,
                 "person_id": reminder.person_id,
-                "kind": f"snooze:{moment:%Y-%m-%d}",
+                "kind": kinds.snooze(moment.date()),
                 "fire_at": moment,
             }
         ]

@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.calendar import local_date, nth_working_day_of_month
 from bot.obligations import responsible_persons
+from bot.reminders import kinds
 from bot.reminders.planner import (
     Cadence,
     OccurrenceSpec,
@@ -43,6 +42,7 @@ from bot.reminders.planner import (
     plan_escalation,
     plan_reminders,
 )
+from storage.db import SessionFactory
 from storage.repositories.reminders import PlanningCandidate, Recipient
 from storage.uow import UnitOfWork
 
@@ -55,13 +55,6 @@ DAY_OFF_SLACK = 14
 MAX_CATCH_UP_DAYS = 92
 # How far ahead rows exist: today and tomorrow, so that the morning tick finds them ready.
 HORIZON_DAYS = 1
-
-
-def stored_kind(kind: ReminderKind, local_day: date) -> str:
-    # Check-ins repeat monthly within one occurrence: the month keeps their rows apart.
-    if kind is ReminderKind.CHECKIN:
-        return f"checkin:{local_day:%Y-%m}"
-    return kind.value
 
 
 @dataclass(frozen=True)
@@ -230,7 +223,7 @@ def _row(
         "organisation_id": organisation_id,
         "occurrence_id": candidate.id,
         "person_id": person_id,
-        "kind": stored_kind(kind, row.local_day),
+        "kind": kinds.encode(kind, row.local_day),
         "fire_at": row.fire_at,
     }
 
@@ -262,7 +255,7 @@ async def ensure_planned(uow: UnitOfWork, organisation_id: int, *, now: datetime
     return added
 
 
-async def plan_due(session_factory: async_sessionmaker[AsyncSession], now: datetime) -> int:
+async def plan_due(session_factory: SessionFactory, now: datetime) -> int:
     """Plan the next day of every organisation whose rows are not there yet.
 
     Each organisation in its own short transaction, yielding between them: a region's
@@ -356,5 +349,4 @@ __all__ = [
     "plan_range",
     "replan_organisation",
     "replan_person",
-    "stored_kind",
 ]

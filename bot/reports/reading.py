@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.access import occurrence_for_report, require_coordinator, require_member
-from bot.calendar import local_date
 from bot.errors import NotFound
 from bot.reminders.actions import own_reminder
 from bot.reports.draft import number_variants
@@ -70,11 +69,6 @@ def _target(occurrence: Occurrence, measure: Measure, other_periods: int = 0) ->
     )
 
 
-def today_for(identity: Identity, now: datetime) -> date:
-    assert identity.organisation is not None
-    return local_date(now, identity.organisation.timezone)
-
-
 def current_occurrence(occurrences: Sequence[Occurrence], today: date) -> Occurrence | None:
     """The period a report is about by default: the one whose window is open today, else
     the most recent overdue one, else the next one to come."""
@@ -128,7 +122,7 @@ async def resolve(
                 m.id, organisation_id, identity.person.id, is_coordinator=False
             )
         ]
-        today = today_for(identity, now)
+        today = identity.today(now)
         found: list[Target] = []
         for measure in mine:
             occurrences = await uow.reports.occurrences_of_measure(measure.id, organisation_id)

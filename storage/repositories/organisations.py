@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
@@ -84,7 +85,7 @@ class OrganisationRepository(Repository):
             .execution_options(synchronize_session="fetch")
         )
 
-    async def needing_plan(self, now: datetime, horizon_days: int = 1) -> list[int]:
+    async def needing_plan(self, now: datetime, horizon_days: int = 1) -> builtins.list[int]:
         """Active organisations whose planned days end before their local today + horizon.
 
         One read of (id, time zone, watermark) for all of them; the comparison in local
@@ -98,14 +99,14 @@ class OrganisationRepository(Repository):
             .where(Organisation.archived_at.is_(None))
             .order_by(Organisation.id)
         )
-        due: list[int] = []
+        due: builtins.list[int] = []
         for organisation_id, timezone, planned_through in result.all():
             target = now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=horizon_days)
             if planned_through is None or planned_through < target:
                 due.append(organisation_id)
         return due
 
-    async def morning_slots(self) -> list[tuple[str, int]]:
+    async def morning_slots(self) -> builtins.list[tuple[str, int]]:
         """Every (time zone, hour) at which some organisation or person gets reminders."""
         from storage.models import Membership, Person
 

@@ -30,7 +30,7 @@ from storage.models import (
     ReminderState,
     Role,
 )
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, affected
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,17 @@ class ReminderRepository(Repository):
         if measure_ids is not None:
             query = query.where(Occurrence.measure_id.in_(sorted(measure_ids)))
         result = await self.session.execute(query)
-        return [PlanningCandidate(*row[:5], bool(row[5])) for row in result.all()]
+        return [
+            PlanningCandidate(
+                id=oid,
+                measure_id=measure_id,
+                organisation_id=organisation_id_,
+                window_start=window_start,
+                due=due_date,
+                is_span=bool(is_span),
+            )
+            for oid, measure_id, organisation_id_, window_start, due_date, is_span in result.all()
+        ]
 
     async def holds(self, person_ids: Sequence[int], measure_ids: Sequence[int]) -> Holds:
         holds = Holds(not_mine=set(), snoozed={})
@@ -229,7 +239,7 @@ class ReminderRepository(Repository):
         if after is not None:
             conditions.append(Reminder.fire_at > after)
         result = await self.session.execute(delete(Reminder).where(*conditions))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_pending_before(
         self, *, occurrence_id: int, person_id: int, before: datetime
@@ -242,7 +252,7 @@ class ReminderRepository(Repository):
                 Reminder.fire_at < before,
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_unsent(self, occurrence_ids: Sequence[int]) -> int:
         """Forget pending and cancelled rows of occurrences about to be planned again.
@@ -255,7 +265,7 @@ class ReminderRepository(Repository):
                 Reminder.state.in_([ReminderState.PENDING, ReminderState.CANCELLED]),
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def cancel_for_occurrence(
         self, occurrence_id: int, *, person_id: int | None = None, reason: str = "closed"
@@ -271,7 +281,7 @@ class ReminderRepository(Repository):
             .where(*conditions)
             .values(state=ReminderState.CANCELLED, last_error=reason)
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def claim_due(
         self,

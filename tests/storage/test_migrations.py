@@ -72,3 +72,28 @@ def test_existing_plans_keep_their_obligations_after_the_municipal_migration(
         assert db.execute(
             "SELECT person_id, measure_id, occurrence_id, until, reason FROM reminder_hold"
         ).fetchall() == [(1, 1, None, None, "not_mine")]
+
+
+def test_the_approval_migration_goes_down_and_up_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """0002 adds the approving order's columns to roadmap and removes them again (on a
+    SQLite file of its own: the shared PostgreSQL schema is checked by the drift test)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from storage.db import _alembic_config, upgrade_sync
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    plain = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+
+    def columns() -> set[str]:
+        with plain.connect() as connection:
+            return {c["name"] for c in inspect(connection).get_columns("roadmap")}
+
+    wanted = {"approval_kind", "approval_number", "approval_date", "approval_issuer"}
+    upgrade_sync(url)
+    assert wanted <= columns()
+    command.downgrade(_alembic_config(url), "0001")
+    assert not wanted & columns()
+    upgrade_sync(url)
+    assert wanted <= columns()
+    plain.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from babel.messages.extract import extract_from_file
 from bot import import_flow
 from bot.clock import FixedClock
 from bot.errors import AccessDenied
-from bot.i18n import build_i18n
 from bot.import_flow import (
     MAX_FILE_BYTES,
     ImportExpired,
@@ -30,6 +29,7 @@ from bot.roadmap.model import Problem
 from bot.services import Identity, Services
 from bot.settings import Settings
 from handlers import import_views as views
+from handlers.middlewares.i18n import build_i18n
 from storage.models import ReminderState
 from storage.uow import UnitOfWork
 from tests.e2e.seed import SMALL_PLAN, seed_organisation
@@ -407,3 +407,73 @@ def _own_msgids() -> list[str | tuple[str, str]]:
 
 def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"\{(\w*)\}", text))
+
+
+def test_preview_shows_the_order_the_units_by_kind_and_what_was_split(i18n_en) -> None:
+    from datetime import date as _date
+
+    from bot.roadmap.model import Approval
+    from bot.roadmap.units import classify
+
+    roadmap = make_roadmap([make_measure("1.1", "Первое", persons=["Иванова А.А."])])
+    roadmap.approval = Approval("приказ", "116", _date(2022, 2, 17))
+    roadmap.unit_details = [classify(n) for n in ("МОУО", "ОО", "ШНОР", "ММО", "МО КО", "Клуб")]
+    roadmap.unit_joins = ["МКУ Управление образования» ММО → МКУ «Управление образования»; ММО"]
+    text = views.preview_text(Preview(roadmap, PendingImport("p", "f", "0" * 64)))
+    assert "Approved by: приказ № 116 от 17.02.2022" in text
+    assert "the plan's owner and its staff: МОУО" in text
+    assert "member organisations: ОО (all schools); ШНОР (a group the office names)" in text
+    assert "groups of people: ММО" in text
+    assert "above the owner (listed, not reminded): МО КО" in text
+    assert "not recognised: Клуб" in text
+    assert "read as separate units: 1" in text
+    parse_html(text)
+
+
+def test_preview_of_a_plan_without_title_or_period_proposes_and_asks(i18n_en) -> None:
+    roadmap = make_roadmap([make_measure("1.1", "Первое", persons=["Иванова А.А."])], title="")
+    roadmap.plan_period = None
+    roadmap.proposed_period = (2014, 2015)
+    preview = Preview(roadmap, PendingImport("p", "Дорожная карта.docx", "0" * 64))
+    text = views.preview_text(preview)
+    assert "(the document states no title)" in text and "Дорожная карта" not in text
+    assert "Plan period: not stated; the deadlines span 2014–2015" in text
+    assert "press «Period 2014–2015» to confirm" in text
+    assert "Press «Name the plan»" in text
+    buttons = [b.text for row in views.preview_keyboard(preview).inline_keyboard for b in row]
+    assert buttons == ["✅ Period 2014–2015", "✏️ Name the plan", "📅 Set the period", "✖️ Cancel"]
+
+
+async def test_a_title_is_needed_before_saving_and_the_order_is_stored(
+    session_factory, tmp_path: Path
+) -> None:
+    await seed_organisation(session_factory, NOW, plan_reminders=False)
+    body = SECOND_PLAN.split("\n\n", 2)[-1]  # the table without its title
+    text = "ПРИКАЗ № 7 от 10.01.2022\n\n" + body
+    pending = save_upload(tmp_path, text.encode(), "Дорожная карта.txt")
+    async with UnitOfWork(session_factory) as uow:
+        identity = await identity_of(uow, 7001)
+        preview = await import_flow.preview(
+            session_factory, identity, pending.with_period((2022, 2024)), now=NOW
+        )
+        assert preview.needs_title and preview.changes is None
+        with pytest.raises(import_flow.TitleNeeded):
+            await import_flow.confirm(uow, identity, pending.with_period((2022, 2024)), now=NOW)
+        named = pending.with_period((2022, 2024)).with_title("План по ВСОКО")
+        confirmed = await import_flow.confirm(uow, identity, named, now=NOW)
+        stored = await uow.roadmaps.get(confirmed.result.roadmap_id)
+        assert stored is not None and stored.title == "План по ВСОКО"
+        assert (stored.approval_kind, stored.approval_number, stored.approval_date) == (
+            "приказ",
+            "7",
+            date(2022, 1, 10),
+        )
+
+
+def test_pending_state_keeps_the_title_and_the_proposal() -> None:
+    pending = PendingImport("p", "f", "0" * 64).with_title("План").with_proposed((2014, 2015))
+    again = PendingImport.from_state(json.loads(json.dumps(pending.to_state())))
+    assert again == pending
+    assert import_flow.parse_title("  План   мероприятий ") == "План мероприятий"
+    assert import_flow.parse_title("123") is None
+    assert import_flow.parse_title("x" * 501) is None

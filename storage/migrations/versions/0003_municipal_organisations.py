@@ -1,7 +1,7 @@
 """municipal plans: organisations of organisations, unit kinds, per-organisation occurrences
 
-Revision ID: 0002_municipal
-Revises: 0001
+Revision ID: 0003_municipal
+Revises: 0002_reading_roadmap_approval
 Create Date: 2026-12-01
 
 Existing occurrences and assignments belong to the organisation that owns their roadmap;
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_municipal"
-down_revision: str | None = "0001"
+revision: str = "0003_municipal"
+down_revision: str | None = "0002_reading_roadmap_approval"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
