@@ -91,7 +91,8 @@ def main() -> None:
         for case in cases:
             today = date.fromisoformat(case["today"])
             t0 = time.perf_counter_ns()
-            query = parse_query(case["query"], today=today)
+            plan = tuple(case["plan"]) if case.get("plan") else None
+            query = parse_query(case["query"], today=today, plan=plan)
             elapsed = (time.perf_counter_ns() - t0) / 1e6
             timings.append(elapsed)
             if n == 0:

@@ -30,7 +30,6 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 
 from bot.app import build_bot  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
-from bot.i18n import build_i18n  # noqa: E402
 from bot.reminders.delivery import Pacer, ReminderDelivery  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers import views  # noqa: E402
@@ -54,7 +53,6 @@ async def deliver_once(database_url: str, api_url: str, rate: float) -> dict[str
         bot=bot,
         session_factory=create_session_factory(engine),
         clock=FixedClock(FIRE_AT + timedelta(minutes=1)),
-        i18n=build_i18n(),
         render=views.reminder_message,
         render_unreachable=views.unreachable_notice,
         pacer=Pacer(per_second=rate),

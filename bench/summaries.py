@@ -185,11 +185,12 @@ async def build(session: AsyncSession, measures: int, seed: int = 7) -> dict[str
     in_plan = select(Measure.id).where(Measure.roadmap_id == roadmap_id)
     assignments = []
     for i, mid in enumerate(measure_ids):
-        assignments.append({"measure_id": mid, "person_id": person_ids[i % 200]})
+        owner = {"measure_id": mid, "organisation_id": org_id}
+        assignments.append({**owner, "person_id": person_ids[i % 200]})
         if i % 3 == 0:
-            assignments.append({"measure_id": mid, "person_id": person_ids[(i * 7 + 1) % 200]})
+            assignments.append({**owner, "person_id": person_ids[(i * 7 + 1) % 200]})
         if i % 4 == 0:
-            assignments.append({"measure_id": mid, "unit_id": unit_ids[i % 20]})
+            assignments.append({**owner, "unit_id": unit_ids[i % 20]})
     await session.execute(insert(Assignment), assignments)
 
     days = (PLAN_END - PLAN_START).days
@@ -207,6 +208,7 @@ async def build(session: AsyncSession, measures: int, seed: int = 7) -> dict[str
             occurrence_rows.append(
                 {
                     "measure_id": mid,
+                    "organisation_id": org_id,
                     "window_start": start,
                     "due_date": due + timedelta(days=k),  # unique per measure
                     "is_span": span,

@@ -35,14 +35,18 @@ async def occurrence_for_report(
     coordinator of its organisation."""
     organisation_id = require_member(identity)
     found = await uow.reports.occurrence(occurrence_id)
-    if found is None or found[2].organisation_id != organisation_id:
+    # Each organisation reports on its own share only: a school on its occurrence of a
+    # municipal measure, never on another school's.
+    if found is None or found[0].organisation_id != organisation_id:
         # Another organisation's object is reported as missing, not as forbidden.
         raise NotFound("This measure was not found.")
     occurrence, measure, roadmap = found
     assert identity.person is not None
     if identity.is_coordinator:
         return found
-    if not await uow.reports.is_responsible(measure.id, identity.person.id):
+    if not await uow.reports.is_responsible(
+        occurrence.id, identity.person.id, is_coordinator=False
+    ):
         raise AccessDenied("This measure is not assigned to you.")
     return occurrence, measure, roadmap
 
@@ -50,6 +54,12 @@ async def occurrence_for_report(
 async def can_view_measure(uow: UnitOfWork, identity: Identity, measure_id: int) -> bool:
     if identity.organisation is None or identity.person is None:
         return False
-    if identity.is_coordinator:
-        return True
-    return await uow.reports.is_responsible(measure_id, identity.person.id)
+    organisation_id = identity.organisation.id
+    found = await uow.reports.measure(measure_id)
+    if found is None:
+        return False
+    if identity.is_coordinator and found[1].organisation_id == organisation_id:
+        return True  # the plan's owner
+    return await uow.reports.responsible_for_measure(
+        measure_id, organisation_id, identity.person.id, is_coordinator=identity.is_coordinator
+    )

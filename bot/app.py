@@ -12,7 +12,6 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -23,11 +22,9 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.i18n import build_i18n
 from bot.reminders.delivery import Pacer, ReminderDelivery
 from bot.settings import Settings
 from bot.telegram_io import RetryNetworkErrors
@@ -39,9 +36,16 @@ from handlers.middlewares.callbacks import (
     RecordCallbackAnswers,
 )
 from handlers.middlewares.db import DbSessionMiddleware
-from handlers.middlewares.i18n import PersonI18nMiddleware
+from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
-from storage.db import check_connection, create_engine, create_session_factory, upgrade
+from storage.db import (
+    SessionFactory,
+    check_connection,
+    create_engine,
+    create_session_factory,
+    sqlite_path,
+    upgrade,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +85,11 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
+    session_factory: SessionFactory
     i18n: I18n
     delivery: ReminderDelivery
-    # Further scheduler jobs registered by features: callables (scheduler, app) -> None.
-    extra_jobs: list[Any] = field(default_factory=list)
-    running_jobs: set[Any] = field(default_factory=set)
+    # Scheduler jobs in progress, so that shutdown lets them finish (see bot.jobs).
+    running_jobs: set[asyncio.Task[object]] = field(default_factory=set)
 
     async def close(self, grace_seconds: float = 10.0) -> None:
         await self.finish_updates(grace_seconds)
@@ -139,10 +142,9 @@ async def build_app(
     """Build everything; fail fast with a clear StartupError if the files directory or the
     database is unusable."""
     check_writable_directory(settings.files_dir, "FILES_DIR")
-    if settings.is_sqlite:
-        database = make_url(settings.database_url).database
-        if database and database != ":memory:":
-            check_writable_directory(Path(database).parent, "DATABASE_URL")
+    database = sqlite_path(settings.database_url)
+    if database is not None:
+        check_writable_directory(database.parent, "DATABASE_URL")
     try:
         engine = create_engine(settings.database_url)
     except Exception as exc:
@@ -183,7 +185,6 @@ async def build_app(
         bot=bot,
         session_factory=session_factory,
         clock=clock,
-        i18n=i18n,
         render=views.reminder_message,
         render_unreachable=views.unreachable_notice,
         pacer=Pacer(per_second=settings.send_rate),

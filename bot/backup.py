@@ -30,9 +30,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from bot.settings import Settings
+from storage.db import sqlite_path as database_file
 
 FORMAT = "roadmap-bot-backup/1"
 MANIFEST = "manifest.json"
@@ -63,10 +62,10 @@ def sqlite_path(settings: Settings) -> Path | None:
     """The SQLite database file of the settings, or None for PostgreSQL."""
     if not settings.is_sqlite:
         return None
-    database = make_url(settings.database_url).database
-    if not database or database == ":memory:":
+    database = database_file(settings.database_url)
+    if database is None:
         raise BackupError("DATABASE_URL: an in-memory database cannot be backed up")
-    return Path(database)
+    return database
 
 
 def postgres_hint() -> str:

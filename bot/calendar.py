@@ -13,6 +13,7 @@ installed package, only the statutory holidays and weekend-holiday carry-overs a
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,7 @@ def _russian_calendar(year: int) -> holidays.HolidayBase:
     # decree's own year; so each year is answered by an object that also holds its
     # neighbours. `expand=False` keeps the object read-only after construction, which makes
     # sharing it through the cache safe.
-    return holidays.Russia(years=range(year - 1, year + 2), expand=False)
+    return holidays.country_holidays("RU", years=range(year - 1, year + 2), expand=False)
 
 
 def is_working_day(d: date) -> bool:
@@ -122,8 +123,13 @@ def at_local_hour(d: date, hour: int, tz: str) -> datetime:
 
 def local_date(moment_utc: datetime, tz: str) -> date:
     """The calendar day in `tz` at the given aware moment."""
+    return local_time(moment_utc, tz).date()
+
+
+def local_time(moment_utc: datetime, tz: str) -> datetime:
+    """The wall clock in `tz` at the given aware moment."""
     _require_aware(moment_utc, "moment_utc")
-    return moment_utc.astimezone(_zone(tz)).date()
+    return moment_utc.astimezone(_zone(tz))
 
 
 def next_allowed_moment(
@@ -150,3 +156,56 @@ def next_allowed_moment(
             return now_utc
     day = next_working_day(today, strict=True)
     return at_local_hour(day, hour, tz)
+
+
+# --- dates as people type them ------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})[./-](\d{1,2})[./-](\d{1,2})\s*$")
+_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\s*$")
+_MONTHS = {
+    "янв": 1,
+    "фев": 2,
+    "мар": 3,
+    "апр": 4,
+    "мая": 5,
+    "май": 5,
+    "июн": 6,
+    "июл": 7,
+    "авг": 8,
+    "сен": 9,
+    "окт": 10,
+    "ноя": 11,
+    "дек": 12,
+}
+_WORD_DATE = re.compile(r"^\s*(\d{1,2})\s+([а-яё]+)(?:\s+(\d{4}))?(?:\s*г(?:ода|\.)?)?\s*$", re.I)
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A date as people type it: 15.06, 15.06.2022, 15/06/22, «15 июня», 2025-06-30; a date
+    without a year is the next such day from today. None when it is not a date."""
+    text = (text or "").strip().lower()
+    day = month = year = None
+    iso = _ISO_DATE.match(text)
+    match = _DATE.match(text)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+    elif match:
+        day, month = int(match.group(1)), int(match.group(2))
+        if match.group(3):
+            year = int(match.group(3))
+            year += 2000 if year < 100 else 0
+    else:
+        word = _WORD_DATE.match(text)
+        if word:
+            day = int(word.group(1))
+            month = next((n for k, n in _MONTHS.items() if word.group(2).startswith(k)), None)
+            year = int(word.group(3)) if word.group(3) else None
+    if day is None or month is None:
+        return None
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        return None

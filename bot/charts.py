@@ -2,7 +2,7 @@
 
 Built on `matplotlib.figure.Figure` with an explicit Agg canvas: pyplot and its global
 state are never touched, so charts can be drawn from any thread or task. Figures are
-1080 px wide with large fonts; labels are Russian by default (`locale="en"` for English).
+1080 px wide with large fonts; labels in the locale in force (or the `locale` given).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
-from bot.exports.texts import normalise, t
+from bot.i18n import current_locale, pgettext, use_locale
 from bot.summaries.compute import CompletionRow, MonthPoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -71,13 +71,18 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _empty(title: str, locale: str) -> bytes:
+def _empty(title: str) -> bytes:
     figure = _new_figure(4)
     axes = figure.add_subplot()
     axes.set_axis_off()
     axes.set_title(_safe(title), fontsize=FONT_SIZE + 4, loc="left")
     axes.text(
-        0.5, 0.5, _safe(t(locale, "chart.no_data")), ha="center", va="center", fontsize=FONT_SIZE
+        0.5,
+        0.5,
+        _safe(pgettext("chart", "No data")),
+        ha="center",
+        va="center",
+        fontsize=FONT_SIZE,
     )
     return _png(figure)
 
@@ -94,7 +99,7 @@ def completion_chart(
     rows: Sequence[CompletionRow],
     kind: ChartKind = "persons",
     *,
-    locale: str = "ru",
+    locale: str | None = None,
     max_bars: int = MAX_BARS,
 ) -> bytes:
     """Horizontal bars of completion per person, unit or section, worst on top.
@@ -102,11 +107,23 @@ def completion_chart(
     `rows` come worst first (as `compute_summary` gives them); rows with nothing due yet
     are left out, and at most `max_bars` are drawn.
     """
-    locale = normalise(locale)
-    title = t(locale, f"chart.{kind}")
+    with use_locale(locale):
+        return _completion_chart(rows, kind, max_bars)
+
+
+def _completion_title(kind: ChartKind) -> str:
+    if kind == "units":
+        return pgettext("chart", "Completion by unit")
+    if kind == "sections":
+        return pgettext("chart", "Completion by section")
+    return pgettext("chart", "Completion by person")
+
+
+def _completion_chart(rows: Sequence[CompletionRow], kind: ChartKind, max_bars: int) -> bytes:
+    title = _completion_title(kind)
     shown = [row for row in rows if row.due][: max(1, max_bars)]
     if not shown:
-        return _empty(title, locale)
+        return _empty(title)
     # Each label sits above its bar, across the full width: on a phone a column of labels
     # beside the bars would leave the bars a sliver of the screen.
     labels = [_wrap(row.label, LABEL_WIDTH, 1) for row in shown]
@@ -127,7 +144,11 @@ def completion_chart(
         axes.text(
             min(row.percent, 100) + 1.5,
             y,
-            _safe(t(locale, "chart.bar_label", pct=row.percent, done=row.done, due=row.due)),
+            _safe(
+                pgettext("chart", "{pct}% ({done} of {due})").format(
+                    pct=row.percent, done=row.done, due=row.due
+                )
+            ),
             va="center",
             fontsize=FONT_SIZE - 4,
         )
@@ -135,7 +156,7 @@ def completion_chart(
     axes.set_ylim(positions[-1] - 0.5, 0.95)
     axes.set_xlim(0, 130)
     axes.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"], fontsize=FONT_SIZE - 4)
-    axes.set_xlabel(_safe(t(locale, "chart.percent")), fontsize=FONT_SIZE - 2, loc="left")
+    axes.set_xlabel(_safe(pgettext("chart", "Done, %")), fontsize=FONT_SIZE - 2, loc="left")
     axes.set_title(_safe(title), fontsize=FONT_SIZE + 4, loc="left")
     axes.axvline(100, color=GREY, linewidth=1, linestyle=":")
     for side in ("top", "right", "left"):
@@ -143,17 +164,21 @@ def completion_chart(
     return _png(figure)
 
 
-def _month_label(month: date, locale: str, with_year: bool) -> str:
-    name = format_date(month, "LLL", locale=locale)
+def _month_label(month: date, with_year: bool) -> str:
+    name = format_date(month, "LLL", locale=current_locale())
     return f"{name}\n{month.year}" if with_year else name
 
 
-def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru") -> bytes:
+def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str | None = None) -> bytes:
     """Cumulative deadlines of the plan vs cumulative done, per month; done stops at today."""
-    locale = normalise(locale)
-    title = t(locale, "chart.trend")
+    with use_locale(locale):
+        return _trend_chart(points, today)
+
+
+def _trend_chart(points: Sequence[MonthPoint], today: date) -> bytes:
+    title = pgettext("chart", "Plan execution, cumulative")
     if not points or not any(p.due for p in points):
-        return _empty(title, locale)
+        return _empty(title)
     xs = list(range(len(points)))
     due = list(accumulate(p.due for p in points))
     done_all = list(accumulate(p.done for p in points))
@@ -164,7 +189,12 @@ def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru"
     figure = _new_figure(8.5)
     axes = figure.add_subplot()
     axes.step(
-        xs, due, where="mid", color=BLUE, linewidth=3, label=_safe(t(locale, "chart.trend_due"))
+        xs,
+        due,
+        where="mid",
+        color=BLUE,
+        linewidth=3,
+        label=_safe(pgettext("chart", "Deadlines in the plan")),
     )
     if current >= 0:
         done_x, done = xs[: current + 1], done_all[: current + 1]
@@ -174,7 +204,7 @@ def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru"
             where="mid",
             color=GREEN,
             linewidth=4,
-            label=_safe(t(locale, "chart.trend_done")),
+            label=_safe(pgettext("chart", "Done")),
         )
         axes.fill_between(done_x, done, step="mid", color=GREEN, alpha=0.25)
     if inside:
@@ -182,7 +212,7 @@ def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru"
         axes.text(
             current,
             max(due) * 1.02,
-            _safe(t(locale, "chart.today")),
+            _safe(pgettext("chart", "Today")),
             ha="center",
             va="bottom",
             fontsize=FONT_SIZE - 4,
@@ -197,9 +227,7 @@ def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru"
     axes.set_xticks(
         ticks,
         [
-            _safe(
-                _month_label(points[i].month, locale, i == ticks[0] or points[i].month.month == 1)
-            )
+            _safe(_month_label(points[i].month, i == ticks[0] or points[i].month.month == 1))
             for i in ticks
         ],
         fontsize=FONT_SIZE - 5,
@@ -208,7 +236,7 @@ def trend_chart(points: Sequence[MonthPoint], today: date, *, locale: str = "ru"
     axes.tick_params(axis="y", labelsize=FONT_SIZE - 4)
     axes.set_ylim(0, max(due) * 1.12)
     axes.set_xlim(-0.5, len(points) - 0.5)
-    axes.set_ylabel(_safe(t(locale, "chart.count")), fontsize=FONT_SIZE - 2)
+    axes.set_ylabel(_safe(pgettext("chart", "Count")), fontsize=FONT_SIZE - 2)
     axes.set_title(_safe(title), fontsize=FONT_SIZE + 4, loc="left")
     axes.legend(fontsize=FONT_SIZE - 4, loc="upper left", frameon=False)
     axes.grid(axis="y", alpha=0.3)

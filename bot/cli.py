@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from bot.clock import Clock
 from bot.settings import Settings, describe_errors
 
 logger = logging.getLogger("roadmap_bot")
@@ -25,7 +26,7 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _clock(settings: Settings, value: str | None):  # type: ignore[no-untyped-def]
+def _clock(settings: Settings, value: str | None) -> Clock:
     from bot.clock import ShiftedClock, SystemClock, parse_clock_argument
 
     if value is None:
@@ -150,10 +151,11 @@ async def _org_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"created {organisation.name} ({organisation.timezone})")
                 name = display_name(args.coordinator)
             else:
-                organisation = await uow.organisations.by_name(args.org)
-                if organisation is None:
+                found = await uow.organisations.by_name(args.org)
+                if found is None:
                     print(f"invite: no organisation named {args.org!r}", file=sys.stderr)
                     return 2
+                organisation = found
                 name, token = await invite_by_name(
                     uow,
                     organisation_id=organisation.id,
@@ -291,6 +293,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     org_create.add_argument("--bot-username", help="to print the full t.me link")
     org_commands.add_parser("list", help="list organisations")
+    members = org_commands.add_parser(
+        "add-members",
+        help="add member organisations (a municipality's schools) from a list or a table",
+    )
+    members.add_argument("--org", required=True, metavar="NAME", help="the parent organisation")
+    members.add_argument(
+        "file", help="one organisation a line ('; contact' optional), CSV or XLSX"
+    )
+    members.add_argument("--bot-username", help="to print the full t.me links")
+
+    import_parser = commands.add_parser(
+        "import", help="store a roadmap for an organisation, as the chat import would"
+    )
+    import_parser.add_argument("--org", required=True, metavar="NAME")
+    import_parser.add_argument("file")
+    import_parser.add_argument("--period", metavar="Y1-Y2", help="plan period, e.g. 2022-2024")
 
     invite = commands.add_parser("invite", help="an invite link for a person")
     invite.add_argument("--org", required=True, metavar="NAME")
@@ -331,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--today", type=date.fromisoformat, help="today's date, YYYY-MM-DD")
     ask.add_argument("--as", dest="as_name", metavar="NAME", help="who is asking")
     ask.add_argument("--format", choices=["json", "text"], default="json")
+    ask.add_argument(
+        "--plan",
+        metavar="YEARS",
+        help="the asker's plan years, e.g. 2022-2024 (months fall inside)",
+    )
     return parser
 
 
@@ -346,7 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         questions = list(args.questions) or [line.rstrip("\n") for line in sys.stdin]
         today = args.today or _today()
-        return ask_command([q for q in questions if q.strip()], today, args.as_name, args.format)
+        return ask_command(
+            [q for q in questions if q.strip()], today, args.as_name, args.format, args.plan
+        )
 
     settings = load_settings()
     from bot.logging_setup import setup_logging
@@ -365,6 +390,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, args.clock, args.webhook))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
+    if args.command == "org" and args.org_command == "add-members":
+        from bot.members_cli import add_members_command
+
+        return asyncio.run(add_members_command(settings, args))
+    if args.command == "import":
+        from bot.members_cli import import_command
+
+        return asyncio.run(import_command(settings, args))
     if args.command in {"org", "invite"}:
         return asyncio.run(_org_command(settings, args))
     if args.command == "export":

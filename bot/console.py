@@ -118,7 +118,7 @@ class ConsoleSession(BaseSession):
             return message.model_copy(update={"reply_markup": method.reply_markup})
         if isinstance(method, methods.EditMessageText):
             message = self._message(bot, method.chat_id or CONSOLE_USER_ID, text=method.text)
-            self._print("\n(edited) " + html_to_console(method.text))
+            self._print("\n(edited) " + html_to_console(method.text or ""))
             self._show_keyboard(method.reply_markup, message)
             return message
         if isinstance(method, methods.EditMessageReplyMarkup):

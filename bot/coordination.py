@@ -1,5 +1,5 @@
 """What coordinators ask for: the summary with charts, the execution report documents, and
-the Monday digest. Reads through storage.read_summaries, computes with bot.summaries,
+the Monday digest. Reads through the unit of work's read side, computes with bot.summaries,
 renders documents with bot.exports; only coordinators (and the bot's owner on the command
 line) get here.
 """
@@ -7,17 +7,19 @@ line) get here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from bot.access import require_coordinator
-from bot.calendar import is_working_day, local_date
+from bot.calendar import is_working_day, local_date, local_time
 from bot.charts import completion_chart, trend_chart
 from bot.errors import UserError
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
+from bot.i18n import normalise_locale, use_locale
 from bot.queries.parse import parse_query
+from bot.records import SummaryData
 from bot.services import Identity
 from bot.summaries import (
     compute_summary,
@@ -27,7 +29,7 @@ from bot.summaries import (
     render_digest_text,
     render_summary_text,
 )
-from storage.read_summaries import read_plan, read_roadmaps, read_summary_data
+from bot.summaries.compute import concerns, section_label
 from storage.uow import UnitOfWork
 
 ExportFormat = Literal["xlsx", "docx"]
@@ -47,13 +49,6 @@ class SummaryResult:
 class ExportedDocument:
     content: bytes
     file_name: str
-
-
-def _today(identity: Identity, now: datetime) -> date:
-    tz = (identity.person.timezone if identity.person else None) or (
-        identity.organisation.timezone if identity.organisation else "Europe/Moscow"
-    )
-    return local_date(now, tz)
 
 
 def period_from_text(text: str | None, today: date) -> tuple[date, date] | None:
@@ -91,48 +86,34 @@ async def summary(
     text: str | None = None,
     person_id: int | None = None,
     section: str | None = None,
-    locale: str = "ru",
     charts: bool = True,
 ) -> SummaryResult:
     """The organisation's summary for the period named in `text` (default: this year),
-    optionally narrowed to one person or one section."""
+    optionally narrowed to one person or one section; in the locale in force."""
     organisation_id = require_coordinator(identity)
-    today = _today(identity, now)
+    today = identity.today(now)
     period = period_from_text(text, today) or (date(today.year, 1, 1), date(today.year, 12, 31))
-    assert uow.session is not None
-    data = await read_summary_data(uow.session, organisation_id, period[0], period[1])
+    data = await uow.reads.summary_data(organisation_id, period[0], period[1])
     if person_id is not None or section is not None:
         data = _narrow(data, person_id=person_id, section=section)
-    result = compute_summary(data, today, locale=locale)
-    pages = render_summary_text(result, locale)
+    result = compute_summary(data, today)
+    pages = render_summary_text(result)
     images: list[tuple[str, bytes]] = []
     if charts and data.occurrences:
         if result.persons and person_id is None:
-            images.append(
-                ("completion.png", completion_chart(result.persons, "persons", locale=locale))
-            )
+            images.append(("completion.png", completion_chart(result.persons, "persons")))
         elif result.units and person_id is None:
-            images.append(
-                ("completion.png", completion_chart(result.units, "units", locale=locale))
-            )
+            images.append(("completion.png", completion_chart(result.units, "units")))
         elif result.sections:
-            images.append(
-                ("completion.png", completion_chart(result.sections, "sections", locale=locale))
-            )
+            images.append(("completion.png", completion_chart(result.sections, "sections")))
         roadmaps = list(data.roadmaps)
         if roadmaps:
             start, end = plan_period(roadmaps[0])
-            whole = await read_summary_data(uow.session, organisation_id, start, end)
+            whole = await uow.reads.summary_data(organisation_id, start, end)
             if person_id is not None or section is not None:
                 whole = _narrow(whole, person_id=person_id, section=section)
-            images.append(
-                (
-                    "trend.png",
-                    trend_chart(
-                        monthly_trend(whole.occurrences, start, end), today, locale=locale
-                    ),
-                )
-            )
+            trend = trend_chart(monthly_trend(whole.occurrences, start, end), today)
+            images.append(("trend.png", trend))
     people = [(row.key, row.label) for row in result.persons if isinstance(row.key, int)]
     sections = [(_section_id(row.key), row.label) for row in result.sections]
     return SummaryResult(pages, images, period[0], period[1], people[:8], sections[:8])
@@ -143,11 +124,7 @@ def _section_id(key: object) -> str:
     return str(key[1]) if isinstance(key, tuple) else str(key)
 
 
-def _narrow(data, *, person_id: int | None, section: str | None):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    from bot.summaries.compute import concerns, section_label
-
+def _narrow(data: SummaryData, *, person_id: int | None, section: str | None) -> SummaryData:
     occurrences = data.occurrences
     if person_id is not None:
         mine = concerns(data, person_id)
@@ -167,24 +144,25 @@ async def export(
     fmt: ExportFormat,
     text: str | None = None,
     organisation_id: int | None = None,
-    locale: str = "ru",
+    locale: str | None = None,
 ) -> ExportedDocument:
-    """The plan with its execution for a period (default: the whole plan period)."""
+    """The plan with its execution for a period (default: the whole plan period), in
+    `locale` (default: the locale in force)."""
     if identity is not None:
         organisation_id = require_coordinator(identity)
-        today = _today(identity, now)
+        today = identity.today(now)
     else:
         assert organisation_id is not None
         organisation = await uow.organisations.get(organisation_id)
         assert organisation is not None
         today = local_date(now, organisation.timezone)
-    assert uow.session is not None and organisation_id is not None
-    roadmaps = await read_roadmaps(uow.session, organisation_id)
+    assert organisation_id is not None
+    roadmaps = await uow.reads.roadmaps(organisation_id)
     if not roadmaps:
         raise UserError("There is no roadmap yet: import one first.")
     roadmap = max(roadmaps, key=lambda r: r.id)  # the newest plan
     period = period_from_text(text, today) or plan_period(roadmap)
-    plan = await read_plan(uow.session, roadmap.id, period[0], period[1])
+    plan = await uow.reads.plan(roadmap.id, period[0], period[1])
     if fmt == "xlsx":
         exported = plan_xlsx(plan, today, locale=locale)
     else:
@@ -203,15 +181,20 @@ class DigestMessage:
     week: str  # the key the digest is marked sent under
 
 
-async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
+async def due_digests(
+    uow: UnitOfWork, *, now: datetime, slot: tuple[str, int] | None = None
+) -> list[DigestMessage]:
     """The Monday digests due now: at each organisation's morning hour on the first working
     day of the week, once per week (an audit event marks it; the organisation row is
     locked while checking, so that several bot processes send it once). Commits."""
     messages: list[DigestMessage] = []
-    assert uow.session is not None
     for organisation in await uow.organisations.list():
+        if slot is not None and (organisation.timezone, organisation.morning_hour) != slot:
+            continue
+        if organisation.archived_at is not None:
+            continue
         today = local_date(now, organisation.timezone)
-        local_hour = now.astimezone(_zone(organisation.timezone)).hour
+        local_hour = local_time(now, organisation.timezone).hour
         monday = today - timedelta(days=today.weekday())
         first_working = next(
             (
@@ -229,41 +212,26 @@ async def due_digests(uow: UnitOfWork, *, now: datetime) -> list[DigestMessage]:
         ):
             await uow.commit()
             continue
-        roadmaps = await read_roadmaps(uow.session, organisation.id)
+        roadmaps = await uow.reads.roadmaps(organisation.id)
         if not roadmaps:
             await uow.commit()
             continue
         end = max(plan_period(r)[1] for r in roadmaps)
-        data = await read_summary_data(uow.session, organisation.id, None, max(end, today))
+        data = await uow.reads.summary_data(organisation.id, None, max(end, today))
         reach = await uow.reminders.coordinator_recipients(organisation.id)
         result = digest(data, today)
         start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
-        whole = await read_summary_data(uow.session, organisation.id, start, plan_end)
+        whole = await uow.reads.summary_data(organisation.id, start, plan_end)
+        trend = monthly_trend(whole.occurrences, start, plan_end)
         for recipient in reach:
             assert recipient.chat_id is not None
-            locale = recipient.language or organisation.language or "ru"
-            chart = (
-                trend_chart(
-                    monthly_trend(whole.occurrences, start, plan_end), today, locale=locale
-                )
-                if whole.occurrences
-                else None
-            )
+            with use_locale(normalise_locale(recipient.language or organisation.language)):
+                chart = trend_chart(trend, today) if whole.occurrences else None
+                pages = render_digest_text(result, today)
             messages.append(
                 DigestMessage(
-                    recipient.chat_id,
-                    locale,
-                    render_digest_text(result, today, locale),
-                    chart,
-                    organisation.id,
-                    week,
+                    recipient.chat_id, recipient.language, pages, chart, organisation.id, week
                 )
             )
         await uow.commit()
     return messages
-
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

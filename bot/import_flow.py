@@ -22,29 +22,29 @@ import contextlib
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.access import require_coordinator
 from bot.errors import N_, UserError
-from bot.imports import ImportResult, store_roadmap
+from bot.imports import ImportResult, store_roadmap, unit_kinds_of
 from bot.limited_reader import read_roadmap
-from bot.reminders.outbox import plan_organisation
+from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap
 from bot.services import Identity
+from storage.db import SessionFactory
 from storage.uow import UnitOfWork
 
 # Telegram lets bots download files of up to 20 MB; the importer's own limit is the same.
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MAX_FILE_BYTES = min(MAX_BYTES, TELEGRAM_DOWNLOAD_LIMIT)
 IMPORTS_SUBDIR = "imports"
-# The name pasted text is parsed under: the importer uses the stem as the title when the
-# text has none, and the extension tells it to read text.
+# The name pasted text is parsed under: the extension tells the importer to read text (a
+# file name is never taken for a plan's title).
 PASTED_FILENAME = "Дорожная карта.txt"
+MAX_TITLE = 500
 STATE_KEY = "import"  # the conversation-state key; other flows keep their own keys
 
 _PERIOD = re.compile(
@@ -88,6 +88,10 @@ class PeriodNeeded(UserError):
     msgid = N_("Set the plan period first: the document does not name it.")
 
 
+class TitleNeeded(UserError):
+    msgid = N_("Name the plan first: the document does not state its title.")
+
+
 @dataclass(frozen=True)
 class PendingImport:
     """What the conversation remembers between messages: a path, never the bytes."""
@@ -97,6 +101,10 @@ class PendingImport:
     sha256: str
     period: tuple[int, int] | None = None
     message_id: int | None = None  # the preview whose buttons act on this import
+    # The title the coordinator gave a plan whose document states none.
+    title: str | None = None
+    # The period the preview proposed from the deadlines (confirmed with one button).
+    proposed: tuple[int, int] | None = None
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -105,6 +113,8 @@ class PendingImport:
             "sha256": self.sha256,
             "period": list(self.period) if self.period else None,
             "message_id": self.message_id,
+            "title": self.title,
+            "proposed": list(self.proposed) if self.proposed else None,
         }
 
     @classmethod
@@ -113,22 +123,32 @@ class PendingImport:
             return None
         try:
             period = data.get("period")
+            proposed = data.get("proposed")
+            title = data.get("title")
             return cls(
                 path=str(data["path"]),
                 filename=str(data["filename"]),
                 sha256=str(data["sha256"]),
                 period=(int(period[0]), int(period[1])) if period else None,
                 message_id=data.get("message_id"),
+                title=str(title) if title else None,
+                proposed=(int(proposed[0]), int(proposed[1])) if proposed else None,
             )
         except (KeyError, TypeError, ValueError, IndexError):
             # State written by an older version, or damaged: treat as no pending import.
             return None
 
     def with_period(self, period: tuple[int, int]) -> PendingImport:
-        return PendingImport(self.path, self.filename, self.sha256, period, self.message_id)
+        return replace(self, period=period)
 
     def with_message(self, message_id: int) -> PendingImport:
-        return PendingImport(self.path, self.filename, self.sha256, self.period, message_id)
+        return replace(self, message_id=message_id)
+
+    def with_title(self, title: str) -> PendingImport:
+        return replace(self, title=title)
+
+    def with_proposed(self, proposed: tuple[int, int] | None) -> PendingImport:
+        return replace(self, proposed=proposed)
 
 
 @dataclass
@@ -142,6 +162,14 @@ class Preview:
     @property
     def needs_period(self) -> bool:
         return self.parsed.plan_period is None
+
+    @property
+    def needs_title(self) -> bool:
+        return not self.parsed.title.strip()
+
+    @property
+    def can_save(self) -> bool:
+        return not self.needs_period and not self.needs_title
 
     @property
     def is_update(self) -> bool:
@@ -211,7 +239,18 @@ async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
     if hashlib.sha256(data).hexdigest() != pending.sha256:
         # Not the file the preview was shown for: never store something nobody has seen.
         raise ImportExpired()
-    return await read_roadmap(data, pending.filename, period=pending.period)
+    parsed = await read_roadmap(data, pending.filename, period=pending.period)
+    if pending.title:
+        parsed.title = pending.title
+    return parsed
+
+
+def parse_title(text: str) -> str | None:
+    """A title typed by the coordinator: one line of text, or None when there is none."""
+    title = " ".join((text or "").split())
+    if not title or len(title) > MAX_TITLE or not any(ch.isalpha() for ch in title):
+        return None
+    return title
 
 
 def parse_period(text: str) -> tuple[int, int] | None:
@@ -226,7 +265,7 @@ def parse_period(text: str) -> tuple[int, int] | None:
 
 
 async def preview(
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     identity: Identity,
     pending: PendingImport,
     *,
@@ -239,10 +278,12 @@ async def preview(
     if parsed is None:
         parsed = await parse_pending(pending)
     result = Preview(parsed=parsed, pending=pending)
-    if parsed.plan_period is None:
+    if not result.can_save:
         return result
     # A separate unit of work: rolling back the handler's own would expire its objects.
     async with UnitOfWork(session_factory) as dry:
+        organisation = await dry.organisations.get(organisation_id)
+        assert organisation is not None
         result.changes = await store_roadmap(
             dry,
             organisation_id=organisation_id,
@@ -250,6 +291,7 @@ async def preview(
             now=now,
             source_name=pending.filename,
             source_sha256=pending.sha256,
+            unit_kinds=unit_kinds_of(parsed, organisation.kind),
         )
         # Leaving the block without commit rolls the dry run back.
     return result
@@ -268,9 +310,7 @@ async def confirm(
     organisation_id = require_coordinator(identity)
     if parsed is None:
         parsed = await parse_pending(pending)
-    if parsed.plan_period is None:
-        raise PeriodNeeded()
-    result = await store_roadmap(
+    return await save_roadmap(
         uow,
         organisation_id=organisation_id,
         parsed=parsed,
@@ -279,10 +319,42 @@ async def confirm(
         source_sha256=pending.sha256,
         actor_person_id=identity.person.id if identity.person else None,
     )
+
+
+async def save_roadmap(
+    uow: UnitOfWork,
+    *,
+    organisation_id: int,
+    parsed: ParsedRoadmap,
+    now: datetime,
+    source_name: str | None,
+    source_sha256: str | None,
+    actor_person_id: int | None = None,
+) -> Confirmed:
+    """Store a parsed roadmap and plan its reminders in every organisation that must do
+    it, in one commit: the chat's confirm and `roadmap-bot import` alike."""
+    if parsed.plan_period is None:
+        raise PeriodNeeded()
+    if not parsed.title.strip():
+        raise TitleNeeded()
+    organisation = await uow.organisations.get(organisation_id)
+    assert organisation is not None
+    result = await store_roadmap(
+        uow,
+        organisation_id=organisation_id,
+        parsed=parsed,
+        now=now,
+        source_name=source_name,
+        source_sha256=source_sha256,
+        actor_person_id=actor_person_id,
+        unit_kinds=unit_kinds_of(parsed, organisation.kind),
+    )
     cleared = 0
     if not result.created:
         cleared = await _clear_stale_reminders(uow, result, now=now)
-    planned = await plan_organisation(uow, organisation_id, now=now)
+    planned = await plan_measures(
+        uow, result.organisation_ids, measure_ids=result.measure_ids, now=now
+    )
     await uow.commit()
     return Confirmed(
         parsed=parsed,

@@ -8,15 +8,14 @@ so the coordinator can see it before and after confirming.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, ScheduleKind
-from storage.models import Measure, OccurrenceStatus, Role
+from bot.obligations import sync_shares
+from bot.roadmap.model import MemberGroup, ParsedMeasure, ParsedRoadmap
+from storage.models import Measure, Role, UnitKind
 from storage.uow import UnitOfWork
-
-# Schedules whose windows are spans of ongoing work rather than deadlines.
-SPAN_KINDS = {ScheduleKind.CONTINUOUS, ScheduleKind.ON_REQUEST}
 
 
 @dataclass
@@ -28,6 +27,9 @@ class ImportResult:
     archived: list[str] = field(default_factory=list)
     new_persons: list[str] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
+    # The organisations that must do some measure of the plan (the owner, its schools).
+    organisation_ids: set[int] = field(default_factory=set)
+    measure_ids: list[int] = field(default_factory=list)  # the plan's active measures
 
 
 def _measure_key(measure: ParsedMeasure | Measure, position: int) -> str:
@@ -49,8 +51,13 @@ async def store_roadmap(
     source_sha256: str | None = None,
     roadmap_id: int | None = None,
     actor_person_id: int | None = None,
+    unit_kinds: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> ImportResult:
-    """Create or update a roadmap from `parsed`. Does not commit: the caller does."""
+    """Create or update a roadmap from `parsed`. Does not commit: the caller does.
+
+    `unit_kinds` gives each unit name its kind and member filter (see storage.models.UnitKind);
+    units it does not name are groups of the owner's people, as before kinds existed.
+    """
     if parsed.plan_period is None:
         raise ValueError("a roadmap needs its plan period before it is stored")
     start_year, end_year = parsed.plan_period
@@ -61,6 +68,15 @@ async def store_roadmap(
     if roadmap is None:
         roadmap = await uow.roadmaps.by_title(organisation_id, parsed.title)
     created = roadmap is None
+    if not parsed.title.strip():
+        raise ValueError("a roadmap needs its title before it is stored")
+    approval = parsed.approval
+    approval_fields = {
+        "approval_kind": approval.kind if approval else None,
+        "approval_number": approval.number if approval else None,
+        "approval_date": approval.date if approval else None,
+        "approval_issuer": (approval.issuer or None) if approval else None,
+    }
     if roadmap is None:
         roadmap = await uow.roadmaps.add(
             organisation_id=organisation_id,
@@ -71,6 +87,7 @@ async def store_roadmap(
             source_sha256=source_sha256,
             created_at=now,
             updated_at=now,
+            **approval_fields,
         )
     else:
         roadmap.title = parsed.title
@@ -78,6 +95,9 @@ async def store_roadmap(
         roadmap.source_name = source_name or roadmap.source_name
         roadmap.source_sha256 = source_sha256 or roadmap.source_sha256
         roadmap.updated_at = now
+        if approval is not None:
+            for name, approval_value in approval_fields.items():
+                setattr(roadmap, name, approval_value)
     result = ImportResult(roadmap_id=roadmap.id, created=created)
 
     sections = await uow.roadmaps.replace_sections(
@@ -99,12 +119,22 @@ async def store_roadmap(
             people[name] = person
             result.new_persons.append(name)
     units = await uow.roadmaps.units_by_name(organisation_id)
+    kinds = unit_kinds or {}
     for name in parsed.units:
-        if name not in units:
+        kind, member_filter = kinds.get(name, (UnitKind.PEOPLE_GROUP.value, None))
+        unit = units.get(name)
+        if unit is None:
             units[name] = await uow.roadmaps.add_unit(
-                organisation_id=organisation_id, name=name, now=now
+                organisation_id=organisation_id,
+                name=name,
+                now=now,
+                kind=kind,
+                member_filter=member_filter,
             )
             result.new_units.append(name)
+        elif not unit.kind_confirmed and name in kinds:
+            # What the importer understands better now wins, unless the coordinator said.
+            unit.kind, unit.member_filter = kind, member_filter
 
     existing = {
         _measure_key(m, m.position): m
@@ -148,17 +178,23 @@ async def store_roadmap(
             measure.archived_at = None
             if changed:
                 result.changed.append(_label(parsed_measure))
+        result.measure_ids.append(measure.id)
         await uow.roadmaps.set_assignments(
             measure.id,
+            organisation_id,
             [people[name].id for name in parsed_measure.persons],
             [units[name].id for name in parsed_measure.units],
         )
-        await _sync_occurrences(uow, measure.id, parsed_measure)
 
     for key, measure in existing.items():
         if key not in seen and measure.archived_at is None:
             measure.archived_at = now
             result.archived.append(_label(measure))
+
+    # Every organisation that must do a measure (the owner, each school of `ОО`) gets the
+    # occurrences of its windows; windows the new version no longer has go unless worked on.
+    shares = await sync_shares(uow, roadmap.id)
+    result.organisation_ids = shares.organisations
 
     await uow.audit.record(
         action="roadmap.imported" if created else "roadmap.reimported",
@@ -178,21 +214,38 @@ async def store_roadmap(
     return result
 
 
-async def _sync_occurrences(uow: UnitOfWork, measure_id: int, parsed: ParsedMeasure) -> None:
-    is_span = parsed.schedule.kind in SPAN_KINDS
-    wanted = {(w.start, w.due) for w in parsed.schedule.windows}
-    current = await uow.roadmaps.occurrences(measure_id)
-    have = {(o.window_start, o.due_date) for o in current}
-    for start, due in sorted(wanted - have):
-        await uow.roadmaps.add_occurrence(
-            measure_id=measure_id, window_start=start, due_date=due, is_span=is_span
-        )
-    for occurrence in current:
-        if (occurrence.window_start, occurrence.due_date) in wanted:
-            occurrence.is_span = is_span
-            continue
-        # A window the new version no longer has goes away only if nobody worked on it.
-        if occurrence.status == OccurrenceStatus.OPEN and not await uow.roadmaps.has_reports(
-            occurrence.id
-        ):
-            await uow.roadmaps.delete_occurrence(occurrence)
+# Which member organisations a group of members means, in the stored unit's terms.
+_MEMBER_FILTERS = {
+    MemberGroup.ALL_SCHOOLS: "school",
+    MemberGroup.KINDERGARTENS: "kindergarten",
+    MemberGroup.SUPPLEMENTARY: "supplementary",
+    MemberGroup.ALL_MEMBERS: "all",
+    MemberGroup.SUBSET: "named",
+}
+# Organisations that have no members of their own to fan out to.
+_SCHOOL_LEVEL = {"school", "kindergarten", "supplementary"}
+
+
+def unit_kinds_of(
+    parsed: ParsedRoadmap, organisation_kind: str
+) -> dict[str, tuple[str, str | None]]:
+    """Each unit of the plan with its stored kind and member filter, from what the importer
+    understood (bot.roadmap.units).
+
+    The importer sees names, not levels: `МОУО` is the owner of a municipal plan. In a
+    school's own plan the municipal office is above the owner (external), and groups of
+    organisations have nobody to fan out to (they stay groups of the school's people).
+    """
+    school_level = organisation_kind in _SCHOOL_LEVEL
+    kinds: dict[str, tuple[str, str | None]] = {}
+    for info in parsed.unit_details:
+        kind, member_filter = info.kind.value, None
+        if info.kind is UnitKind.MEMBER_ORGANISATIONS:
+            member_filter = _MEMBER_FILTERS.get(info.members or MemberGroup.ALL_SCHOOLS, "school")
+        if school_level:
+            if info.kind in (UnitKind.OWNER, UnitKind.ORGANISATION):
+                kind, member_filter = UnitKind.EXTERNAL.value, None
+            elif info.kind is UnitKind.MEMBER_ORGANISATIONS:
+                kind, member_filter = UnitKind.PEOPLE_GROUP.value, None
+        kinds[info.name] = (kind, member_filter)
+    return kinds

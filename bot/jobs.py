@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.reminders.outbox import plan_organisation
+from bot.reminders.outbox import plan_due
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -22,12 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 async def plan_all(app: App) -> int:
-    """The safety net: plan whatever rows are missing, for every organisation."""
-    added = 0
-    async with UnitOfWork(app.session_factory) as uow:
-        for organisation in await uow.organisations.list():
-            added += await plan_organisation(uow, organisation.id, now=app.clock.now())
-        await uow.commit()
+    """Plan the next day of every organisation whose rows are not there yet."""
+    added = await plan_due(app.session_factory, app.clock.now())
     if added:
         logger.info("planned %d reminder rows", added)
     return added
@@ -46,16 +42,16 @@ async def deliver(app: App) -> None:
         )
 
 
-async def send_digests(app: App) -> int:
-    """The Monday digest for coordinators, when it is due (see coordination.due_digests)."""
+async def send_digests(app: App, slot: tuple[str, int] | None = None) -> int:
+    """The Monday digest for coordinators, when it is due (see coordination.due_digests);
+    `slot` limits it to the organisations of one (time zone, morning hour)."""
     from aiogram.types import BufferedInputFile
 
     from bot.coordination import due_digests
     from bot.i18n import normalise_locale
 
     async with UnitOfWork(app.session_factory) as uow:
-        with app.i18n.context():
-            messages = await due_digests(uow, now=app.clock.now())
+        messages = await due_digests(uow, now=app.clock.now(), slot=slot)
     delivered: dict[tuple[int, str], bool] = {}
     for message in messages:
         key = (message.organisation_id, message.week)
@@ -88,6 +84,48 @@ async def send_digests(app: App) -> int:
                 )
             await uow.commit()
     return len(messages)
+
+
+MORNING_JOB = "morning:"
+
+
+async def morning(app: App, timezone: str, hour: int) -> None:
+    """The hour of some organisations' mornings: their reminders and digests, at once."""
+    await deliver(app)
+    await send_digests(app, slot=(timezone, hour))
+
+
+async def refresh_morning_jobs(app: App, scheduler: AsyncIOScheduler) -> None:
+    """Keep one cron job per (time zone, hour) in use; settings change at any time."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    async with UnitOfWork(app.session_factory) as uow:
+        slots = await uow.organisations.morning_slots()
+    wanted = {f"{MORNING_JOB}{zone}:{hour}": (zone, hour) for zone, hour in slots}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(MORNING_JOB) and job.id not in wanted:
+            job.remove()
+    for job_id, (zone, hour) in wanted.items():
+        if scheduler.get_job(job_id) is None:
+            scheduler.add_job(
+                tracked_morning,
+                CronTrigger(hour=hour, minute=0, timezone=zone),
+                args=[app, zone, hour],
+                id=job_id,
+                misfire_grace_time=3600,
+                coalesce=True,
+                max_instances=1,
+            )
+
+
+async def tracked_morning(app: App, timezone: str, hour: int) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    app.running_jobs.add(task)
+    try:
+        await morning(app, timezone, hour)
+    finally:
+        app.running_jobs.discard(task)
 
 
 def tracked(job: Callable[[App], Awaitable[Any]]) -> Callable[[App], Awaitable[Any]]:
@@ -127,23 +165,28 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(
         tracked(plan_all),
         "interval",
-        hours=6,
+        minutes=30,
         args=[app],
         id="plan",
         misfire_grace_time=3600,
         **common,
     )
+    # The mornings: one cron job per (time zone, hour) that some organisation or person
+    # has, so reminders and digests go out at that hour rather than when a poll finds them.
     scheduler.add_job(
-        tracked(send_digests),
+        refresh_morning_jobs,
         "interval",
         minutes=10,
-        args=[app],
-        id="digest",
+        args=[app, scheduler],
+        id="mornings",
         misfire_grace_time=600,
         **common,
     )
-    # Plan once right after start, then deliver whatever waited while the bot was down.
+    # Plan once right after start, then deliver whatever waited while the bot was down, and
+    # send a digest this morning's hour already passed without (a restart at 9:05).
     scheduler.add_job(tracked(plan_all), args=[app], id="plan-at-start", **common)
-    for extra in app.extra_jobs:
-        extra(scheduler, app)
+    scheduler.add_job(tracked(send_digests), args=[app], id="digest-at-start", **common)
+    scheduler.add_job(
+        refresh_morning_jobs, args=[app, scheduler], id="mornings-at-start", **common
+    )
     return scheduler

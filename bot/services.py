@@ -4,11 +4,16 @@ from the same parts, so the rules live in one place whoever calls them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
+from bot.calendar import local_date
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.models import Membership, Organisation, Person, Role
 from storage.uow import UnitOfWork
+
+FALLBACK_TIMEZONE = "Europe/Moscow"
 
 
 @dataclass
@@ -31,6 +36,47 @@ class Identity:
         return self.is_admin or (
             self.membership is not None and self.membership.role == Role.COORDINATOR
         )
+
+    @property
+    def person_id(self) -> int | None:
+        return self.person.id if self.person else None
+
+    @property
+    def organisation_id(self) -> int | None:
+        return self.organisation.id if self.organisation else None
+
+    def today(self, now: datetime) -> date:
+        """The person's local date: in their own time zone if they set one, else in the
+        organisation's (Moscow for an admin with no organisation)."""
+        tz = (self.person.timezone if self.person else None) or (
+            self.organisation.timezone if self.organisation else FALLBACK_TIMEZONE
+        )
+        return local_date(now, tz)
+
+
+async def audit(
+    uow: UnitOfWork,
+    identity: Identity,
+    action: str,
+    subject: tuple[str, int],
+    *,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    organisation_id: int | None = None,
+) -> None:
+    """Put in the audit trail what `identity` did to `subject` (a type and an id), in their
+    current organisation unless another one is named."""
+    await uow.audit.record(
+        action=action,
+        now=now,
+        organisation_id=organisation_id
+        if organisation_id is not None
+        else identity.organisation_id,
+        person_id=identity.person_id,
+        object_type=subject[0],
+        object_id=subject[1],
+        data=data,
+    )
 
 
 @dataclass

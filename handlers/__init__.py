@@ -2,40 +2,50 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.enums import ChatType
+
+from handlers import (
+    admin,
+    coordinator,
+    errors,
+    fallback,
+    org_settings,
+    people,
+    questions,
+    reminders,
+    roadmap_import,
+    settings_menu,
+    start,
+    stranger,
+)
+from handlers import reports as report_flow
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers, in the order they must see updates: commands and buttons first, the
+    """Fresh routers, in the order they must see updates: the error handler, then every
+    router that serves people inside one parent that lets private chats through only
+    (plans, names and reports never show in a group): commands and buttons first, the
     stranger guard before any feature, free text last.
 
     Each module registers its handlers in `create_router()` rather than on a module-level
     router, because a router can belong to one dispatcher only and the tests build many.
     """
-    import importlib
-
-    names = [
-        "errors",
-        "start",  # /start (with invite tokens), /help, idle /cancel
-        "stranger",  # everyone not linked to an organisation stops here
-        "admin",  # /neworg
-        "people",  # /people, invites, units
-        "org_settings",  # /orgsettings: hour, zone, closing rule
-        "settings_menu",  # /settings: hour, language, leave
-        "roadmap_import",  # /import and documents sent by coordinators
-        "reminders",  # snooze, not mine
-        "reports",  # reports with files
-        "coordinator",  # /summary, /export
-        "questions",  # free-text questions, /my, /overdue
-        "fallback",  # anything else; last
-    ]
-    routers = []
-    for name in names:
-        try:
-            module = importlib.import_module(f"handlers.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"handlers.{name}":
-                raise
-            continue  # a feature module not written yet
-        routers.append(module.create_router())
-    return routers
+    private = Router(name="private")
+    private.message.filter(F.chat.type == ChatType.PRIVATE)
+    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.include_routers(
+        start.create_router(),  # /start (with invite tokens), /help, idle /cancel
+        stranger.create_router(),  # everyone not linked to an organisation stops here
+        admin.create_router(),  # /neworg
+        people.create_router(),  # /people, invites, units
+        org_settings.create_router(),  # /orgsettings, /cadence
+        settings_menu.create_router(),  # /settings: hour, language, leave
+        roadmap_import.create_router(),  # /import and documents sent by coordinators
+        reminders.create_router(),  # snooze, not mine
+        report_flow.create_router(),  # reports with files
+        coordinator.create_router(),  # /summary, /export
+        questions.create_router(),  # free-text questions, /my, /overdue
+        fallback.create_router(),  # anything else; last
+    )
+    return [errors.create_router(), private]

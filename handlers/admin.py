@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message, TelegramObject
-from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import _
+from bot.markup import quote
 from bot.people import create_organisation, invite_link
 from bot.services import Identity, Services
-from handlers.views import quote
 
 
 class Admin(Filter):

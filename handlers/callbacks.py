@@ -28,6 +28,8 @@ class ImportAction(StrEnum):
     CONFIRM = "ok"
     CANCEL = "no"
     PERIOD = "per"
+    ACCEPT_PERIOD = "acc"  # the period proposed from the deadlines
+    TITLE = "ttl"  # name a plan whose document states no title
 
 
 class ImportCallback(CallbackData, prefix="imp"):

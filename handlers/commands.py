@@ -1,51 +1,44 @@
-"""The bot's command menu, in Russian and English (setMyCommands at start-up)."""
+"""The bot's command menu (setMyCommands at start-up), in every language of the catalogue.
+
+Russian is the default menu (no language code); each other language gets its own.
+"""
 
 from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "ru": [
-        ("start", "Начало работы"),
-        ("help", "Что умеет бот"),
-        ("my", "Мои мероприятия"),
-        ("overdue", "Что просрочено"),
-        ("report", "Отчитаться о выполнении"),
-        ("myreports", "Мои отчёты"),
-        ("reports", "Новые отчёты (координатор)"),
-        ("import", "Загрузить дорожную карту"),
-        ("summary", "Сводка по исполнению"),
-        ("export", "Отчёт об исполнении (XLSX/DOCX)"),
-        ("people", "Сотрудники и приглашения"),
-        ("orgsettings", "Настройки организации"),
-        ("settings", "Настройки"),
-        ("cancel", "Отменить текущее действие"),
-    ],
-    "en": [
-        ("start", "Get started"),
-        ("help", "What the bot can do"),
-        ("my", "My measures"),
-        ("overdue", "What is overdue"),
-        ("report", "Report completion"),
-        ("myreports", "My reports"),
-        ("reports", "New reports (coordinator)"),
-        ("import", "Upload a roadmap"),
-        ("summary", "Execution summary"),
-        ("export", "Execution report (XLSX/DOCX)"),
-        ("people", "People and invites"),
-        ("orgsettings", "Organisation settings"),
-        ("settings", "Settings"),
-        ("cancel", "Cancel the current action"),
-    ],
-}
+from bot.errors import N_
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _, use_locale
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Get started")),
+    ("help", N_("What the bot can do")),
+    ("my", N_("My measures")),
+    ("overdue", N_("What is overdue")),
+    ("report", N_("Report completion")),
+    ("myreports", N_("My reports")),
+    ("reports", N_("New reports (coordinator)")),
+    ("import", N_("Upload a roadmap")),
+    ("summary", N_("Execution summary")),
+    ("export", N_("Execution report (XLSX/DOCX)")),
+    ("people", N_("People and invites")),
+    ("orgsettings", N_("Organisation settings")),
+    ("settings", N_("Settings")),
+    ("cancel", N_("Cancel the current action")),
+)
+
+
+def menu(locale: str) -> list[BotCommand]:
+    with use_locale(locale):
+        return [BotCommand(command=name, description=_(text)) for name, text in COMMANDS]
 
 
 async def set_bot_commands(bot: Bot) -> None:
     scope = BotCommandScopeDefault()
-    for language, commands in COMMANDS.items():
+    for locale in SUPPORTED_LOCALES:
         await bot.set_my_commands(
-            [BotCommand(command=name, description=text) for name, text in commands],
+            menu(locale),
             scope=scope,
-            language_code=None if language == "ru" else language,
+            language_code=None if locale == DEFAULT_LOCALE else locale,
         )

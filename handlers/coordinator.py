@@ -12,16 +12,16 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.chat_action import ChatActionSender
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import coordination
 from bot.calendar import local_date
+from bot.i18n import _
+from bot.markup import shorten
 from bot.queries.parse import parse_query
 from bot.services import Identity, Services
 from handlers.callbacks import ExportCallback, SummaryCallback
 from handlers.filters import Coordinator
-from handlers.views import i18n_locale
 
 EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
 
@@ -63,20 +63,19 @@ async def _send_summary(
             text=text,
             person_id=person_id,
             section=section,
-            locale=i18n_locale(),
         )
     keyboard = InlineKeyboardBuilder()
     if person_id is None and section is None:
         for pid, label in result.people[:6]:
             keyboard.button(
-                text=f"👤 {label[:28]}",
+                text=f"👤 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
                     kind="p", key=str(pid), start=_iso(result.start), end=_iso(result.end)
                 ),
             )
         for sid, label in result.sections[:4]:
             keyboard.button(
-                text=f"📂 {label[:28]}",
+                text=f"📂 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
                     kind="s", key=sid, start=_iso(result.start), end=_iso(result.end)
                 ),
@@ -104,7 +103,6 @@ async def _send_export(
             now=services.clock.now(),
             fmt="docx" if fmt == "docx" else "xlsx",
             text=text,
-            locale=i18n_locale(),
         )
     await bot.send_document(
         chat_id, BufferedInputFile(document.content, filename=document.file_name)

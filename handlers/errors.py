@@ -8,10 +8,12 @@ from typing import Any
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.errors import UserError
+from bot.i18n import _
+from bot.markup import shorten
 from handlers import views
+from handlers.messages import ANSWER_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ async def _tell_user(event: ErrorEvent, text: str, answered: Any = ()) -> None:
     try:
         callback = update.callback_query
         if callback is not None and callback.id not in answered:
-            await callback.answer(text[:200], show_alert=True)
+            await callback.answer(shorten(text, ANSWER_CHARS), show_alert=True)
         elif callback is not None and isinstance(callback.message, Message):
             await callback.message.answer(text)
         elif update.message is not None:

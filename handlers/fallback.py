@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import _
 from handlers import views
 
 # Commands whose routers let only coordinators in: anyone else learns why nothing happened.

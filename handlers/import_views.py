@@ -11,28 +11,20 @@ from collections import Counter
 from collections.abc import Iterable
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from aiogram.utils.markdown import html_decoration as hd
 
+from bot.i18n import _
 from bot.import_flow import Confirmed, Preview
+from bot.markup import quote, quote_short, shorten
 from bot.roadmap import ImportRefused
-from bot.roadmap.model import Problem, ScheduleKind
+from bot.roadmap.model import MemberGroup, Problem, ScheduleKind, UnitInfo, UnitKind
+from bot.wording import measures_count, people_count, sections_count, units_count
 from handlers.callbacks import ImportAction, ImportCallback
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for what a translation adds
 SHOWN_PROBLEMS = 10
 SHOWN_LABELS = 15
 SHOWN_NAMES = 40
-
-
-def quote(text: object) -> str:
-    return hd.quote(str(text) if text is not None else "")
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def fit(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:
@@ -54,25 +46,9 @@ def _more(shown: int, total: int) -> str:
 
 
 def _labels(labels: list[str]) -> str:
-    shown = [quote(_clip(label, 40)) for label in labels[:SHOWN_LABELS]]
+    shown = [quote_short(label, 40, one_line=True) for label in labels[:SHOWN_LABELS]]
     more = _more(len(shown), len(labels))
     return ", ".join(shown) + (f" {more}" if more else "")
-
-
-def measures_count(n: int) -> str:
-    return _("{n} measure", "{n} measures", n).format(n=n)
-
-
-def sections_count(n: int) -> str:
-    return _("{n} section", "{n} sections", n).format(n=n)
-
-
-def persons_count(n: int) -> str:
-    return _("{n} person", "{n} people", n).format(n=n)
-
-
-def units_count(n: int) -> str:
-    return _("{n} unit", "{n} units", n).format(n=n)
 
 
 def schedule_kind(kind: ScheduleKind) -> str:
@@ -134,7 +110,7 @@ def position(where: str) -> str:
 def _problem_line(problem: Problem) -> str:
     where = position(problem.where)
     measure = f" ({quote(problem.measure)})" if problem.measure else ""
-    text = _clip(problem.text, 80)
+    text = shorten(problem.text, 80, one_line=True)
     tail = f": «{quote(text)}»" if text else ""
     return f"• {where}{measure} — {problem_text(problem.code)}{tail}"
 
@@ -152,18 +128,81 @@ def period_text(period: tuple[int, int] | None) -> str:
     return f"{period[0]}–{period[1]}"
 
 
+def approval_text(preview: Preview) -> str | None:
+    approval = preview.parsed.approval
+    if approval is None:
+        return None
+    return _("Approved by: {order}").format(order=quote(approval.text))
+
+
+def unit_kind_label(kind: UnitKind) -> str:
+    labels = {
+        UnitKind.OWNER: _("the plan's owner and its staff"),
+        UnitKind.MEMBER_ORGANISATIONS: _("member organisations"),
+        UnitKind.PEOPLE_GROUP: _("groups of people"),
+        UnitKind.ORGANISATION: _("institutions of their own"),
+        UnitKind.EXTERNAL: _("above the owner (listed, not reminded)"),
+        UnitKind.UNKNOWN: _("not recognised"),
+    }
+    return labels.get(kind, kind.value)
+
+
+def member_group_label(unit: UnitInfo) -> str:
+    labels = {
+        MemberGroup.ALL_SCHOOLS: _("all schools"),
+        MemberGroup.KINDERGARTENS: _("kindergartens"),
+        MemberGroup.SUPPLEMENTARY: _("supplementary education"),
+        MemberGroup.ALL_MEMBERS: _("all member organisations"),
+        MemberGroup.SUBSET: _("a group the office names"),
+    }
+    return labels.get(unit.members, "") if unit.members is not None else ""
+
+
+def units_by_kind(preview: Preview) -> list[str]:
+    """One line per kind of unit: "Member organisations: ОО (all schools), ДОО (…)"."""
+    lines: list[str] = []
+    details = preview.parsed.unit_details
+    for kind in UnitKind:
+        units = [u for u in details if u.kind is kind]
+        if not units:
+            continue
+        names = []
+        for unit in units[:SHOWN_NAMES]:
+            name = quote_short(unit.name, 60, one_line=True)
+            group = member_group_label(unit)
+            names.append(f"{name} ({group})" if group else name)
+        more = _more(len(names), len(units))
+        lines.append(
+            _("{kind}: {names}").format(
+                kind=unit_kind_label(kind), names="; ".join(names) + (f" {more}" if more else "")
+            )
+        )
+    return lines
+
+
 def preview_text(preview: Preview) -> str:
     parsed = preview.parsed
-    title = parsed.title or _("(untitled)")
+    title = parsed.title or _("(the document states no title)")
+    if parsed.plan_period is None and parsed.proposed_period is not None:
+        period = _("not stated; the deadlines span {years}").format(
+            years=period_text(parsed.proposed_period)
+        )
+    else:
+        period = period_text(parsed.plan_period)
     blocks = [
         _("<b>Roadmap import: check before saving</b>"),
-        f"<b>{quote(_clip(title, 500))}</b>",
-        _("Plan period: {period}").format(period=period_text(parsed.plan_period)),
+        f"<b>{quote_short(title, 500, one_line=True)}</b>",
+    ]
+    approved = approval_text(preview)
+    if approved:
+        blocks.append(approved)
+    blocks += [
+        _("Plan period: {period}").format(period=period),
         ", ".join(
             [
                 sections_count(len(parsed.sections)),
                 measures_count(len(parsed.measures)),
-                persons_count(len(parsed.persons)),
+                people_count(len(parsed.persons)),
                 units_count(len(parsed.units)),
             ]
         ),
@@ -180,12 +219,25 @@ def preview_text(preview: Preview) -> str:
         blocks.append(
             _("People: {names}").format(names=", ".join(names) + (f" {more}" if more else ""))
         )
-    if parsed.units:
-        names = [quote(_clip(n, 60)) for n in parsed.units[:SHOWN_NAMES]]
+    if parsed.unit_details:
+        blocks += ["", _("<b>Units</b>")]
+        blocks += units_by_kind(preview)
+    elif parsed.units:
+        names = [quote_short(n, 60, one_line=True) for n in parsed.units[:SHOWN_NAMES]]
         more = _more(len(names), len(parsed.units))
         blocks.append(
             _("Units: {names}").format(names="; ".join(names) + (f" {more}" if more else ""))
         )
+    if parsed.unit_joins:
+        shown = [quote_short(j, 120, one_line=True) for j in parsed.unit_joins[:5]]
+        blocks.append(
+            _("Units run together or with a lost quote, read as separate units: {n}").format(
+                n=len(parsed.unit_joins)
+            )
+        )
+        blocks += [f"• {line}" for line in shown]
+        if len(parsed.unit_joins) > len(shown):
+            blocks.append(_more(len(shown), len(parsed.unit_joins)))
     changes = preview.changes
     if changes is not None and not changes.created:
         blocks += ["", _("<b>This updates the roadmap already stored</b> (by measure number):")]
@@ -212,15 +264,31 @@ def preview_text(preview: Preview) -> str:
         if len(parsed.problems) > SHOWN_PROBLEMS:
             blocks.append(_more(SHOWN_PROBLEMS, len(parsed.problems)))
     blocks.append("")
-    if preview.needs_period:
-        blocks.append(
+    asks: list[str] = []
+    if preview.needs_title:
+        asks.append(
+            _(
+                "⚠️ The document does not state the plan's title. Press «Name the plan» and "
+                "send it: it heads the reports."
+            )
+        )
+    if preview.needs_period and parsed.proposed_period is not None:
+        asks.append(
+            _(
+                "⚠️ The document does not name its plan period. Its deadlines span {years}: "
+                "press «Period {years}» to confirm, or «Set the period» to send other years."
+            ).format(years=period_text(parsed.proposed_period))
+        )
+    elif preview.needs_period:
+        asks.append(
             _(
                 "⚠️ The document does not name its plan period. Press «Set the period» and "
                 "send the years, e.g. 2022-2024: deadlines are read against them."
             )
         )
-    else:
-        blocks.append(_("Save it? Nothing is stored until you confirm."))
+    if not asks:
+        asks.append(_("Save it? Nothing is stored until you confirm."))
+    blocks.append("\n".join(asks))
     # The question must survive trimming: keep it, trim what comes before.
     *body, question = blocks
     return fit(body, MESSAGE_LIMIT - len(question) - 1) + "\n" + question
@@ -228,22 +296,41 @@ def preview_text(preview: Preview) -> str:
 
 def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
-    if not preview.needs_period:
+    sizes: list[int] = []
+    if preview.can_save:
         keyboard.button(
             text=_("✅ Save"), callback_data=ImportCallback(action=ImportAction.CONFIRM)
         )
+    proposed = preview.parsed.proposed_period
+    if preview.needs_period and proposed is not None:
+        keyboard.button(
+            text=_("✅ Period {years}").format(years=period_text(proposed)),
+            callback_data=ImportCallback(action=ImportAction.ACCEPT_PERIOD),
+        )
+        sizes.append(1)
+    if preview.needs_title:
+        keyboard.button(
+            text=_("✏️ Name the plan"), callback_data=ImportCallback(action=ImportAction.TITLE)
+        )
+        sizes.append(1)
     keyboard.button(
         text=_("📅 Set the period"), callback_data=ImportCallback(action=ImportAction.PERIOD)
     )
     keyboard.button(text=_("✖️ Cancel"), callback_data=ImportCallback(action=ImportAction.CANCEL))
-    keyboard.adjust(1 if preview.needs_period else 2, 1)
+    if preview.can_save:
+        keyboard.adjust(2, 1)
+    else:
+        keyboard.adjust(*sizes, 1, 1)
     return keyboard.as_markup()
 
 
 def _megabytes(value: object) -> str:
+    """A size from a refusal's details (an int, or text that may hold one) in megabytes."""
+    if not isinstance(value, int | str):
+        return "?"
     try:
-        return f"{int(value) / (1024 * 1024):.1f}".rstrip("0").rstrip(".")  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+        return f"{int(value) / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+    except ValueError:
         return "?"
 
 
@@ -319,7 +406,7 @@ def refusal_text(refusal: ImportRefused) -> str:
             "Ответственный)."
         )
     elif reason == "missing_columns":
-        found = [quote(_clip(str(c), 40)) for c in d.get("found") or []]
+        found = [quote_short(str(c), 40, one_line=True) for c in d.get("found") or []]
         missing = [_column_name(str(k)) for k in d.get("missing") or []]
         text = _(
             "The plan table lacks required columns: {missing}. Columns found: {found}."
@@ -358,6 +445,14 @@ def import_prompt() -> str:
         "or paste its text in one message. I will show what I understood before saving. "
         "/cancel stops."
     )
+
+
+def ask_title() -> str:
+    return _("Send the plan's title as it should head the reports, in one message.")
+
+
+def bad_title() -> str:
+    return _("That is not a title. Send the plan's name in words, up to 500 characters.")
 
 
 def ask_period() -> str:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import _
+from bot.markup import quote
 from bot.people import update_cadence, update_organisation
 from bot.reminders.planner import Cadence
 from bot.services import Identity, Services
 from handlers.callbacks import OrgSettingsCallback
 from handlers.filters import Coordinator
-from handlers.views import quote
 from storage.models import Organisation
 
 HOURS = (7, 8, 9, 10, 11, 12)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import people
+from bot.i18n import _
+from bot.markup import fit, quote, shorten
 from bot.services import Identity, Services
 from handlers.callbacks import PeopleAction, PeopleCallback
 from handlers.filters import Coordinator
-from handlers.views import quote, role_name
+from handlers.messages import pressed_message
+from handlers.views import role_name
 
 
 async def _links(bot: Bot, pairs: list[tuple[str, str]]) -> str:
@@ -43,7 +45,7 @@ async def cmd_people(message: Message, identity: Identity, services: Services) -
         invited = " 🔗" if line.invite_expires else ""
         text.append(f"⏳ {quote(line.full_name)}{invited}")
         keyboard.button(
-            text=_("🔗 {name}").format(name=line.full_name[:30]),
+            text=_("🔗 {name}").format(name=shorten(line.full_name, 30)),
             callback_data=PeopleCallback(action=PeopleAction.LINK, person_id=line.person_id),
         )
     keyboard.adjust(2)
@@ -60,7 +62,12 @@ async def cmd_people(message: Message, identity: Identity, services: Services) -
             "plan; /unit UNIT; Name — who reads a unit's reminders."
         ),
     ]
-    await message.answer("\n".join(text)[:4000], reply_markup=keyboard.as_markup())
+    # A big organisation's list takes several messages, split between lines (never inside
+    # a tag); the buttons go under the last one.
+    chunks = _chunks("\n".join(text))
+    for chunk in chunks[:-1]:
+        await message.answer(chunk)
+    await message.answer(chunks[-1], reply_markup=keyboard.as_markup())
 
 
 async def on_invite_all(
@@ -72,11 +79,11 @@ async def on_invite_all(
     if not pairs:
         await callback.answer(_("Everyone has joined."))
         return
-    assert callback.message is not None
+    chat_id = pressed_message(callback).chat.id
     header = _("Personal invite links (each works once, for 7 days). Send each person their own:")
     body = await _links(bot, pairs)
     for chunk in _chunks(header + "\n\n" + body):
-        await bot.send_message(callback.message.chat.id, chunk)
+        await bot.send_message(chat_id, chunk)
 
 
 async def on_link(
@@ -86,22 +93,13 @@ async def on_link(
     services: Services,
     bot: Bot,
 ) -> None:
-    now = services.clock.now()
-    organisation_id = identity.organisation.id if identity.organisation else 0
-    token = await people.create_invite(
-        services.uow,
-        organisation_id=organisation_id,
-        person_id=callback_data.person_id,
-        now=now,
-        created_by=identity.person.id if identity.person else None,
+    name, token = await people.invite_member(
+        services.uow, identity, person_id=callback_data.person_id, now=services.clock.now()
     )
-    await services.uow.commit()
-    person = await services.uow.people.get(callback_data.person_id)
-    assert callback.message is not None and person is not None
     await bot.send_message(
-        callback.message.chat.id,
+        pressed_message(callback).chat.id,
         _("Invite link for {name} (works once, for 7 days):\n{links}").format(
-            name=quote(person.full_name), links=await _links(bot, [(person.full_name, token)])
+            name=quote(name), links=await _links(bot, [(name, token)])
         ),
     )
 
@@ -127,18 +125,15 @@ async def cmd_revoke(
     message: Message, command: CommandObject, identity: Identity, services: Services
 ) -> None:
     name = (command.args or "").strip()
-    organisation_id = identity.organisation.id if identity.organisation else 0
-    everyone = await services.uow.roadmaps.people_by_name(organisation_id)
-    display = people.display_name(name) if name else ""
-    person = everyone.get(display)
-    if person is None:
+    revoked = await people.revoke_by_name(
+        services.uow, identity, name=name, now=services.clock.now()
+    )
+    if revoked is None:
         await message.answer(_("Write the name: <code>/revoke Иванова А.П.</code>"))
         return
-    count = await people.revoke_invite(
-        services.uow, identity, person_id=person.id, now=services.clock.now()
-    )
+    full_name, count = revoked
     await message.answer(
-        _("Links revoked for {name}: {n}.").format(name=quote(person.full_name), n=count)
+        _("Links revoked for {name}: {n}.").format(name=quote(full_name), n=count)
     )
 
 
@@ -162,13 +157,17 @@ async def cmd_unit(
 
 
 def _chunks(text: str, limit: int = 3800) -> list[str]:
-    chunks, current = [], ""
+    """`text` in messages of at most `limit` characters, split between lines (a line
+    longer than that, which our lines never are, is shortened as plain text)."""
+    chunks: list[str] = []
+    current = ""
     for line in text.split("\n"):
-        if len(current) + len(line) + 1 > limit:
+        line = fit(line, limit - 1)
+        if current and len(current) + len(line) + 1 > limit:
             chunks.append(current)
             current = ""
         current += line + "\n"
-    if current.strip():
+    if current.strip() or not chunks:
         chunks.append(current)
     return chunks
 

@@ -16,6 +16,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.i18n import current_locale
 from bot.queries.service import (
     Answer,
     answer_question,
@@ -135,7 +136,7 @@ async def _respond(
         text, markup = _fixed(answer, identity)
         await bot.send_message(chat_id, text, reply_markup=markup)
         return
-    locale = views.i18n_locale()
+    locale = current_locale()
     pages = qv.answer_pages(answer, locale)
     if page >= len(pages):
         # The answer shrank since the button was sent (e.g. a measure was reported done).
@@ -199,8 +200,9 @@ def _chat_id(callback: CallbackQuery) -> int:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    # Answers list people's measures: never in a group chat, only to members.
-    router.message.filter(KnownPerson(), F.chat.type == "private")
+    # Answers list people's measures: only to members (and only in private chats, as every
+    # router under handlers.get_routers' parent).
+    router.message.filter(KnownPerson())
     router.callback_query.filter(KnownPerson())
     router.message.register(on_my, Command("my"))
     router.message.register(on_overdue, Command("overdue"))

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import day, day_short, month_year
+from bot.i18n import _, day, day_short, month_year
+from bot.markup import quote, quote_short, shorten
 from bot.queries import periods as P
 from bot.queries.answer import MeasureItem
 from bot.queries.service import MY_INTENT, Answer
 from bot.services import Identity
+from bot.wording import measures_count
 from handlers.callbacks import AskPeriodCallback, ExampleCallback, PageCallback, ReportCallback
-from handlers.views import measures_count, quote
 
 PAGE_LIMIT = 3500  # characters of measure lines per page; the header adds well under 500
 PAGE_ITEMS = 10  # report buttons (and so measures) per page
@@ -150,20 +150,15 @@ def _window(item: MeasureItem, locale: str) -> str:
     return f"{start} – {day(item.due, locale)}"
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def item_block(item: MeasureItem, state: str, locale: str, *, with_names: bool) -> str:
     mark = MARKS.get(state, MARKS["open"])
-    title = quote(_shorten(item.title, TITLE_LIMIT))
+    title = quote_short(item.title, TITLE_LIMIT, one_line=True)
     head = f"{mark} <b>{quote(item.number)}</b> {title}" if item.number else f"{mark} {title}"
     lines = [head, f"      {_window(item, locale)}"]
     if with_names:
         names = ", ".join([*item.persons, *item.units])
         if names:
-            lines.append(f"      👤 {quote(_shorten(names, NAMES_LIMIT))}")
+            lines.append(f"      👤 {quote_short(names, NAMES_LIMIT, one_line=True)}")
     return "\n".join(lines)
 
 
@@ -182,8 +177,11 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
     lines: list[str] = []
     items: list[MeasureItem] = []
     size = 0
-    for due, group in answer.groups:
-        header = _due_header(due, locale)
+    sections = [(_due_header(due, locale), group) for due, group in answer.groups]
+    if answer.overdue:
+        # "на этой неделе": what is overdue from before comes first, said apart.
+        sections.insert(0, ("❗ " + _("<b>overdue from before</b>"), answer.overdue))
+    for header, group in sections:
         for position, item in enumerate(group):
             block = item_block(
                 item, answer.states[item.occurrence_id], locale, with_names=with_names
@@ -201,7 +199,12 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
             items.append(item)
             size += extra
     pages.append((lines, items))
-    summary = measures_count(len(answer.items))
+    listed = [*answer.overdue, *answer.items]
+    measures = len({item.measure_id for item in listed})
+    summary = measures_count(measures)
+    if len(listed) > measures:
+        # One measure with 36 monthly deadlines is one measure, not 36.
+        summary += ", " + periods_count(len(listed))
     if answer.period is not None and answer.intent != MY_INTENT:
         summary = f"{period_label(answer.period, locale)} · {summary}"
     result = []
@@ -211,6 +214,10 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
             head += " · " + _("page {page} of {pages}").format(page=number, pages=len(pages))
         result.append(AnswerPage(head + "\n" + "\n".join(page_lines), page_items))
     return result
+
+
+def periods_count(n: int) -> str:
+    return _("{n} deadline", "{n} deadlines", n).format(n=n)
 
 
 def empty_text(answer: Answer, locale: str) -> str:
@@ -246,7 +253,7 @@ def empty_text(answer: Answer, locale: str) -> str:
 
 
 def _button_label(item: MeasureItem, page_items: list[MeasureItem]) -> str:
-    label = item.number or _shorten(item.title, 24)
+    label = item.number or shorten(item.title, 24, one_line=True)
     # The same measure twice on a page (two deadlines) needs its date to tell them apart.
     if sum(1 for other in page_items if other.measure_id == item.measure_id) > 1:
         label += f" · {item.due:%d.%m.%y}"
@@ -280,12 +287,12 @@ def page_markup(
             )
         )
     if key is not None and answer.empty and answer.hint is not None:
-        start, end = answer.hint
+        hint_start, hint_end = answer.hint
         builder.row(
             InlineKeyboardButton(
                 text=_("Show {period}").format(period=period_label(answer.hint, locale)),
                 callback_data=AskPeriodCallback(
-                    key=key, start=start.toordinal(), end=end.toordinal()
+                    key=key, start=hint_start.toordinal(), end=hint_end.toordinal()
                 ).pack(),
             )
         )

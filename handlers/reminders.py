@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import day, normalise_locale
+from bot.i18n import _, current_locale, day, normalise_locale, use_locale
+from bot.markup import quote, quote_short
 from bot.reminders import actions
 from bot.services import Identity, Services
 from handlers.callbacks import ReminderAction, ReminderCallback
 from handlers.filters import KnownPerson
-from handlers.views import quote
 
 
 async def on_snooze(
@@ -25,7 +23,7 @@ async def on_snooze(
         services.uow, identity, callback_data.reminder_id, now=services.clock.now()
     )
     await callback.answer(
-        _("I will remind you on {day}.").format(day=day(moment, _current_locale()))
+        _("I will remind you on {day}.").format(day=day(moment, current_locale()))
     )
 
 
@@ -35,29 +33,22 @@ async def on_not_mine(
     identity: Identity,
     services: Services,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     disputed = await actions.not_mine(
         services.uow, identity, callback_data.reminder_id, now=services.clock.now()
     )
     await callback.answer(_("Understood: I told the coordinator and will not remind you of it."))
     for chat_id, language in disputed.coordinator_chats:
-        with i18n.use_locale(normalise_locale(language)):
+        with use_locale(normalise_locale(language)):
             text = _(
                 "{person} says measure {number} «{title}» is not theirs. "
                 "Please check who is responsible."
             ).format(
                 person=quote(disputed.person_name),
                 number=quote(disputed.measure_number or "—"),
-                title=quote(disputed.measure_title[:200]),
+                title=quote_short(disputed.measure_title, 200),
             )
         await bot.send_message(chat_id, text)
-
-
-def _current_locale() -> str:
-    from aiogram.utils.i18n import get_i18n
-
-    return get_i18n().current_locale
 
 
 def create_router() -> Router:

@@ -18,12 +18,11 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.chat_action import ChatActionSender
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import import_flow, telegram_io
 from bot.errors import UserError
+from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused
@@ -32,9 +31,9 @@ from handlers import import_views as views
 from handlers.callbacks import ImportAction, ImportCallback, PeopleAction, PeopleCallback
 from handlers.filters import Coordinator, KnownPerson
 from handlers.states import ImportForm
+from storage.db import SessionFactory
 
 logger = logging.getLogger(__name__)
-
 
 # --- state ------------------------------------------------------------------------------
 
@@ -76,7 +75,7 @@ async def _show_preview(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     pending: PendingImport,
 ) -> None:
     preview = await import_flow.preview(
@@ -86,6 +85,7 @@ async def _show_preview(
         # Keep the period the preview was read with (the document's own or the one set), so
         # that confirming reads the document exactly as it was shown.
         pending = pending.with_period(preview.parsed.plan_period)
+    pending = pending.with_proposed(preview.parsed.proposed_period)
     sent = await message.answer(
         views.preview_text(preview), reply_markup=views.preview_keyboard(preview)
     )
@@ -98,7 +98,7 @@ async def _receive(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     *,
     document: Document | None = None,
     text: str | None = None,
@@ -159,7 +159,7 @@ async def on_document(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     assert message.document is not None
     await _receive(
@@ -173,7 +173,7 @@ async def on_pasted_text(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     await _receive(message, bot, state, identity, services, session_factory, text=message.text)
 
@@ -212,7 +212,7 @@ async def on_period_text(
     state: FSMContext,
     identity: Identity,
     services: Services,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
 ) -> None:
     pending = await _pending(state)
     if pending is None:
@@ -227,6 +227,33 @@ async def on_period_text(
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
             await _show_preview(
                 message, state, identity, services, session_factory, pending.with_period(period)
+            )
+    except (ImportRefused, UserError) as problem:
+        await _forget(state)
+        await message.answer(_problem_text(problem))
+
+
+async def on_title_text(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    pending = await _pending(state)
+    if pending is None:
+        await _forget(state)
+        await message.answer(views.outdated_preview())
+        return
+    title = import_flow.parse_title(message.text or "")
+    if title is None:
+        await message.answer(views.bad_title())
+        return
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            await _show_preview(
+                message, state, identity, services, session_factory, pending.with_title(title)
             )
     except (ImportRefused, UserError) as problem:
         await _forget(state)
@@ -326,6 +353,49 @@ async def on_period_button(
     await callback.message.answer(views.ask_period())
 
 
+async def on_title_button(callback: CallbackQuery, state: FSMContext) -> None:
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    await state.set_state(ImportForm.title)
+    assert callback.message is not None
+    await callback.message.answer(views.ask_title())
+
+
+async def on_accept_period(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    """The period proposed from the deadlines, confirmed with one press."""
+    pending = await _pending_for(callback, state)
+    if pending is None:
+        return
+    if pending.proposed is None:
+        await callback.answer(views.outdated_preview(), show_alert=True)
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    message = callback.message
+    assert isinstance(message, Message)
+    try:
+        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
+            await _show_preview(
+                message,
+                state,
+                identity,
+                services,
+                session_factory,
+                pending.with_period(pending.proposed),
+            )
+    except (ImportRefused, UserError) as problem:
+        await _forget(state)
+        await message.answer(_problem_text(problem))
+
+
 async def cmd_cancel(
     message: Message, state: FSMContext, identity: Identity, services: Services
 ) -> None:
@@ -372,6 +442,13 @@ def create_router() -> Router:
         coordinator,
         StateFilter(ImportForm.period),
     )
+    router.message.register(
+        on_title_text,
+        F.text,
+        ~F.text.startswith("/"),
+        coordinator,
+        StateFilter(ImportForm.title),
+    )
     router.callback_query.register(
         on_confirm, ImportCallback.filter(F.action == ImportAction.CONFIRM), coordinator
     )
@@ -380,5 +457,13 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         on_period_button, ImportCallback.filter(F.action == ImportAction.PERIOD), coordinator
+    )
+    router.callback_query.register(
+        on_title_button, ImportCallback.filter(F.action == ImportAction.TITLE), coordinator
+    )
+    router.callback_query.register(
+        on_accept_period,
+        ImportCallback.filter(F.action == ImportAction.ACCEPT_PERIOD),
+        coordinator,
     )
     return router

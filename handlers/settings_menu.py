@@ -7,48 +7,45 @@ from datetime import date, timedelta
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.calendar import local_date
+from bot.calendar import parse_date
 from bot.errors import UserError
-from bot.i18n import day
+from bot.i18n import _, current_locale, day, use_locale
 from bot.people import update_preferences
 from bot.services import Identity, Services
 from handlers.callbacks import SettingsAction, SettingsCallback
 from handlers.filters import KnownPerson
-from handlers.views import i18n_locale
 
 HOURS = (7, 8, 9, 10, 11, 12, 13, 14)
 
 
+LANGUAGES = {"ru": "русский", "en": "English"}  # each in its own language
+
+
 def _today(identity: Identity, services: Services) -> date:
-    tz = (identity.person.timezone if identity.person else None) or (
-        identity.organisation.timezone if identity.organisation else "Europe/Moscow"
-    )
-    return local_date(services.clock.now(), tz)
+    return identity.today(services.clock.now())
 
 
 def _menu(identity: Identity, services: Services) -> tuple[str, InlineKeyboardMarkup]:
+    """The menu in the locale in force (the person's language, once they chose one)."""
     person = identity.person
     organisation = identity.organisation
     assert person is not None
     hour = person.reminder_hour
     if hour is None:
         hour = organisation.morning_hour if organisation else 9
-    locale = i18n_locale()
+    language = person.language or current_locale()
     lines = [
         _("<b>Settings</b>"),
         _("Reminders at {hour}:00 on working days.").format(hour=hour),
-        _("Language: {language}.").format(
-            language="русский" if (person.language or locale) == "ru" else "English"
-        ),
+        _("Language: {language}.").format(language=LANGUAGES.get(language, LANGUAGES["ru"])),
     ]
     today = _today(identity, services)
     if person.paused_until and person.paused_until >= today:
         lines.append(
             _("On leave until {day}: reminders wait until you are back.").format(
-                day=day(person.paused_until, locale)
+                day=day(person.paused_until)
             )
         )
     lines.append(_("Leave until a date: <code>/leave 30.06.2025</code>."))
@@ -100,7 +97,7 @@ async def on_setting(
     if callback_data.action is SettingsAction.HOUR:
         await update_preferences(services.uow, person, now=now, hour=int(callback_data.value))
     elif callback_data.action is SettingsAction.LANGUAGE:
-        if callback_data.value not in ("ru", "en"):
+        if callback_data.value not in LANGUAGES:
             raise UserError("Unknown language.")
         await update_preferences(services.uow, person, now=now, language=callback_data.value)
     elif callback_data.action is SettingsAction.LEAVE:
@@ -109,12 +106,12 @@ async def on_setting(
         await update_preferences(services.uow, person, now=now, paused_until=until)
     elif callback_data.action is SettingsAction.RESUME:
         await update_preferences(services.uow, person, now=now, paused_until=None)
-    if isinstance(callback.message, Message):
-        # The menu is re-rendered in the (possibly new) language on the next /settings;
-        # here the saved state is shown at once.
-        text, keyboard = _menu(identity, services)
-        await callback.message.edit_text(text, reply_markup=keyboard)
-    await callback.answer(_("Saved."))
+    # The saved state at once, in the person's language: a new one from this answer on.
+    with use_locale(person.language or current_locale()):
+        if isinstance(callback.message, Message):
+            text, keyboard = _menu(identity, services)
+            await callback.message.edit_text(text, reply_markup=keyboard)
+        await callback.answer(_("Saved."))
 
 
 async def cmd_leave(
@@ -124,7 +121,7 @@ async def cmd_leave(
     assert person is not None
     value = (command.args or "").strip()
     today = _today(identity, services)
-    until = _parse_day(value, today)
+    until = parse_date(value, today)
     if until is None or until < today:
         await message.answer(
             _("Write the last day of your leave: <code>/leave 30.06.2025</code>.")
@@ -133,28 +130,9 @@ async def cmd_leave(
     await update_preferences(services.uow, person, now=services.clock.now(), paused_until=until)
     await message.answer(
         _("Reminders are paused until {day} inclusive; they will wait, not vanish.").format(
-            day=day(until, i18n_locale())
+            day=day(until)
         )
     )
-
-
-def _parse_day(value: str, today: date) -> date | None:
-    for separator in (".", "-", "/"):
-        parts = value.split(separator)
-        if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
-            try:
-                if len(parts[0]) == 4:
-                    return date(int(parts[0]), int(parts[1]), int(parts[2]))
-                year = int(parts[2]) if len(parts) == 3 else today.year
-                if year < 100:
-                    year += 2000
-                candidate = date(year, int(parts[1]), int(parts[0]))
-            except (ValueError, IndexError):
-                return None
-            if len(parts) == 2 and candidate < today:
-                candidate = candidate.replace(year=candidate.year + 1)
-            return candidate
-    return None
 
 
 def create_router() -> Router:

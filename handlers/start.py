@@ -5,10 +5,8 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import normalise_locale
+from bot.i18n import _, normalise_locale, use_locale
 from bot.people import InviteProblem, accept_invite
 from bot.services import Identity, Services
 from handlers import views
@@ -20,7 +18,6 @@ async def cmd_start(
     identity: Identity,
     services: Services,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     token = (command.args or "").strip()
     if not token or message.from_user is None:
@@ -39,7 +36,7 @@ async def cmd_start(
         return
     await message.answer(views.joined(outcome))
     for chat_id, language in outcome.coordinator_chats:
-        with i18n.use_locale(normalise_locale(language)):
+        with use_locale(normalise_locale(language)):
             text = views.joined_notice(outcome)
         await bot.send_message(chat_id, text)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import _
 from handlers import views
 from handlers.filters import Stranger
 
@@ -22,6 +22,6 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Stranger())
     router.callback_query.filter(Stranger())
-    router.message.register(on_stranger_message, F.chat.type == "private")
+    router.message.register(on_stranger_message)
     router.callback_query.register(on_stranger_button)
     return router

@@ -7,20 +7,16 @@ Every piece of document- or user-derived text is HTML-escaped here: a measure ti
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from aiogram.utils.markdown import html_decoration as hd
 
-from bot.i18n import day
+from bot.i18n import _, day
+from bot.markup import measure_label, quote, quote_short
 from bot.people import InviteProblem, Joined
 from bot.reminders.delivery import ReminderMessage
-from bot.reminders.planner import DigestLine
+from bot.reminders.planner import DigestLine, DigestState
 from bot.services import Identity
+from bot.wording import days_count
 from handlers.callbacks import ReminderAction, ReminderCallback
-
-
-def quote(text: str | None) -> str:
-    return hd.quote(text or "")
 
 
 def welcome(identity: Identity, user: User | None) -> str:
@@ -117,60 +113,41 @@ def something_went_wrong() -> str:
     return _("Something went wrong, please try again.")
 
 
-def measures_count(n: int) -> str:
-    return _("{n} measure", "{n} measures", n).format(n=n)
-
-
-def people_count(n: int) -> str:
-    return _("{n} person", "{n} people", n).format(n=n)
-
-
-def days_count(n: int) -> str:
-    return _("{n} day", "{n} days", n).format(n=n)
-
-
 # --- reminders -----------------------------------------------------------------------
 
 
-def _measure_label(number: str | None, title: str | None, limit: int = 90) -> str:
-    title = (title or "").strip()
-    if len(title) > limit:
-        title = title[: limit - 1].rstrip() + "…"
-    return f"<b>{quote(number)}</b> {quote(title)}" if number else quote(title)
-
-
-def _line_state(line: DigestLine, locale: str) -> str:
-    from bot.reminders.planner import DigestState
-
-    due = day(line.due_date, locale)
-    if line.state is DigestState.OVERDUE:
-        return _("overdue by {days} (due {due})").format(days=days_count(line.days), due=due)
-    if line.state is DigestState.ESCALATION:
+def _line_state(line: DigestLine) -> str:
+    due = day(line.due_date)
+    if line.state in (DigestState.OVERDUE, DigestState.ESCALATION):
         return _("overdue by {days} (due {due})").format(days=days_count(line.days), due=due)
     if line.state is DigestState.DUE_TODAY:
         return _("due today")
     if line.state is DigestState.WINDOW_OPEN:
         return _("the period has begun: {start} – {due}").format(
-            start=day(line.window_start, locale), due=due
+            start=day(line.window_start), due=due
         )
     if line.state is DigestState.CHECKIN:
         return _("ongoing: what has been done this month?")
     return _("due {due}, in {days}").format(due=due, days=days_count(line.days))
 
 
+def _reminder_button(text: str, action: ReminderAction, reminder_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text,
+        callback_data=ReminderCallback(action=action, reminder_id=reminder_id).pack(),
+    )
+
+
 def reminder_message(message: ReminderMessage) -> tuple[str, InlineKeyboardMarkup | None]:
     """One morning message: every line of the person's due reminders, buttons per measure."""
-    from bot.reminders.planner import DigestState
-
-    locale = i18n_locale()
     rows_by_id = message.rows
     own: list[str] = []
     escalations: list[str] = []
     keyboard = InlineKeyboardBuilder()
     for line in message.lines:
         row = rows_by_id[max(line.reminder_ids)]
-        label = _measure_label(row.measure_number, row.measure_title)
-        state = _line_state(line, locale)
+        label = measure_label(row.measure_number, row.measure_title)
+        state = _line_state(line)
         if line.state is DigestState.ESCALATION:
             names = ", ".join(message.responsible.get(row.measure_id or 0, [])) or "—"
             escalations.append(
@@ -183,39 +160,17 @@ def reminder_message(message: ReminderMessage) -> tuple[str, InlineKeyboardMarku
             continue
         text = f"• {label}\n   {state}"
         if row.document_type:
-            kind = (
-                row.document_type if len(row.document_type) <= 80 else row.document_type[:79] + "…"
-            )
-            text += "\n   " + _("Document: {kind}").format(kind=quote(kind))
+            kind = quote_short(row.document_type, 80)
+            text += "\n   " + _("Document: {kind}").format(kind=kind)
         own.append(text)
         short = row.measure_number or str(len(own))
         keyboard.row(
-            InlineKeyboardButton(
-                text=_("✅ {n} done").format(n=short),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.DONE, reminder_id=row.id
-                ).pack(),
-            ),
-            InlineKeyboardButton(
-                text=_("📎 Report"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.REPORT, reminder_id=row.id
-                ).pack(),
-            ),
+            _reminder_button(_("✅ {n} done").format(n=short), ReminderAction.DONE, row.id),
+            _reminder_button(_("📎 Report"), ReminderAction.REPORT, row.id),
         )
         keyboard.row(
-            InlineKeyboardButton(
-                text=_("⏰ In 3 days"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.SNOOZE, reminder_id=row.id
-                ).pack(),
-            ),
-            InlineKeyboardButton(
-                text=_("🙅 Not mine"),
-                callback_data=ReminderCallback(
-                    action=ReminderAction.NOT_MINE, reminder_id=row.id
-                ).pack(),
-            ),
+            _reminder_button(_("⏰ In 3 days"), ReminderAction.SNOOZE, row.id),
+            _reminder_button(_("🙅 Not mine"), ReminderAction.NOT_MINE, row.id),
         )
     parts: list[str] = []
     if own:
@@ -234,12 +189,6 @@ def unreachable_notice(person_name: str, organisation_name: str) -> str:
         "{name} has blocked the bot or deleted the chat: reminders cannot reach them "
         "({organisation}). Please contact them directly."
     ).format(name=quote(person_name), organisation=quote(organisation_name))
-
-
-def i18n_locale() -> str:
-    from aiogram.utils.i18n import get_i18n
-
-    return get_i18n().current_locale
 
 
 # --- onboarding ----------------------------------------------------------------------

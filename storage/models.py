@@ -28,6 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The statuses of an occurrence are domain vocabulary (the pure summaries use them too):
+# defined in bot.records, re-exported here for the services that write them.
+from bot.records import OccurrenceStatus as OccurrenceStatus
+from bot.records import OrganisationKind as OrganisationKind
+from bot.records import UnitKind as UnitKind
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -75,14 +81,6 @@ class Role(StrEnum):
     OFFICER = "officer"
 
 
-class OccurrenceStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    PARTIAL = "partial"
-    POSTPONED = "postponed"
-    NOT_DONE = "not_done"
-
-
 class ReminderState(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
@@ -92,10 +90,27 @@ class ReminderState(StrEnum):
 
 
 class Organisation(Base):
+    """A school, a municipality's education office, a region's ministry.
+
+    Organisations nest: a municipality's `members` are its schools (and kindergartens,
+    centres), a region's are its municipalities. Names are unique among siblings only.
+    """
+
     __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default=OrganisationKind.OTHER)
+    short_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # A member removed from its parent: its obligations leave every count and reminder,
+    # its reports stay.
+    archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The last local day whose reminder rows exist (planning goes a day at a time).
+    planned_through: Mapped[date | None] = mapped_column(Date, nullable=True)
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="ru")
     morning_hour: Mapped[int] = mapped_column(Integer, default=9)
@@ -143,7 +158,13 @@ class Membership(Base):
 
 
 class Unit(Base):
-    """A department or agency a plan names (`МОУО`, `Комитет`); its members read its reminders."""
+    """A name of the responsible column that is not a person (`МОУО`, `ОО`, `ММО`).
+
+    Its kind says who does the measure: the owner's staff and groups of people read its
+    reminders through `unit_member`; a group of member organisations (`ОО` = every school)
+    fans the measure out to those organisations (`member_filter`, or `unit_organisation`
+    rows for a named subset such as `ШНОР`); external bodies are listed, not reminded.
+    """
 
     __tablename__ = "unit"
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
@@ -151,7 +172,25 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(24), default=UnitKind.PEOPLE_GROUP)
+    # For member_organisations: school | kindergarten | supplementary | all | named.
+    member_filter: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # A kind the coordinator chose is not overwritten by the next import.
+    kind_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+
+
+class UnitOrganisation(Base):
+    """A member organisation of a named group (`ШНОР`), or the one an `organisation` unit is."""
+
+    __tablename__ = "unit_organisation"
+    __table_args__ = (UniqueConstraint("unit_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
 
 
 class UnitMember(Base):
@@ -175,6 +214,12 @@ class Roadmap(Base):
     period_end: Mapped[int] = mapped_column(Integer)
     source_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The order that approved the plan (приказ № 116 от 17.02.2022), cited by the official
+    # execution report; empty when the document does not name it.
+    approval_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    approval_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approval_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    approval_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -213,13 +258,18 @@ class Measure(Base):
 
 
 class Assignment(Base):
-    """A measure assigned to a person or to a unit (exactly one of the two)."""
+    """A measure assigned to a person or to a unit (exactly one of the two), in one
+    organisation: the plan's owner for what the plan says, a member organisation for the
+    person its coordinator handed that organisation's part of the measure to."""
 
     __tablename__ = "assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(
         ForeignKey("measure.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), nullable=True, index=True
@@ -230,19 +280,35 @@ class Assignment(Base):
 
 
 class Occurrence(Base):
-    """One window of a measure's schedule: the thing that is due, reported and reminded of."""
+    """One window of a measure's schedule for one organisation: the thing that is due,
+    reported and reminded of.
+
+    A measure of a municipal plan assigned to `ОО` has one occurrence per window and per
+    school (each school does it, reports and is counted on its own); the owner's own share
+    has its own. `organisation_id` is whose obligation it is, not who owns the plan.
+    """
 
     __tablename__ = "occurrence"
-    __table_args__ = (UniqueConstraint("measure_id", "window_start", "due_date"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "measure_id",
+            "organisation_id",
+            "window_start",
+            "due_date",
+            name="uq_occurrence_measure_org_window",
+        ),
+        Index("ix_occurrence_organisation_due", "organisation_id", "due_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     window_start: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date, index=True)
     # A span of continuous or on-request work: checked in on monthly, never "overdue".
     is_span: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=OccurrenceStatus.OPEN)
-    postponed_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    postponed_to: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
@@ -308,6 +374,25 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ReminderHold(Base):
+    """Reminders a person asked not to get: "not mine" for a measure (no `until`), or a
+    snooze of one occurrence until a moment. Planning creates rows a day at a time, so the
+    wish must outlive the rows that were pending when it was made."""
+
+    __tablename__ = "reminder_hold"
+    __table_args__ = (Index("ix_reminder_hold_person_measure", "person_id", "measure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"))
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), nullable=True
+    )
+    until: Mapped[datetime | None] = mapped_column(nullable=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
 
 
 class Invite(Base):

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import (
     Assignment,
@@ -27,6 +28,7 @@ from storage.models import (
     Unit,
     UnitMember,
 )
+from storage.responsibility import responsible
 
 __all__ = ["ItemRow", "directory", "measure_items", "person_units"]
 
@@ -63,15 +65,6 @@ def _effective_due() -> ColumnElement[date]:
     )
 
 
-def _assigned_to(person_id: int) -> ColumnElement[bool]:
-    """Measures assigned to the person, directly or through a unit they belong to."""
-    own_units = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
-    assigned = select(Assignment.measure_id).where(
-        or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units))
-    )
-    return Measure.id.in_(assigned)
-
-
 async def measure_items(
     session: AsyncSession,
     organisation_id: int,
@@ -79,6 +72,7 @@ async def measure_items(
     start: date | None = None,
     end: date | None = None,
     person_id: int | None = None,
+    person_is_coordinator: bool = False,
 ) -> list[ItemRow]:
     """Occurrences of the organisation's active measures whose window meets [start, end].
 
@@ -88,7 +82,8 @@ async def measure_items(
     """
     due = _effective_due().label("due")
     conditions: list[ColumnElement[bool]] = [
-        Roadmap.organisation_id == organisation_id,
+        # The organisation's own obligations, whoever's plan they come from.
+        Occurrence.organisation_id == organisation_id,
         Measure.archived_at.is_(None),
     ]
     if start is not None:
@@ -96,7 +91,7 @@ async def measure_items(
     if end is not None:
         conditions.append(Occurrence.window_start <= end)
     if person_id is not None:
-        conditions.append(_assigned_to(person_id))
+        conditions.append(responsible(person_id, is_coordinator=person_is_coordinator))
     result = await session.execute(
         select(
             Occurrence.id,
@@ -127,7 +122,7 @@ async def measure_items(
         .join(Roadmap, Roadmap.id == Measure.roadmap_id)
         .where(*conditions)
     )
-    persons, units = await _responsible(session, measures)
+    persons, units = await _responsible(session, measures, organisation_id)
     return [
         ItemRow(
             occurrence_id=oid,
@@ -159,28 +154,40 @@ async def measure_items(
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[tuple[int]]
+    session: AsyncSession, measures: Select[int], organisation_id: int
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Names of the people and units assigned to the measures the subquery selects."""
-    persons: dict[int, list[str]] = defaultdict(list)
-    units: dict[int, list[str]] = defaultdict(list)
-    result = await session.execute(
-        select(Assignment.measure_id, Person.full_name)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.measure_id.in_(measures))
-        .order_by(Assignment.measure_id, Assignment.id)
+    """Names of the people (of the organisation: a school's share is handed to its own
+    people) and of the units the plan names, for the measures the subquery selects."""
+    persons = await _assigned_names(
+        session, measures, Person.full_name, Assignment.person_id, organisation_id
     )
-    for measure_id, name in result.all():
-        persons[measure_id].append(name)
-    result = await session.execute(
-        select(Assignment.measure_id, Unit.name)
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .where(Assignment.measure_id.in_(measures))
-        .order_by(Assignment.measure_id, Assignment.id)
-    )
-    for measure_id, name in result.all():
-        units[measure_id].append(name)
+    units = await _assigned_names(session, measures, Unit.name, Assignment.unit_id)
     return persons, units
+
+
+async def _assigned_names(
+    session: AsyncSession,
+    measures: Select[int],
+    name: InstrumentedAttribute[str],
+    assignee: InstrumentedAttribute[int | None],
+    organisation_id: int | None = None,
+) -> dict[int, list[str]]:
+    """`name` of each person or unit (`assignee` says which) per measure, in assignment
+    order; only the assignments in `organisation_id` when given."""
+    found: dict[int, list[str]] = defaultdict(list)
+    owner = name.class_
+    query = (
+        select(Assignment.measure_id, name)
+        .join(owner, owner.id == assignee)
+        .where(Assignment.measure_id.in_(measures))
+        .order_by(Assignment.measure_id, Assignment.id)
+    )
+    if organisation_id is not None:
+        query = query.where(Assignment.organisation_id == organisation_id)
+    result = await session.execute(query)
+    for measure_id, value in result.all():
+        found[measure_id].append(value)
+    return found
 
 
 async def directory(session: AsyncSession, organisation_id: int) -> list[str]:

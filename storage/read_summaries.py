@@ -1,10 +1,11 @@
 """Read-only queries behind summaries, charts and execution reports.
 
-Everything here returns plain dataclasses (read-only): no ORM object leaves this module, so
-the computation in `bot.summaries` and the exports in `bot.exports` never touch the database
-and never trigger lazy loads. Each function runs a fixed handful of queries (joins, grouped
-subqueries and chunked IN lists, never one query per row) through the Core layer, so a plan
-of 10,000 measures with 50,000 occurrences is read in under a second (bench/summaries.py).
+Everything here returns the plain dataclasses of `bot.records` (read-only): no ORM object
+leaves this module, so the computation in `bot.summaries` and the exports in `bot.exports`
+never touch the database and never trigger lazy loads. Each function runs a fixed handful
+of queries (joins, grouped subqueries and chunked IN lists, never one query per row)
+through the Core layer, so a plan of 10,000 measures with 50,000 occurrences is read in
+under a second (bench/summaries.py).
 
 Which occurrences belong to a period [start, end]: those whose `due_date` falls in it, and
 spans (`is_span`: continuous or on-request work) that overlap it. Archived measures are left
@@ -13,11 +14,8 @@ out. The latest non-withdrawn report of each occurrence comes with it.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,7 +31,20 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.records import (
+    MeasureRow,
+    OccurrenceRow,
+    PersonRow,
+    PlanData,
+    ReportRow,
+    RoadmapRow,
+    SectionRow,
+    SummaryData,
+    UnitRow,
+    gc_paused,
+)
 from storage.models import (
     Assignment,
     Attachment,
@@ -52,16 +63,6 @@ from storage.models import (
 )
 
 __all__ = [
-    "MeasureRow",
-    "OccurrenceRow",
-    "PersonRow",
-    "PlanData",
-    "ReportRow",
-    "RoadmapRow",
-    "SectionRow",
-    "SummaryData",
-    "UnitRow",
-    "gc_paused",
     "read_people",
     "read_plan",
     "read_roadmaps",
@@ -69,120 +70,12 @@ __all__ = [
     "read_units",
 ]
 
+# A row or a select of any columns (SQLAlchemy 2.1 types them by their column types).
+AnyRow = Row[*tuple[Any, ...]]
+AnySelect = Select[*tuple[Any, ...]]
+
 # Ids per IN list: well under SQLite's and asyncpg's limits on bound parameters.
 IN_CHUNK = 5000
-
-
-# Note: the DTOs built by the ten thousand (measures, occurrences, reports) are not frozen:
-# a frozen dataclass is constructed four times slower, a tenth of a big summary. Treat every
-# DTO here as read-only.
-
-
-@dataclass(frozen=True, slots=True)
-class RoadmapRow:
-    id: int
-    title: str
-    period_start: int  # first year of the plan
-    period_end: int  # last year of the plan
-
-
-@dataclass(frozen=True, slots=True)
-class SectionRow:
-    id: int
-    roadmap_id: int
-    number: str | None
-    title: str
-    position: int
-
-
-@dataclass(slots=True)  # read-only by convention: see the note above
-class MeasureRow:
-    id: int
-    roadmap_id: int
-    position: int
-    number: str | None
-    title: str
-    deadline_raw: str
-    schedule_kind: str
-    responsible_raw: str
-    document_type: str | None
-    expected_result: str | None
-    section: SectionRow | None
-    person_ids: tuple[int, ...]
-    persons: tuple[str, ...]  # full names, in assignment order
-    unit_ids: tuple[int, ...]
-    units: tuple[str, ...]  # unit names, in assignment order
-
-
-@dataclass(slots=True)  # read-only by convention: see the note above
-class ReportRow:
-    id: int
-    status: str
-    text: str
-    reason: str | None
-    postponed_to: date | None
-    author_id: int
-    author: str
-    created_at: datetime
-    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are skipped)
-
-
-@dataclass(slots=True)  # read-only by convention: see the note above
-class OccurrenceRow:
-    id: int
-    measure: MeasureRow
-    window_start: date
-    due_date: date
-    is_span: bool
-    status: str
-    postponed_to: date | None
-    closed_at: datetime | None
-    report: ReportRow | None  # the latest non-withdrawn report, if any
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRow:
-    id: int
-    full_name: str
-    role: str
-    position: str | None
-    joined_at: datetime | None  # None: has not joined the bot yet
-    unreachable_since: datetime | None
-    failed_reminders: int
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRow:
-    id: int
-    name: str
-    member_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryData:
-    """All an organisation-wide summary of a period needs."""
-
-    organisation_id: int
-    organisation_name: str
-    start: date | None  # None: no lower bound (e.g. every overdue occurrence, for a digest)
-    end: date
-    roadmaps: tuple[RoadmapRow, ...]
-    occurrences: tuple[OccurrenceRow, ...]  # plan order: roadmap, measure position, due date
-    people: tuple[PersonRow, ...]
-    units: tuple[UnitRow, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PlanData:
-    """One plan, every measure of it, and its occurrences in the period: for the exports."""
-
-    organisation_name: str
-    roadmap: RoadmapRow
-    start: date
-    end: date
-    sections: tuple[SectionRow, ...]
-    measures: tuple[MeasureRow, ...]  # plan order
-    occurrences: tuple[OccurrenceRow, ...]  # plan order, then due date
 
 
 # Queries ---------------------------------------------------------------------------------
@@ -279,7 +172,8 @@ async def _read_summary_data(
         roadmaps = [r for r in roadmaps if r.id == roadmap_id]
     roadmap_ids = [r.id for r in roadmaps]
     measures = await _measures(session, roadmap_ids, await _sections(session, roadmap_ids))
-    occurrences = await _occurrences(session, roadmap_ids, measures, start, end)
+    # The organisation's own obligations (a municipal plan's schools have theirs).
+    occurrences = await _occurrences(session, roadmap_ids, measures, start, end, organisation_id)
     return SummaryData(
         organisation_id=organisation_id,
         organisation_name=organisation_name,
@@ -307,6 +201,9 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
                 Roadmap.period_start,
                 Roadmap.period_end,
                 Organisation.name,
+                Roadmap.approval_kind,
+                Roadmap.approval_number,
+                Roadmap.approval_date,
             )
             .join(Organisation, Organisation.id == Roadmap.organisation_id)
             .where(Roadmap.id == roadmap_id)
@@ -314,10 +211,13 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
     ).one_or_none()
     if row is None:
         raise LookupError(f"no roadmap {roadmap_id}")
-    roadmap = RoadmapRow(row[0], row[1], row[2], row[3])
+    owner_id = await session.scalar(
+        select(Roadmap.organisation_id).where(Roadmap.id == roadmap_id)
+    )
+    roadmap = RoadmapRow(row[0], row[1], row[2], row[3], row[5], row[6], row[7])
     sections = await _sections(session, [roadmap_id])
     measures = await _measures(session, [roadmap_id], sections)
-    occurrences = await _occurrences(session, [roadmap_id], measures, start, end)
+    occurrences = await _occurrences(session, [roadmap_id], measures, start, end, owner_id)
     return PlanData(
         organisation_name=row[4],
         roadmap=roadmap,
@@ -360,26 +260,8 @@ async def _measures(
         return {}
     live = and_(Measure.roadmap_id.in_(roadmap_ids), Measure.archived_at.is_(None))
 
-    persons: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for measure_id, person_id, name in await _rows(
-        session,
-        select(Assignment.measure_id, Assignment.person_id, Person.full_name)
-        .join(Measure, Measure.id == Assignment.measure_id)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(live)
-        .order_by(Assignment.measure_id, Assignment.id),
-    ):
-        persons[measure_id].append((person_id, name))
-    units: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for measure_id, unit_id, name in await _rows(
-        session,
-        select(Assignment.measure_id, Assignment.unit_id, Unit.name)
-        .join(Measure, Measure.id == Assignment.measure_id)
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .where(live)
-        .order_by(Assignment.measure_id, Assignment.id),
-    ):
-        units[measure_id].append((unit_id, name))
+    persons = await _assignees(session, live, Assignment.person_id, Person.full_name)
+    units = await _assignees(session, live, Assignment.unit_id, Unit.name)
 
     result = await _rows(
         session,
@@ -405,9 +287,30 @@ async def _measures(
     return measures
 
 
+async def _assignees(
+    session: AsyncSession,
+    live: ColumnElement[bool],
+    assignee: InstrumentedAttribute[int | None],
+    name: InstrumentedAttribute[str],
+) -> dict[int, list[tuple[int, str]]]:
+    """(id, name) of the persons or units (`assignee` says which) of each live measure."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    owner = name.class_
+    for measure_id, assignee_id, value in await _rows(
+        session,
+        select(Assignment.measure_id, assignee, name)
+        .join(Measure, Measure.id == Assignment.measure_id)
+        .join(owner, owner.id == assignee)
+        .where(live)
+        .order_by(Assignment.measure_id, Assignment.id),
+    ):
+        found[measure_id].append((assignee_id, value))
+    return found
+
+
 def _add_measure(
     measures: dict[int, MeasureRow],
-    row: Row[Any],
+    row: AnyRow,
     sections: dict[int, SectionRow],
     persons: dict[int, list[tuple[int, str]]],
     units: dict[int, list[tuple[int, str]]],
@@ -458,34 +361,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-_gc_pauses = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while tens of thousands of rows become objects.
-
-    These reads allocate hundreds of thousands of small objects that hold no reference
-    cycles; the collector's repeated full passes over the growing heap would otherwise cost
-    a fifth of a summary. Reference counting still frees memory meanwhile. The pause may
-    span awaits: overlapping pauses (several summaries at once on one event loop) are
-    counted, and the collector runs again when the last one ends, if it ran before.
-    """
-    global _gc_pauses, _gc_was_enabled
-    if _gc_pauses == 0:
-        _gc_was_enabled = gc.isenabled()
-        gc.disable()
-    _gc_pauses += 1
-    try:
-        yield
-    finally:
-        _gc_pauses -= 1
-        if _gc_pauses == 0 and _gc_was_enabled:
-            gc.enable()
-
-
-async def _rows(session: AsyncSession, statement: Select[Any]) -> Sequence[Row[Any]]:
+async def _rows(session: AsyncSession, statement: AnySelect) -> Sequence[AnyRow]:
     """Plain rows through the session's connection: no ORM loading layer on big reads."""
     connection = await session.connection()
     return (await connection.execute(statement)).all()
@@ -497,6 +373,7 @@ async def _occurrences(
     measures: dict[int, MeasureRow],
     start: date | None,
     end: date,
+    organisation_id: int | None = None,
 ) -> list[OccurrenceRow]:
     if not roadmap_ids:
         return []
@@ -504,6 +381,7 @@ async def _occurrences(
         Measure.roadmap_id.in_(roadmap_ids),
         Measure.archived_at.is_(None),
         _in_period(start, end),
+        *([Occurrence.organisation_id == organisation_id] if organisation_id else []),
     )
 
     # Occurrences with every non-withdrawn report (an outer join: one row per report, or one

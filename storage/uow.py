@@ -2,22 +2,73 @@
 
 Services open it, do their work through the repositories and call `commit()`; leaving the
 block without a commit rolls everything back, so a use case is all-or-nothing.
-Repositories never commit.
+Repositories never commit. Services never touch the session: `flush()` sends pending
+changes (so that planning sees them) and `reads` runs the read-side queries.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.records import PersonRow, PlanData, RoadmapRow, SummaryData
+from storage import read, read_summaries
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
+from storage.repositories.obligations import ObligationRepository
 from storage.repositories.organisations import OrganisationRepository
 from storage.repositories.people import PersonRepository
 from storage.repositories.reminders import ReminderRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.roadmaps import RoadmapRepository
+
+
+class Reads:
+    """The read side within the unit of work's transaction: plain records, never ORM objects,
+    a fixed handful of queries each (see `storage.read` and `storage.read_summaries`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def summary_data(
+        self, organisation_id: int, start: date | None, end: date
+    ) -> SummaryData:
+        return await read_summaries.read_summary_data(self._session, organisation_id, start, end)
+
+    async def plan(self, roadmap_id: int, start: date, end: date) -> PlanData:
+        return await read_summaries.read_plan(self._session, roadmap_id, start, end)
+
+    async def roadmaps(self, organisation_id: int) -> list[RoadmapRow]:
+        return await read_summaries.read_roadmaps(self._session, organisation_id)
+
+    async def people(self, organisation_id: int) -> list[PersonRow]:
+        return await read_summaries.read_people(self._session, organisation_id)
+
+    async def measure_items(
+        self,
+        organisation_id: int,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        person_id: int | None = None,
+        person_is_coordinator: bool = False,
+    ) -> list[read.ItemRow]:
+        return await read.measure_items(
+            self._session,
+            organisation_id,
+            start=start,
+            end=end,
+            person_id=person_id,
+            person_is_coordinator=person_is_coordinator,
+        )
+
+    async def directory(self, organisation_id: int) -> list[str]:
+        return await read.directory(self._session, organisation_id)
+
+    async def person_units(self, person_id: int, organisation_id: int) -> list[str]:
+        return await read.person_units(self._session, person_id, organisation_id)
 
 
 class UnitOfWork:
@@ -34,6 +85,8 @@ class UnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.reports = ReportRepository(self.session)
         self.invites = InviteRepository(self.session)
+        self.obligations = ObligationRepository(self.session)
+        self.reads = Reads(self.session)
         return self
 
     async def __aexit__(
@@ -56,3 +109,8 @@ class UnitOfWork:
     async def rollback(self) -> None:
         assert self.session is not None
         await self.session.rollback()
+
+    async def flush(self) -> None:
+        """Send pending changes within the transaction (queries after it see them)."""
+        assert self.session is not None
+        await self.session.flush()

@@ -111,7 +111,7 @@ async def link_console_user(
     if current is not None and current.id != target.id:
         current.telegram_user_id = None
         current.chat_id = None
-        await uow.session.flush()  # type: ignore[union-attr]
+        await uow.flush()
     target.telegram_user_id = telegram_user_id
     target.chat_id = telegram_user_id
     membership = await uow.people.membership(organisation.id, target.id)

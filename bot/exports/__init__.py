@@ -1,10 +1,10 @@
 """Documents for the level above: the plan with execution marks (XLSX) and the official
-execution report (DOCX), plus the words both use (`bot.exports.texts`).
+execution report (DOCX), in the locale in force (or the `locale` given):
 
-    plan = await read_plan(session, roadmap_id, start, end)
-    content, file_name = plan_xlsx(plan, today, locale="ru")   # bot.exports.xlsx
-    content, file_name = plan_docx(plan, today, locale="ru")   # bot.exports.docx
+    plan = await uow.reads.plan(roadmap_id, start, end)
+    content, file_name = plan_xlsx(plan, today)   # bot.exports.xlsx
+    with use_locale("en"):
+        content, file_name = plan_docx(plan, today)   # bot.exports.docx
 
-Nothing is re-exported here: `bot.summaries` imports `bot.exports.texts`, and importing the
-exporters from this package's `__init__` would make that import circular.
+Pure: records (`bot.records`) in, bytes out; the words come from the gettext catalogue.
 """

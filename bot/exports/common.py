@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from bot.exports.texts import period_phrase, short_day, status_label, t
+from bot.i18n import _, current_locale, pgettext
+from bot.records import MeasureRow, OccurrenceRow, PlanData, SectionRow
 from bot.summaries.compute import (
     DONE,
     OPEN,
@@ -18,7 +19,7 @@ from bot.summaries.compute import (
     POSTPONED,
     assess,
 )
-from storage.read_summaries import MeasureRow, OccurrenceRow, PlanData, SectionRow
+from bot.wording import period_phrase, short_day, status_label
 
 # Characters XML 1.0 cannot carry (openpyxl and python-docx both refuse them).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -41,10 +42,11 @@ def clean(value: object, limit: int = CELL_LIMIT, *, truncated: str = "…") -> 
     return text
 
 
-def file_name(locale: str, key: str, start: date, end: date, extension: str) -> str:
-    period = period_phrase(start, end, locale)
-    stem = _FILE_NAME_BAD.sub(" ", t(locale, key, period=period))
-    return f"{' '.join(stem.split())[:150]}.{extension}"
+def file_name(stem: str, start: date, end: date, extension: str) -> str:
+    """`stem` is a translated text with `{period}`: "План с отметками {period}"."""
+    period = period_phrase(start, end)
+    safe = _FILE_NAME_BAD.sub(" ", stem.format(period=period))
+    return f"{' '.join(safe.split())[:150]}.{extension}"
 
 
 class Mark(NamedTuple):
@@ -63,17 +65,18 @@ def _window(occurrence: OccurrenceRow) -> str:
 
 @functools.cache
 def _words(locale: str) -> dict[str, str]:
-    """The fixed words of execution marks in `locale`, looked up once."""
+    """The fixed words of execution marks in `locale` (the one in force), looked up once."""
     kinds = ("open", "done", "partial", "postponed", "not_done", "overdue", "not_yet")
-    words = {kind: status_label(locale, kind) for kind in (*kinds, "ongoing", "no_report")}
-    for key in ("mark.item", "mark.reported", "status.postponed_to"):
-        words[key] = t(locale, key)
+    words = {kind: status_label(kind) for kind in (*kinds, "ongoing", "no_report")}
+    words["reported"] = pgettext("document", "reported {date}, {author}")
+    words["postponed_to"] = _("postponed to {date}")
     return words
 
 
-def mark(occurrence: OccurrenceRow, today: date, locale: str) -> Mark:
-    """Status with its dates, then the report's text: one deadline's execution note."""
-    words = _words(locale)
+def mark(occurrence: OccurrenceRow, today: date) -> Mark:
+    """Status with its dates, then the report's text: one deadline's execution note, in
+    the locale in force."""
+    words = _words(current_locale())
     item = assess(occurrence, today)
     current, due = item.state, item.due
     if current == OPEN and occurrence.is_span:
@@ -85,14 +88,14 @@ def mark(occurrence: OccurrenceRow, today: date, locale: str) -> Mark:
     label = words[kind]
     if current == POSTPONED:
         if due != occurrence.due_date:
-            label = words["status.postponed_to"].format(date=short_day(due))
+            label = words["postponed_to"].format(date=short_day(due))
         if due < today:
             label += f" — {words['overdue']}"
-    first = words["mark.item"].format(due=_window(occurrence), status=label)
+    first = f"{_window(occurrence)}: {label}"
     report = occurrence.report
     if report is None:
         return Mark(kind, first, ())
-    first += "; " + words["mark.reported"].format(
+    first += "; " + words["reported"].format(
         date=short_day(report.created_at.date()), author=report.author
     )
     body = (report.text or "").strip()

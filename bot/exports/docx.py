@@ -38,11 +38,11 @@ from bot.exports.common import (
     plan_lines,
     responsible_text,
 )
-from bot.exports.texts import normalise, period_phrase, t
+from bot.i18n import pgettext, use_locale
+from bot.records import PlanData
 from bot.summaries.compute import section_heading
-from storage.read_summaries import PlanData
+from bot.wording import period_phrase
 
-HEADERS = ("docx.number", "docx.measure", "docx.deadline", "docx.responsible", "docx.info")
 WIDTHS_CM = (1.8, 8.5, 3.5, 4.5, 8.4)  # landscape A4 minus margins: 26.7 cm
 FONT = "Times New Roman"
 CELL_CHARS = 20_000
@@ -95,9 +95,17 @@ def _paragraph(document: DocxDocument, text: str, *, bold: bool = False, size: i
     run.font.size = Pt(size)
 
 
-def _signature(
-    document: DocxDocument, locale: str, position: str | None, name: str | None
-) -> None:
+def _headers() -> tuple[str, ...]:
+    return (
+        pgettext("docx", "No."),
+        pgettext("docx", "Measure"),
+        pgettext("docx", "Deadline"),
+        pgettext("docx", "Responsible"),
+        pgettext("docx", "Execution"),
+    )
+
+
+def _signature(document: DocxDocument, position: str | None, name: str | None) -> None:
     document.add_paragraph()
     table = document.add_table(rows=2, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -107,7 +115,11 @@ def _signature(
         "_" * 20,
         clean(name, 200) if name else "_" * 28,
     )
-    hints = (t(locale, "docx.position"), t(locale, "docx.signature"), t(locale, "docx.name"))
+    hints = (
+        pgettext("docx", "(position)"),
+        pgettext("docx", "(signature)"),
+        pgettext("docx", "(full name)"),
+    )
     for column, (line, hint) in enumerate(zip(lines, hints, strict=True)):
         for row, text, size in ((0, line, 12), (1, hint, 9)):
             cell = table.cell(row, column)
@@ -118,13 +130,31 @@ def _signature(
             run.font.size = Pt(size)
             run.italic = row == 1
     document.add_paragraph()
-    document.add_paragraph(t(locale, "docx.date_line"))
+    document.add_paragraph(pgettext("docx", "Date: ______________"))
 
 
-def _execution_text(lines: Sequence[str], files: Sequence[str], locale: str) -> str:
+def approval_line(plan: PlanData) -> str | None:
+    """ "(утверждён приказом от 17.02.2022 № 116)": the order the plan was approved by."""
+    roadmap = plan.roadmap
+    if not (roadmap.approval_kind and roadmap.approval_number and roadmap.approval_date):
+        return None
+    kinds = {
+        "приказ": pgettext("approval", "by order"),
+        "постановление": pgettext("approval", "by decree"),
+        "распоряжение": pgettext("approval", "by instruction"),
+        "решение": pgettext("approval", "by decision"),
+    }
+    return pgettext("docx", "(approved {kind} No. {number} of {date})").format(
+        kind=kinds.get(roadmap.approval_kind, roadmap.approval_kind),
+        number=roadmap.approval_number,
+        date=roadmap.approval_date.strftime("%d.%m.%Y"),
+    )
+
+
+def _execution_text(lines: Sequence[str], files: Sequence[str]) -> str:
     text = "\n".join(lines)
     if files:
-        text += "\n" + t(locale, "docx.files", files=", ".join(files))
+        text += "\n" + pgettext("docx", "Files: {files}").format(files=", ".join(files))
     return clean(text, CELL_CHARS)
 
 
@@ -132,17 +162,28 @@ def plan_docx(
     plan: PlanData,
     today: date,
     *,
-    locale: str = "ru",
+    locale: str | None = None,
     only_due: bool = True,
     signer_position: str | None = None,
     signer_name: str | None = None,
 ) -> ExportedFile:
-    """The execution report of `plan` for `plan.start`..`plan.end`, as of `today`.
+    """The execution report of `plan` for `plan.start`..`plan.end`, as of `today`, in
+    `locale` (default: the locale in force).
 
     With `only_due` (the default) only measures with a deadline in the period are listed.
     `signer_position` / `signer_name` fill the signature line; blanks are left otherwise.
     """
-    locale = normalise(locale)
+    with use_locale(locale):
+        return _plan_docx(plan, today, only_due, signer_position, signer_name)
+
+
+def _plan_docx(
+    plan: PlanData,
+    today: date,
+    only_due: bool,
+    signer_position: str | None,
+    signer_name: str | None,
+) -> ExportedFile:
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -157,25 +198,29 @@ def plan_docx(
         fonts.set(qn("w:eastAsia"), FONT)
         fonts.set(qn("w:cs"), FONT)
 
-    period = period_phrase(plan.start, plan.end, locale)
     _paragraph(document, plan.organisation_name, size=12)
     document.add_paragraph()
-    _paragraph(document, t(locale, "docx.heading"), bold=True)
-    _paragraph(document, t(locale, "docx.plan", plan=plan.roadmap.title), bold=True)
-    _paragraph(document, t(locale, "docx.period", period=period), bold=True)
+    heading = pgettext("docx", "Report on the execution of the plan of measures (roadmap)")
+    _paragraph(document, heading, bold=True)
+    _paragraph(document, pgettext("docx", "“{plan}”").format(plan=plan.roadmap.title), bold=True)
+    approved = approval_line(plan)
+    if approved:
+        _paragraph(document, approved, size=12)
+    _paragraph(document, period_phrase(plan.start, plan.end), bold=True)
     document.add_paragraph()
 
     lines = list(plan_lines(plan, only_due=only_due))
     if not any(line.measure is not None for line in lines):
-        document.add_paragraph(t(locale, "docx.empty"))
-        _signature(document, locale, signer_position, signer_name)
-        return _save(document, locale, plan)
+        document.add_paragraph(pgettext("docx", "No measure falls due in the period."))
+        _signature(document, signer_position, signer_name)
+        return _save(document, plan)
 
-    table = document.add_table(rows=3, cols=len(HEADERS))
+    headers = _headers()
+    table = document.add_table(rows=3, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for column, (key, width) in enumerate(zip(HEADERS, WIDTHS_CM, strict=True)):
+    for column, (header, width) in enumerate(zip(headers, WIDTHS_CM, strict=True)):
         table.columns[column].width = Cm(width)
         for row in (0, 1, 2):
             cell = table.cell(row, column)
@@ -185,7 +230,7 @@ def plan_docx(
             if row == 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             # Placeholders where each row's texts go (see _RowTemplate).
-            run = paragraph.add_run(t(locale, key) if row == 0 else f"§{column}§")
+            run = paragraph.add_run(header if row == 0 else f"§{column}§")
             run.font.size = Pt(11)
             run.bold = row != 1
     _repeat_header(table)
@@ -209,7 +254,7 @@ def plan_docx(
         measure = line.measure
         assert measure is not None
         index += 1
-        marks = [mark(o, today, locale) for o in line.occurrences]
+        marks = [mark(o, today) for o in line.occurrences]
         rows.append(
             measure_row.fill(
                 [
@@ -217,9 +262,7 @@ def plan_docx(
                     clean(measure.title, CELL_CHARS),
                     clean(deadline_text(measure, line.occurrences), 2000),
                     clean(responsible_text(measure), 4000),
-                    _execution_text(
-                        [m.text for m in marks], [f for m in marks for f in m.files], locale
-                    ),
+                    _execution_text([m.text for m in marks], [f for m in marks for f in m.files]),
                 ]
             )
         )
@@ -229,13 +272,12 @@ def plan_docx(
     body = parse_xml(f"<w:tbl {declarations}>{''.join(rows)}</w:tbl>")
     tbl.extend(body.findall(qn("w:tr")))
 
-    _signature(document, locale, signer_position, signer_name)
-    return _save(document, locale, plan)
+    _signature(document, signer_position, signer_name)
+    return _save(document, plan)
 
 
-def _save(document: DocxDocument, locale: str, plan: PlanData) -> ExportedFile:
+def _save(document: DocxDocument, plan: PlanData) -> ExportedFile:
     buffer = BytesIO()
     document.save(buffer)
-    return ExportedFile(
-        buffer.getvalue(), file_name(locale, "file.docx", plan.start, plan.end, "docx")
-    )
+    stem = pgettext("docx", "Execution report {period}")
+    return ExportedFile(buffer.getvalue(), file_name(stem, plan.start, plan.end, "docx"))

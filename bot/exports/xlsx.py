@@ -30,12 +30,11 @@ from bot.exports.common import (
     plan_lines,
     responsible_text,
 )
-from bot.exports.texts import day, normalise, period_phrase, t
+from bot.i18n import day, pgettext, use_locale
+from bot.records import PlanData
 from bot.summaries.compute import section_heading
-from storage.read_summaries import PlanData
+from bot.wording import period_phrase
 
-COLUMNS = ("xlsx.number", "xlsx.measure", "xlsx.deadline", "xlsx.responsible", "xlsx.mark")
-COLUMNS_ALL = (*COLUMNS, "xlsx.files")
 WIDTHS = (9, 60, 24, 30, 60, 32)
 HEADER_ROW = 2
 # A scratch cell on the title row (which is written anyway), used and removed at once.
@@ -61,13 +60,27 @@ _FILLS = {
 _SEVERITY = ("done", "partial", "postponed", "no_report", "not_done", "overdue")
 
 
+# openpyxl's private API, used for speed and kept to these two helpers: a worksheet's
+# `_cells` (its cells by (row, column)) and a cell's `_style` (its style array). The stubs
+# do not declare them, hence `Any`; pyproject.toml bounds openpyxl below 3.2 for them.
+
+
+def _cells(sheet: Worksheet) -> dict[tuple[int, int], Any]:
+    return sheet._cells
+
+
+def _set_style(sheet: Worksheet, row: int, column: int, style: StyleArray) -> None:
+    _cells(sheet)[(row, column)]._style = copy(style)
+
+
 def _prototype(sheet: Worksheet, **styles: Any) -> StyleArray:
     """The style array of a scratch cell given `styles` (the cell is removed afterwards)."""
     cell = sheet.cell(row=_SCRATCH[0], column=_SCRATCH[1])
     for name, value in styles.items():
         setattr(cell, name, value)
-    style = copy(cell._style)
-    del sheet._cells[_SCRATCH]
+    cells = _cells(sheet)
+    style: StyleArray = copy(cells[_SCRATCH]._style)
+    del cells[_SCRATCH]
     return style
 
 
@@ -76,35 +89,51 @@ def _append_text(sheet: Worksheet, row: int, values: list[str]) -> None:
     sheet.append(values)
     for column, value in enumerate(values, start=1):
         if value.startswith("="):
-            sheet._cells[(row, column)].data_type = "s"
+            _cells(sheet)[(row, column)].data_type = "s"
+
+
+def _headers() -> tuple[str, ...]:
+    return (
+        pgettext("xlsx", "No."),
+        pgettext("xlsx", "Measure"),
+        pgettext("xlsx", "Deadline"),
+        pgettext("xlsx", "Responsible"),
+        pgettext("xlsx", "Execution note"),
+        pgettext("xlsx", "Files"),
+    )
 
 
 def plan_xlsx(
-    plan: PlanData, today: date, *, locale: str = "ru", whole_plan: bool = True
+    plan: PlanData, today: date, *, locale: str | None = None, whole_plan: bool = True
 ) -> ExportedFile:
-    """The plan with execution marks for `plan.start`..`plan.end`, as of `today`.
+    """The plan with execution marks for `plan.start`..`plan.end`, as of `today`, in
+    `locale` (default: the locale in force).
 
     With `whole_plan` (the default) every measure is listed, those without a deadline in the
     period with a dash; otherwise only measures due in the period.
     """
-    locale = normalise(locale)
+    with use_locale(locale):
+        return _plan_xlsx(plan, today, whole_plan=whole_plan)
+
+
+def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = clean(t(locale, "xlsx.sheet"), 31)
-    width = len(COLUMNS_ALL)
+    sheet.title = clean(pgettext("xlsx", "Execution"), 31)
+    headers = _headers()
+    width = len(headers)
     last_column = get_column_letter(width)
 
-    period = period_phrase(plan.start, plan.end, locale)
-    title = t(
-        locale, "xlsx.title", plan=plan.roadmap.title, period=period, date=day(today, locale)
+    title = pgettext("xlsx", "{plan} — execution {period} (as of {date})").format(
+        plan=plan.roadmap.title, period=period_phrase(plan.start, plan.end), date=day(today)
     )
     sheet.cell(row=1, column=1, value=clean(title, 2000)).font = _TITLE
     sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     sheet.merge_cells(f"A1:{last_column}1")
     sheet.row_dimensions[1].height = 36
-    for column, key in enumerate(COLUMNS_ALL, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=t(locale, key))
+    for column, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = _CENTRE
@@ -112,7 +141,7 @@ def plan_xlsx(
     for column, chars in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = chars
 
-    no_deadline = t(locale, "xlsx.no_deadline")
+    no_deadline = pgettext("xlsx", "— (no deadline in the period)")
     # Styles are worked out once on prototype cells and copied as style arrays: assigning
     # style objects cell by cell hashes them every time (most of the export's time).
     body = _prototype(sheet, alignment=_WRAP, border=_BORDER)
@@ -122,18 +151,17 @@ def plan_xlsx(
     }
     section_style = _prototype(sheet, alignment=_WRAP, font=_BOLD, fill=_SECTION_FILL)
     row = HEADER_ROW
-    cells = sheet._cells
     merges: list[int] = []
     for line in plan_lines(plan, only_due=not whole_plan):
         row += 1
         if line.section is not None:
             _append_text(sheet, row, [clean(section_heading(line.section))])
-            cells[(row, 1)]._style = copy(section_style)
+            _set_style(sheet, row, 1, section_style)
             merges.append(row)
             continue
         measure = line.measure
         assert measure is not None
-        marks = [mark(o, today, locale) for o in line.occurrences]
+        marks = [mark(o, today) for o in line.occurrences]
         files = [name for m in marks for name in m.files]
         _append_text(
             sheet,
@@ -148,26 +176,27 @@ def plan_xlsx(
             ],
         )
         for column in range(1, width + 1):
-            cells[(row, column)]._style = copy(body)
+            _set_style(sheet, row, column, body)
         kinds = [m.kind for m in marks if m.kind in _FILLS]
         if kinds:
-            cells[(row, 5)]._style = copy(marked[max(kinds, key=_SEVERITY.index)])
+            _set_style(sheet, row, 5, marked[max(kinds, key=_SEVERITY.index)])
     for merged in merges:
         sheet.merge_cells(start_row=merged, start_column=1, end_row=merged, end_column=width)
 
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(row, HEADER_ROW + 1)}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup_properties = sheet.sheet_properties.pageSetUpPr
+    assert page_setup_properties is not None  # a new sheet has them
+    page_setup_properties.fitToPage = True
     workbook.properties.title = clean(plan.roadmap.title, 250)
 
     buffer = BytesIO()
     # A light compression level: a third of the time of the default for a slightly bigger file.
     with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         ExcelWriter(workbook, archive).save()
-    return ExportedFile(
-        buffer.getvalue(), file_name(locale, "file.xlsx", plan.start, plan.end, "xlsx")
-    )
+    stem = pgettext("xlsx", "Plan with execution {period}")
+    return ExportedFile(buffer.getvalue(), file_name(stem, plan.start, plan.end, "xlsx"))

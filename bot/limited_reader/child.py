@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+from typing import Any
 
 EXIT_MEMORY = 3  # bot.limited_reader.EXIT_MEMORY
 # A library failure after the address space peaked this close to the limit was the limit.
@@ -67,7 +68,7 @@ def main() -> int:
     return 0
 
 
-def _run(header: dict, data: bytes, memory_bytes: int) -> tuple[dict, bytes]:
+def _run(header: dict[str, Any], data: bytes, memory_bytes: int) -> tuple[dict[str, Any], bytes]:
     from bot.limited_reader.tasks import TASKS
     from bot.roadmap import raw
     from bot.roadmap.errors import ImportRefused

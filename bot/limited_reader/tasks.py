@@ -18,7 +18,10 @@ from pydantic import TypeAdapter
 from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Problem
 
 _ROADMAP = TypeAdapter(ParsedRoadmap)
-_ITEM_ADAPTERS = {"measures": TypeAdapter(ParsedMeasure), "problems": TypeAdapter(Problem)}
+_ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "measures": TypeAdapter(ParsedMeasure),
+    "problems": TypeAdapter(Problem),
+}
 
 
 def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> bytes:

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from bot.queries import periods as P
 from bot.queries.model import ME, Query
 from bot.queries.morph import fold, lemma
+from bot.queries.topics import TOPIC_ALIASES, abbreviations_for, expansions
 
 STATUSES = ("open", "done", "partial", "postponed", "not_done")
 
@@ -104,16 +105,19 @@ def _number_matches(item: MeasureItem, number: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _title_lemmas(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(lemma(fold(w)) for w in _WORD_RE.findall(text)))
+    # The word as written too: pymorphy guesses odd lemmas for abbreviations ("ШНОР" → "шнора").
+    words = [fold(w) for w in _WORD_RE.findall(text)]
+    return tuple(dict.fromkeys(x for w in words for x in (lemma(w), w)))
 
 
 def _word_matches(wanted: str, lemmas: Sequence[str]) -> bool:
+    abbreviation = wanted in TOPIC_ALIASES
     for have in lemmas:
         if have == wanted:
             return True
-        if len(wanted) >= 5 and len(have) >= 5:
+        if len(wanted) >= 5 and len(have) >= 5 and not abbreviation:
             # Derived forms share a long stem: профориентация ~ профориентационный.
-            common = len(wanted) - 3
+            common = max(len(wanted) - 3, 4)
             if have.startswith(wanted[:common]) or fuzz.ratio(wanted, have) >= 85:
                 return True
     return False
@@ -121,11 +125,36 @@ def _word_matches(wanted: str, lemmas: Sequence[str]) -> bool:
 
 def _topic_matches(item: MeasureItem, topic: str) -> bool:
     lemmas = _title_lemmas(item.title) + _title_lemmas(item.section or "")
-    return all(_word_matches(word, lemmas) for word in topic.split())
+    words = topic.split()
+    # Written out ("проверочные работы"), the topic also finds its abbreviation ("ВПР").
+    for abbreviation in abbreviations_for(set(words)):
+        if abbreviation in lemmas:
+            return True
+    return all(_word_or_alias(word, lemmas) for word in words)
+
+
+def _word_or_alias(word: str, lemmas: Sequence[str]) -> bool:
+    """A word of the topic in the title, or an abbreviation written out ("ВПР" finds
+    «всероссийских проверочных работ», "ГИА" finds «ОГЭ»)."""
+    if _word_matches(word, lemmas):
+        return True
+    present = set(lemmas)
+    return any(set(phrase) <= present for phrase in expansions(word))
+
+
+# Up to this many days a period is "short" (a week, a few days, a day): it lists what is due
+# or opens in it, not every long window that merely runs through it.
+SHORT_PERIOD_DAYS = 14
 
 
 def _in_period(item: MeasureItem, start: date, end: date) -> bool:
+    if (end - start).days < SHORT_PERIOD_DAYS:
+        return start <= item.due <= end or start <= item.window_start <= end
     return item.window_start <= end and item.due >= start
+
+
+def is_short(start: date, end: date) -> bool:
+    return (end - start).days < SHORT_PERIOD_DAYS
 
 
 def _status_matches(item: MeasureItem, status: str, today: date) -> bool:

@@ -5,6 +5,9 @@ answers must be explainable, and the whole thing must run in well under 2 ms per
 Order of work: normalise, pull out the things with a fixed shape (measure numbers, dates,
 initials), lemmatise the words, find the period, the person and the topic, then decide the
 intent from the keywords that are left. Any failure degrades to intent "unknown".
+
+One module of about a thousand lines on purpose: the passes share one token list and run
+in a fixed order, and each rule reads best next to the ones it competes with.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from rapidfuzz import fuzz, process
 from bot.queries import periods as P
 from bot.queries.model import ME, Query
 from bot.queries.morph import fold, is_known, lemma, parses, pos
+from bot.queries.topics import TOPIC_ALIASES
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +111,12 @@ TOPIC_MARKERS = {"по", "про", "о", "об", "насчет", "касател
                  "regarding", "re"}  # fmt: skip
 # Abbreviations pymorphy does not know but that are real topics in school plans.
 ABBREVIATIONS = {"впр", "огэ", "егэ", "гиа", "фгос", "ооп", "оо", "доу", "фоп", "цор", "эор",
-                 "вcoко", "всош", "нпр", "пмпк", "ппк", "мсоко", "нок", "снилс", "овз",
-                 "ндо", "рдш", "ио", "фрг", "фг", "ипр", "ипк"}  # fmt: skip
+                 "всоко", "всош", "нпр", "пмпк", "ппк", "мсоко", "нок", "снилс", "овз",
+                 "ндо", "рдш", "ио", "фрг", "фг", "ипр", "ипк"} | set(TOPIC_ALIASES)  # fmt: skip
+# Misspellings of the words every question uses, too short or too real for the fuzzy match
+# ("миня" is a word pymorphy knows, but nobody means it).
+_TYPOS = {"миня": "меня", "мня": "меня", "менья": "меня", "мине": "мне", "мну": "мне",
+          "чо": "что", "шо": "что", "чё": "что", "што": "что", "неделю": "неделю"}  # fmt: skip
 
 # Words that carry no topic: grammar, question words, and the vocabulary above.
 STOPWORDS = {
@@ -151,7 +159,7 @@ _FUZZY_TARGETS = (
     "мероприятий", "пункт", "пункты", "помощь", "спасибо", "привет", "здравствуйте", "исполнение",
     "выполнение", "выполнено", "сделано", "сделал", "невыполненные", "задолженность", "долги",
     "горит", "горят", "текущем", "этом", "этой", "прошлом", "прошлой", "месяце", "месяца",
-    "конца", "года", "году",
+    "конца", "года", "году", "недели", "неделя", "следующей", "отчитался", "отчитались",
 )  # fmt: skip
 
 
@@ -205,14 +213,31 @@ def _voice_to_digits(match: re.Match[str]) -> str:
     return ".".join(_VOICE_DIGITS.get(p, p) for p in parts)
 
 
+_VOWELS = str.maketrans({"е": "и", "э": "и", "ы": "и", "о": "а", "я": "а", "ю": "у", "ё": "и"})
+
+
+def _sounds(word: str) -> str:
+    """The word as it sounds, unstressed vowels merged: "фивроле" and "феврале" agree."""
+    return word.translate(_VOWELS)
+
+
+_SOUNDS = {_sounds(t): t for t in reversed(_FUZZY_TARGETS)}
+
+
 @lru_cache(maxsize=65536)
 def _corrected(word: str) -> str:
     """A confident spelling fix for a word pymorphy does not know, else the word itself."""
+    if word in _TYPOS:
+        return _TYPOS[word]
     if len(word) < 5 or not word.isalpha() or not ("а" <= word[0] <= "я") or is_known(word):
         return word
     best = process.extractOne(word, _FUZZY_TARGETS, scorer=fuzz.ratio, score_cutoff=82)
     if best:
         return best[0]
+    # Vowels written as heard ("фивроле", "нидели"): compare the words as they sound.
+    heard = process.extractOne(_sounds(word), list(_SOUNDS), scorer=fuzz.ratio, score_cutoff=85)
+    if heard:
+        return _SOUNDS[heard[0]]
     # A wrong case ending ("профориентацие"): the same stem with a real ending.
     for cut in (1, 2):
         stem = word[:-cut]
@@ -389,7 +414,9 @@ def _month_of(tok: Tok) -> int | None:
     return _MONTH_FORMS.get(tok.text) or MONTHS.get(tok.text) or MONTHS.get(tok.lemma)
 
 
-def _find_period(scan: _Scan, today: date, backward: bool) -> P.Period | None:
+def _find_period(
+    scan: _Scan, today: date, backward: bool, plan: tuple[int, int] | None = None
+) -> P.Period | None:
     toks = scan.toks
     if scan.day is not None:
         return scan.day, scan.day
@@ -429,8 +456,8 @@ def _find_period(scan: _Scan, today: date, backward: bool) -> P.Period | None:
                 return P.next_days(today, found_count[0])
         if lem in {"неделя", "week"}:
             t.used = True
-            shift = _modifier_before(toks, i) or 0
-            return P.week_period(today, shift)
+            weeks = _modifier_before(toks, i) or 0
+            return P.week_period(today, weeks)
         if lem in {"месяц", "month"}:
             shift = _modifier_before(toks, i)
             if shift is not None:
@@ -467,9 +494,24 @@ def _find_period(scan: _Scan, today: date, backward: bool) -> P.Period | None:
             if j >= 0 and toks[j].text.isdigit() and 1 <= int(toks[j].text) <= 31:
                 day = int(toks[j].text)
                 toks[j].used = True
+                # "с 1 по 15 мая": the first day comes before "по".
+                k = j - 1
+                first = int(toks[k - 1].text) if k >= 1 and toks[k - 1].text.isdigit() else 0
+                if k >= 1 and toks[k].text in {"по", "до", "to", "till"} and 1 <= first <= day:
+                    toks[k].used = toks[k - 1].used = True
+                    if k >= 2 and toks[k - 2].text in {"с", "со", "from"}:
+                        toks[k - 2].used = True
+                    year = _year_after(toks, i, today)
+                    span = (
+                        P.month_period(year, month)
+                        if year is not None
+                        else P.closest_month(today, month, backward=backward, plan=plan)
+                    )
+                    with contextlib.suppress(ValueError):
+                        return span[0].replace(day=first), span[0].replace(day=day)
             months.append((month, day, _year_after(toks, i, today), i))
     if months:
-        return _month_span(toks, months, today, backward)
+        return _month_span(toks, months, today, backward, plan)
     for t in toks:
         if not t.used and t.text.isdigit() and len(t.text) == 4 and 1990 <= int(t.text) <= 2100:
             t.used = True
@@ -485,12 +527,12 @@ def _looks_modal(toks: list[Tok], i: int) -> bool:
 
 def _month_span(
     toks: list[Tok], months: list[tuple[int, int | None, int | None, int]], today: date,
-    backward: bool,
+    backward: bool, plan: tuple[int, int] | None = None,
 ) -> P.Period:  # fmt: skip
     def resolve(month: int, year: int | None) -> P.Period:
         if year is not None:
             return P.month_period(year, month)
-        return P.nearest_month(today, month, backward=backward)
+        return P.closest_month(today, month, backward=backward, plan=plan)
 
     month, day, year, index = months[0]
     first = resolve(month, year)
@@ -509,8 +551,10 @@ def _month_span(
     if len(months) > 1:
         month2, day2, year2, _ = months[1]
         second = resolve(month2, year2 if year2 is not None else year)
-        if year is None and year2 is None and second[0] < first[0]:
-            second = P.month_period(first[0].year + 1, month2)
+        if year is None and year2 is None:
+            # "с мая по июль": the July that follows that May.
+            after = first[0].year if month2 >= first[0].month else first[0].year + 1
+            second = P.month_period(after, month2)
         if day2 is not None:
             with contextlib.suppress(ValueError):
                 second = (second[0].replace(day=day2),) * 2
@@ -695,6 +739,7 @@ def _directory(people: tuple[str, ...]) -> _Directory:
                 words.update(fold(f.word) for f in p.lexeme)
         if len(words) == 1:
             # Not in pymorphy's surname model: cover the usual endings by hand.
+            endings: tuple[str, ...]
             if base.endswith(("ь", "й")):
                 stem, endings = base[:-1], ("я", "ю", "ем", "е", "ей")
             elif base.endswith(("а", "я")):
@@ -717,7 +762,7 @@ _NOT_NAMES = {"VERB", "INFN", "PREP", "CONJ", "PRCL", "NPRO", "ADVB", "PRED", "I
 
 
 def _surname_score(word: str) -> float:
-    return sum(p.score for p in parses(word) if "Surn" in p.tag)
+    return float(sum(p.score for p in parses(word) if "Surn" in p.tag))
 
 
 def _is_candidate(t: Tok) -> bool:
@@ -843,6 +888,20 @@ def _self_mentioned(toks: list[Tok]) -> bool:
     return False
 
 
+def _negated_past_verb(toks: list[Tok]) -> bool:
+    """ "не сделал", "не успел", "не выполнил": a past verb of doing, negated."""
+    for i, t in enumerate(toks):
+        if (
+            (t.lemma in DONE_VERBS or t.text in DONE_VERBS)
+            and t.pos == "VERB"
+            and _negated(toks, i)
+        ):
+            found = parses(t.text)
+            if found and "past" in found[0].tag:
+                return True
+    return False
+
+
 def _status_words(toks: list[Tok]) -> tuple[bool, bool, bool, bool]:
     """(overdue, open, done, not_reported) as the words say them."""
     overdue = open_ = done = not_reported = False
@@ -895,14 +954,14 @@ def _topic(scan: _Scan, *, anywhere: bool) -> str | None:
             continue
         if not (after_marker or anywhere):
             continue
-        if not _is_topic_word(t):
+        if not _is_topic_word(t, after_marker=after_marker):
             continue
-        words.append(t.lemma)
+        words.append(t.text if t.text in ABBREVIATIONS else t.lemma)
     words = list(dict.fromkeys(words))
     return " ".join(words) if words else None
 
 
-def _is_topic_word(t: Tok) -> bool:
+def _is_topic_word(t: Tok, *, after_marker: bool = False) -> bool:
     if t.lemma in NON_TOPIC or t.text in NON_TOPIC or t.text.isdigit() or len(t.text) < 2:
         return False
     if t.text in ABBREVIATIONS:
@@ -914,6 +973,9 @@ def _is_topic_word(t: Tok) -> bool:
         return t.text.isascii() and t.text.isalpha() and len(t.text) >= 3
     if "Name" in tag or "Patr" in tag:
         return False
+    if after_marker and t.pos == "NOUN" and len(t.text) >= 6 and t.text.isalpha():
+        # "по самообследованию": a term of the field pymorphy does not know is still a topic.
+        return "а" <= t.text[0] <= "я"
     return t.pos in {"NOUN", "ADJF", "PRTF"} and is_known(t.text)
 
 
@@ -922,21 +984,36 @@ def _is_topic_word(t: Tok) -> bool:
 BACKWARD_INTENTS = {"summary", "not_reported", "overdue"}
 
 
-def parse_query(text: str, *, today: date, people: Sequence[str] = ()) -> Query:
-    """Understand one question. Never raises: anything it cannot read is intent "unknown"."""
+def parse_query(
+    text: str,
+    *,
+    today: date,
+    people: Sequence[str] = (),
+    plan: tuple[int, int] | None = None,
+) -> Query:
+    """Understand one question. Never raises: anything it cannot read is intent "unknown".
+
+    `plan`: the first and last year of the asker's plan; a month named without a year is
+    then looked for inside it.
+    """
     try:
-        return _parse(text or "", today, tuple(people))
+        return _parse(text or "", today, tuple(people), plan)
     except Exception:  # user text must never crash the bot; the log keeps the evidence
         log.exception("query not understood: %r", text)
         return Query(intent="unknown")
 
 
-def _parse(text: str, today: date, people: tuple[str, ...]) -> Query:
+def _parse(
+    text: str, today: date, people: tuple[str, ...], plan: tuple[int, int] | None = None
+) -> Query:
     if not text.strip():
         return Query(intent="unknown")
     scan = _scan(text)
     toks = scan.toks
     if scan.number is not None:
+        # "кто ещё не отчитался по пункту 2.1" asks who has not reported on 2.1.
+        if _status_words(toks)[3]:
+            return Query(intent="not_reported", number=scan.number)
         return Query(intent="by_number", number=scan.number)
     if text.strip().startswith("/"):
         command = fold(text.strip()[1:].split()[0]) if text.strip()[1:].split() else ""
@@ -970,13 +1047,14 @@ def _parse(text: str, today: date, people: tuple[str, ...]) -> Query:
     else:
         intent = ""
     backward = intent in BACKWARD_INTENTS or (done and not open_)
-    period = _find_period(scan, today, backward)
+    period = _find_period(scan, today, backward, plan)
     person = _find_person(scan, people)
     self_ = _self_mentioned(toks)
     for t in toks:
         if t.lemma in SELF or t.text in SELF:
             t.used = True
-    if person is None and self_:
+    if person is None and (self_ or (intent == "overdue" and _negated_past_verb(toks))):
+        # "что не сделал в марте": a past verb without a subject is the asker's own.
         person = ME
     status = "overdue" if overdue else ("open" if open_ else ("done" if done else None))
 

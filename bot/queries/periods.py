@@ -96,3 +96,33 @@ def nearest_half(today: date, half: int, *, backward: bool = False) -> Period:
 def next_days(today: date, count: int) -> Period:
     """ "в ближайшие N дней": today and the N-1 days after it."""
     return today, today + timedelta(days=max(count, 1) - 1)
+
+
+# A month just past is preferred to one far ahead, but people plan ahead: a past month's
+# distance counts this much more than a future one's.
+PAST_WEIGHT = 1.5
+
+
+def closest_month(
+    today: date, month: int, *, backward: bool = False, plan: tuple[int, int] | None = None
+) -> Period:
+    """The month a name without a year means: the nearest such month (on 1 June, "май" is the
+    May just past, not the one eleven months away), inside the plan's years when one is
+    known. Backward (reports, overdue, what was done): the latest that has begun."""
+    candidates = [month_period(y, month) for y in (today.year - 1, today.year, today.year + 1)]
+    if plan is not None:
+        inside = [c for c in candidates if plan[0] <= c[0].year and c[1].year <= plan[1]]
+        candidates = inside or candidates
+    if backward:
+        begun = [c for c in candidates if c[0] <= today]
+        return max(begun) if begun else min(candidates)
+
+    def distance(period: Period) -> float:
+        first, last = period
+        if first <= today <= last:
+            return 0.0
+        if first > today:
+            return float((first - today).days)
+        return PAST_WEIGHT * (today - last).days
+
+    return min(candidates, key=lambda c: (distance(c), c))

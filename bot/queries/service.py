@@ -18,13 +18,13 @@ from datetime import date, datetime
 from bot.access import require_member
 from bot.calendar import local_date
 from bot.queries import periods as P
-from bot.queries.answer import MeasureItem, select_items
+from bot.queries.answer import MeasureItem, is_short, select_items
 from bot.queries.model import ME, Query
 from bot.queries.morph import fold
 from bot.queries.parse import parse_query
 from bot.services import Identity
 from storage.models import OccurrenceStatus
-from storage.read import ItemRow, directory, measure_items
+from storage.read import ItemRow
 from storage.uow import UnitOfWork
 
 # Intents answered with a list of measures; the others are answered with a fixed text.
@@ -49,13 +49,15 @@ class Answer:
     states: dict[int, str] = field(default_factory=dict)  # occurrence id -> one of STATES
     period: tuple[date, date] | None = None  # the period understood, if any
     hint: tuple[date, date] | None = None  # nearest month with items, for an empty answer
+    # For a short period (a week): what was due before it and is still not done, said apart.
+    overdue: list[MeasureItem] = field(default_factory=list)
     scoped: bool = False  # only the asker's own measures were searched (officers)
     refused: bool = False  # an officer asked about someone they share no measure with
     thanks: bool = False  # smalltalk that was a "thank you"
 
     @property
     def empty(self) -> bool:
-        return not self.items
+        return not self.items and not self.overdue
 
     @property
     def lists_items(self) -> bool:
@@ -79,10 +81,10 @@ async def answer_question(
 ) -> Answer:
     """Answer free text; `period` replaces the one understood (the "show that month" button)."""
     organisation_id = require_member(identity)
-    assert uow.session is not None
     today = today_of(identity, now)
-    people = await directory(uow.session, organisation_id)
-    query = parse_query(text, today=today, people=people)
+    people = await uow.reads.directory(organisation_id)
+    plan = await _plan_years(uow, organisation_id)
+    query = parse_query(text, today=today, people=people, plan=plan)
     if period is not None and query.intent in LISTING_INTENTS:
         query = replace(query, period_start=period[0], period_end=period[1])
     if query.intent == "smalltalk":
@@ -134,6 +136,27 @@ async def overdue_measures(uow: UnitOfWork, identity: Identity, *, now: datetime
 # ---------------------------------------------------------------------------------------------
 
 
+async def _plan_years(uow: UnitOfWork, organisation_id: int) -> tuple[int, int] | None:
+    """The years the organisation's plans cover: a month named without a year is looked for
+    inside them."""
+    roadmaps = await uow.roadmaps.for_organisation(organisation_id)
+    if not roadmaps:
+        return None
+    return min(r.period_start for r in roadmaps), max(r.period_end for r in roadmaps)
+
+
+async def _overdue_before(
+    uow: UnitOfWork, identity: Identity, query: Query, today: date, shown: set[int]
+) -> tuple[list[MeasureItem], set[int]]:
+    """The asker's measures due before a short period and still not done."""
+    assert query.period_start is not None
+    items, spans = await _load(uow, identity, Query("overdue"), scope_to_me=True)
+    dated = [i for i in items if i.occurrence_id not in spans]
+    late = select_items(Query("overdue", status_filter="overdue"), dated, today=today, me=None)
+    before = [i for i in late.items if i.due < query.period_start and i.occurrence_id not in shown]
+    return before, spans
+
+
 async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: date) -> Answer:
     assert identity.person is not None
     about_self = query.person == ME or (
@@ -148,7 +171,22 @@ async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: dat
     selection = select_items(wanted, items, today=today, me=None)
     answer = _answer(query.intent, query, today, selection.items, spans, scoped=scope_to_me)
     answer.period = _period(query)
-    if not selection.empty:
+    if (
+        about_self
+        and query.intent == "my_items"
+        and query.status_filter is None
+        and answer.period is not None
+        and is_short(*answer.period)
+        and answer.period[0] <= today
+    ):
+        # "на этой неделе": what is due or opens this week, and what is overdue, apart.
+        shown = {i.occurrence_id for i in selection.items}
+        answer.overdue, late_spans = await _overdue_before(uow, identity, query, today, shown)
+        for item in answer.overdue:
+            answer.states[item.occurrence_id] = item_state(
+                item, today, is_span=item.occurrence_id in late_spans
+            )
+    if not selection.empty or answer.overdue:
         return answer
     if answer.period is not None:
         # Only this period was read; the hint and the refusal need everything.
@@ -173,14 +211,13 @@ async def _load(
     uow: UnitOfWork, identity: Identity, query: Query, scope_to_me: bool
 ) -> tuple[list[MeasureItem], set[int]]:
     """The items the asker may see in the query's period, and which of them are spans."""
-    assert uow.session is not None and identity.organisation is not None
-    assert identity.person is not None
-    rows = await measure_items(
-        uow.session,
+    assert identity.organisation is not None and identity.person is not None
+    rows = await uow.reads.measure_items(
         identity.organisation.id,
         start=query.period_start,
         end=query.period_end,
         person_id=identity.person.id if scope_to_me else None,
+        person_is_coordinator=identity.is_coordinator,
     )
     return [to_item(row) for row in rows], {row.occurrence_id for row in rows if row.is_span}
 

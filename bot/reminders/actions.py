@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import NotFound
+from bot.reminders import kinds
 from bot.reminders.planner import reschedule_for_snooze
 from bot.services import Identity
 from storage.models import Reminder
@@ -41,9 +42,20 @@ async def snooze(
         paused_until=recipient.paused_until,
     )
     assert reminder.occurrence_id is not None
-    # Quiet until then: the rows that would fire before the snooze ends are dropped.
+    found = await uow.reports.occurrence(reminder.occurrence_id)
+    assert found is not None
+    # Quiet until then: the rows that would fire before the snooze ends are dropped, and
+    # the hold keeps the days not planned yet quiet too.
     await uow.reminders.delete_pending_before(
         occurrence_id=reminder.occurrence_id, person_id=reminder.person_id, before=moment
+    )
+    await uow.reminders.add_hold(
+        person_id=reminder.person_id,
+        measure_id=found[1].id,
+        occurrence_id=reminder.occurrence_id,
+        until=moment,
+        reason="snooze",
+        created_at=now,
     )
     await uow.reminders.insert_planned(
         [
@@ -51,7 +63,7 @@ async def snooze(
                 "organisation_id": reminder.organisation_id,
                 "occurrence_id": reminder.occurrence_id,
                 "person_id": reminder.person_id,
-                "kind": f"snooze:{moment:%Y-%m-%d}",
+                "kind": kinds.snooze(moment.date()),
                 "fire_at": moment,
             }
         ]
@@ -86,11 +98,22 @@ async def not_mine(
     found = await uow.reports.occurrence(reminder.occurrence_id)
     assert found is not None
     _occurrence, measure, _roadmap = found
-    occurrences = await uow.reports.occurrences_of_measures([measure.id])
+    occurrences = await uow.reports.occurrences_of_measures(
+        [measure.id], _occurrence.organisation_id
+    )
     for occurrence in occurrences:
         await uow.reminders.cancel_for_occurrence(
             occurrence.id, person_id=reminder.person_id, reason="not mine"
         )
+    # Days not planned yet must stay quiet too.
+    await uow.reminders.add_hold(
+        person_id=reminder.person_id,
+        measure_id=measure.id,
+        occurrence_id=None,
+        until=None,
+        reason="not_mine",
+        created_at=now,
+    )
     await uow.audit.record(
         action="assignment.disputed",
         now=now,

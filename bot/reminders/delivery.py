@@ -27,19 +27,15 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.calendar import local_date
 from bot.clock import Clock
-from bot.i18n import normalise_locale
-from bot.reminders.planner import (
-    DigestLine,
-    DueReminder,
-    ReminderKind,
-    coalesce_due,
-    delivery_moment,
-)
+from bot.i18n import normalise_locale, use_locale
+from bot.markup import fit
+from bot.reminders import kinds
+from bot.reminders.outbox import plan_due
+from bot.reminders.planner import DigestLine, DueReminder, coalesce_due, delivery_moment
+from storage.db import SessionFactory
 from storage.repositories.reminders import ClaimedReminder, Recipient
 from storage.uow import UnitOfWork
 
@@ -108,6 +104,7 @@ class DeliveryStats:
     unreachable: list[int] = field(default_factory=list)
     deferred_rows: int = 0
     closed_rows: int = 0
+    planned: int = 0
 
 
 class ReminderDelivery:
@@ -115,9 +112,8 @@ class ReminderDelivery:
         self,
         *,
         bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         clock: Clock,
-        i18n: I18n,
         render: Renderer,
         render_unreachable: Callable[[str, str], str],
         pacer: Pacer | None = None,
@@ -127,7 +123,6 @@ class ReminderDelivery:
         self.bot = bot
         self.session_factory = session_factory
         self.clock = clock
-        self.i18n = i18n
         self.render = render
         self.render_unreachable = render_unreachable
         self.pacer = pacer or Pacer()
@@ -142,6 +137,8 @@ class ReminderDelivery:
         the end of a burst instead of one of them finishing a large last batch alone.
         """
         total = DeliveryStats()
+        # The days to come are planned first (a no-op but for the first tick of a day).
+        total.planned = await plan_due(self.session_factory, self.clock.now())
         upcoming = asyncio.create_task(self._claim(max_persons))
         while True:
             batch = await upcoming
@@ -246,7 +243,7 @@ class ReminderDelivery:
             DueReminder(
                 reminder_id=r.id,
                 occurrence_key=r.occurrence_id,
-                kind=_planner_kind(r.kind),
+                kind=kinds.decode(r.kind),
                 due_date=r.due_date or today,
                 window_start=r.window_start or today,
             )
@@ -256,8 +253,7 @@ class ReminderDelivery:
         lines = coalesce_due(due, today_local=today)
         by_id = {r.id: r for r in live}
         async with self._semaphore:
-            locale = normalise_locale(recipient.language)
-            with self.i18n.context(), self.i18n.use_locale(locale):
+            with use_locale(normalise_locale(recipient.language)):
                 parts = fit_messages(
                     ReminderMessage(recipient, lines, by_id, responsible, today), self.render
                 )
@@ -351,8 +347,7 @@ class ReminderDelivery:
         stats.unreachable.append(recipient.person_id)
         for coordinator in reach:
             assert coordinator.chat_id is not None
-            locale = normalise_locale(coordinator.language)
-            with self.i18n.context(), self.i18n.use_locale(locale):
+            with use_locale(normalise_locale(coordinator.language)):
                 text = self.render_unreachable(recipient.full_name, recipient.organisation_name)
             try:
                 await self.pacer.acquire(coordinator.chat_id)
@@ -382,16 +377,8 @@ def fit_messages(
     if len(text) <= MAX_MESSAGE_CHARS:
         return [(message, text, keyboard)]
     if len(lines) == 1:
-        return [(message, text[: MAX_MESSAGE_CHARS - 1] + "…", keyboard)]
+        return [(message, fit(text, MAX_MESSAGE_CHARS), keyboard)]
     middle = len(lines) // 2
     return fit_messages(replace(message, lines=lines[:middle]), render) + fit_messages(
         replace(message, lines=lines[middle:]), render
     )
-
-
-def _planner_kind(stored: str) -> ReminderKind:
-    # Stored kinds may carry a suffix ("checkin:2022-05", "snooze:2022-05-19").
-    base = stored.split(":", 1)[0]
-    if base == "snooze":
-        return ReminderKind.DUE_IN_1
-    return ReminderKind(base)

@@ -265,7 +265,7 @@ def _checkin_rows(
     return rows
 
 
-def _postpone_for_pause(
+def defer_for_pause(
     rows: list[PlannedReminder],
     *,
     tz: str,
@@ -273,6 +273,8 @@ def _postpone_for_pause(
     now: datetime,
     paused_until: date | None,
 ) -> list[PlannedReminder]:
+    """A pause postpones (never drops) the future rows that fall on or before its last
+    day to the first working morning after it."""
     if paused_until is None:
         return rows
     resume_at = at_local_hour(next_working_day(paused_until, strict=True), hour, tz)
@@ -322,7 +324,7 @@ def plan_escalation(
     if overdue_days and day <= max(overdue_days):
         day = next_working_day(max(overdue_days), strict=True)
     row = _row(ReminderKind.ESCALATION, at_local_hour(day, hour, tz), tz)
-    return _postpone_for_pause([row], tz=tz, hour=hour, now=now, paused_until=paused_until)[0]
+    return defer_for_pause([row], tz=tz, hour=hour, now=now, paused_until=paused_until)[0]
 
 
 def plan_reminders(
@@ -357,7 +359,7 @@ def plan_reminders(
         rows = _checkin_rows(occ, cadence, tz, hour)
     else:
         rows = _deadline_rows(occ, cadence, tz, hour, now)
-    rows = _postpone_for_pause(rows, tz=tz, hour=hour, now=now, paused_until=paused_until)
+    rows = defer_for_pause(rows, tz=tz, hour=hour, now=now, paused_until=paused_until)
     rows = _one_per_day(rows)
     escalation = plan_escalation(occ, cadence=cadence, tz=tz, hour=hour, now=now)
     if escalation is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from typing import Any
 
 # Telegram's Bot API refuses to hand bots files above this size (getFile).
@@ -33,7 +32,16 @@ class DraftFile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DraftFile:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        return cls(
+            kind=data["kind"],
+            file_id=data["file_id"],
+            file_unique_id=data["file_unique_id"],
+            file_name=data.get("file_name"),
+            mime_type=data.get("mime_type"),
+            size=data.get("size"),
+            sha256=data.get("sha256"),
+            stored_path=data.get("stored_path"),
+        )
 
 
 @dataclass
@@ -114,50 +122,3 @@ def number_variants(number: str) -> list[str]:
     """Plans write "1.1.2" and "1.1.2."; both name the same measure."""
     bare = number.strip().rstrip(".")
     return [bare, bare + "."]
-
-
-_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\s*$")
-_MONTHS = {
-    "янв": 1,
-    "фев": 2,
-    "мар": 3,
-    "апр": 4,
-    "мая": 5,
-    "май": 5,
-    "июн": 6,
-    "июл": 7,
-    "авг": 8,
-    "сен": 9,
-    "окт": 10,
-    "ноя": 11,
-    "дек": 12,
-}
-_WORD_DATE = re.compile(r"^\s*(\d{1,2})\s+([а-яё]+)(?:\s+(\d{4}))?(?:\s*г(?:ода|\.)?)?\s*$", re.I)
-
-
-def parse_date(text: str, today: date) -> date | None:
-    """A new date as people type it: 15.06, 15.06.2022, 15/06/22, «15 июня»; a date without
-    a year is the next such day from today."""
-    text = (text or "").strip().lower()
-    day = month = year = None
-    match = _DATE.match(text)
-    if match:
-        day, month = int(match.group(1)), int(match.group(2))
-        if match.group(3):
-            year = int(match.group(3))
-            year += 2000 if year < 100 else 0
-    else:
-        word = _WORD_DATE.match(text)
-        if word:
-            day = int(word.group(1))
-            month = next((n for k, n in _MONTHS.items() if word.group(2).startswith(k)), None)
-            year = int(word.group(3)) if word.group(3) else None
-    if day is None or month is None:
-        return None
-    try:
-        if year is not None:
-            return date(year, month, day)
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
-    except ValueError:
-        return None

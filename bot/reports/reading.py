@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.access import occurrence_for_report, require_coordinator, require_member
-from bot.calendar import local_date
 from bot.errors import NotFound
 from bot.reminders.actions import own_reminder
 from bot.reports.draft import number_variants
@@ -70,11 +69,6 @@ def _target(occurrence: Occurrence, measure: Measure, other_periods: int = 0) ->
     )
 
 
-def today_for(identity: Identity, now: datetime) -> date:
-    assert identity.organisation is not None
-    return local_date(now, identity.organisation.timezone)
-
-
 def current_occurrence(occurrences: Sequence[Occurrence], today: date) -> Occurrence | None:
     """The period a report is about by default: the one whose window is open today, else
     the most recent overdue one, else the next one to come."""
@@ -97,7 +91,7 @@ def current_occurrence(occurrences: Sequence[Occurrence], today: date) -> Occurr
 async def target(uow: UnitOfWork, identity: Identity, occurrence_id: int) -> Target:
     """The occurrence, if the caller may report on it (else NotFound/AccessDenied)."""
     occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
-    siblings = await uow.reports.occurrences_of_measure(measure.id)
+    siblings = await uow.reports.occurrences_of_measure(measure.id, occurrence.organisation_id)
     others = sum(1 for o in siblings if o.status in REPORTABLE and o.id != occurrence.id)
     return _target(occurrence, measure, others)
 
@@ -124,12 +118,14 @@ async def resolve(
             m
             for m in measures
             if identity.is_coordinator
-            or await uow.reports.is_responsible(m.id, identity.person.id)
+            or await uow.reports.responsible_for_measure(
+                m.id, organisation_id, identity.person.id, is_coordinator=False
+            )
         ]
-        today = today_for(identity, now)
+        today = identity.today(now)
         found: list[Target] = []
         for measure in mine:
-            occurrences = await uow.reports.occurrences_of_measure(measure.id)
+            occurrences = await uow.reports.occurrences_of_measure(measure.id, organisation_id)
             current = current_occurrence(occurrences, today)
             if current is not None:
                 others = sum(
@@ -150,14 +146,16 @@ async def open_choices(uow: UnitOfWork, identity: Identity) -> Resolution:
     """The caller's open occurrences, nearest due first."""
     organisation_id = require_member(identity)
     assert identity.person is not None
-    pairs = await uow.reports.open_occurrences_of(identity.person.id, organisation_id)
+    pairs = await uow.reports.open_occurrences_of(
+        identity.person.id, organisation_id, is_coordinator=identity.is_coordinator
+    )
     return Resolution(choices=[_target(o, m) for o, m in pairs[:MAX_CHOICES]])
 
 
 async def periods(uow: UnitOfWork, identity: Identity, occurrence_id: int) -> list[Target]:
     """Every reportable period of the occurrence's measure (to report an earlier one)."""
-    _occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
-    occurrences = await uow.reports.occurrences_of_measure(measure.id)
+    occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
+    occurrences = await uow.reports.occurrences_of_measure(measure.id, occurrence.organisation_id)
     return [_target(o, measure) for o in occurrences if o.status in REPORTABLE][:MAX_CHOICES]
 
 
@@ -180,7 +178,7 @@ async def reply_targets(
         if occurrence_id is None:
             continue
         found = await uow.reports.occurrence(occurrence_id)
-        if found is None or found[2].organisation_id != identity.organisation.id:
+        if found is None or found[0].organisation_id != identity.organisation.id:
             continue
         targets.append(_target(found[0], found[1]))
     return targets
@@ -285,11 +283,15 @@ async def measure_reports(uow: UnitOfWork, identity: Identity, measure_id: int) 
     """Every report on a measure, withdrawn ones included (the coordinator's view)."""
     organisation_id = require_coordinator(identity)
     found = await uow.reports.measure(measure_id)
-    if found is None or found[1].organisation_id != organisation_id:
+    if found is None:
         raise NotFound("This measure was not found.")
-    measure = found[0]
-    rows = await uow.reports.rows_of_measure(measure.id)
-    occurrences = await uow.reports.occurrences_of_measure(measure.id)
+    measure, roadmap = found
+    # The plan's owner sees every organisation's reports on it; a member only its own.
+    only = None if roadmap.organisation_id == organisation_id else organisation_id
+    occurrences = await uow.reports.occurrences_of_measures([measure.id], only)
+    if only is not None and not occurrences:
+        raise NotFound("This measure was not found.")
+    rows = await uow.reports.rows_of_measure(measure.id, only)
     closed = [(o.id, o.due_date) for o in occurrences if o.status == OccurrenceStatus.DONE.value]
     return MeasureReports(
         measure.id, measure.number, measure.title, await _with_counts(uow, rows), closed
@@ -316,7 +318,12 @@ async def report_files(uow: UnitOfWork, identity: Identity, report_id: int) -> R
     organisation_id = require_member(identity)
     assert identity.person is not None
     row = await uow.reports.row(report_id)
-    if row is None or row.organisation_id != organisation_id:
+    visible = row is not None and (
+        row.organisation_id == organisation_id
+        # The plan's owner (a municipality) reads its schools' reports on its plan.
+        or (identity.is_coordinator and row.owner_id == organisation_id)
+    )
+    if row is None or not visible:
         raise NotFound("This report was not found.")
     if not identity.is_coordinator and row.author.id != identity.person.id:
         raise NotFound("This report was not found.")

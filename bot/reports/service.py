@@ -16,13 +16,15 @@ from enum import StrEnum
 
 from bot.access import occurrence_for_report, require_coordinator
 from bot.errors import UserError
-from bot.reminders.outbox import plan_organisation
+from bot.obligations import responsible_persons
+from bot.reminders.outbox import plan_changes
 from bot.reports.draft import DraftFile
-from bot.services import Identity
+from bot.services import Identity, audit
 from storage.models import OccurrenceStatus, Report
 from storage.uow import UnitOfWork
 
 CORRECTION_WINDOW = timedelta(hours=24)
+POSTPONEMENT_CHOICES = (7, 14, 30)  # days ahead offered as buttons for a new date
 
 
 class ReportStatus(StrEnum):
@@ -57,10 +59,12 @@ async def submit_report(
 ) -> SubmittedReport:
     """Store a report with its files and apply its effect on the occurrence and reminders.
     Commits."""
-    occurrence, measure, roadmap = await occurrence_for_report(uow, identity, occurrence_id)
+    occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
     assert identity.person is not None
-    if status is ReportStatus.POSTPONED and postponed_to is None:
-        raise UserError("A postponement needs the new date.")
+    if status is ReportStatus.POSTPONED:
+        if postponed_to is None:
+            raise UserError("A postponement needs the new date.")
+        check_postponement(postponed_to, identity.today(now))
     report = await uow.reports.add(
         occurrence_id=occurrence.id,
         person_id=identity.person.id,
@@ -77,7 +81,7 @@ async def submit_report(
     await uow.audit.record(
         action="report.submitted",
         now=now,
-        organisation_id=roadmap.organisation_id,
+        organisation_id=occurrence.organisation_id,
         person_id=identity.person.id,
         object_type="report",
         object_id=report.id,
@@ -134,13 +138,12 @@ async def add_attachments(
     for item in files:
         await _add_attachment(uow, report.id, item, now)
     report.updated_at = now
-    await uow.audit.record(
-        action="report.files_added",
+    await audit(
+        uow,
+        identity,
+        "report.files_added",
+        ("report", report.id),
         now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
         data={"files": [item.file_unique_id for item in files]},
     )
     count = (await uow.reports.attachment_counts([report.id])).get(report.id, 0)
@@ -152,8 +155,9 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
     """Recompute the occurrence's status from its live reports; returns whether it closed."""
     found = await uow.reports.occurrence(report.occurrence_id)
     assert found is not None
-    occurrence, measure, roadmap = found
-    organisation = await uow.organisations.get(roadmap.organisation_id)
+    occurrence, measure, _roadmap = found
+    # The closing rule is the one of the organisation whose obligation this is.
+    organisation = await uow.organisations.get(occurrence.organisation_id)
     assert organisation is not None
     reports = await uow.reports.for_occurrence(occurrence.id)
     latest: dict[int, Report] = {}
@@ -164,8 +168,8 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
     if organisation.one_report_closes:
         closed = OccurrenceStatus.DONE.value in statuses
     else:
-        responsible = await uow.roadmaps.responsible_persons([measure.id])
-        needed = responsible.get(measure.id, set())
+        share = (measure.id, occurrence.organisation_id)
+        needed = (await responsible_persons(uow, [share])).get(share, set())
         done_by = {pid for pid, item in latest.items() if item.status == "done"}
         closed = (bool(needed) and needed <= done_by) or (not needed and "done" in statuses)
 
@@ -190,10 +194,10 @@ async def _apply(uow: UnitOfWork, report: Report, *, now: datetime) -> bool:
         occurrence.status = OccurrenceStatus.OPEN.value
     # Postponing, reopening or a withdrawn "done": the reminders follow the new state.
     await uow.reminders.delete_unsent([occurrence.id])
-    await uow.session.flush()  # type: ignore[union-attr]
+    await uow.flush()
     if occurrence.status in (OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED):
-        await plan_organisation(
-            uow, roadmap.organisation_id, now=now, occurrence_ids={occurrence.id}
+        await plan_changes(
+            uow, occurrence.organisation_id, now=now, occurrence_ids={occurrence.id}
         )
     return False
 
@@ -206,14 +210,7 @@ async def withdraw_report(
     report.withdrawn_at = now
     report.updated_at = now
     await _apply(uow, report, now=now)
-    await uow.audit.record(
-        action="report.withdrawn",
-        now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
-    )
+    await audit(uow, identity, "report.withdrawn", ("report", report.id), now=now)
     await uow.commit()
 
 
@@ -235,13 +232,12 @@ async def correct_report(
         report.status = status.value
     report.updated_at = now
     await _apply(uow, report, now=now)
-    await uow.audit.record(
-        action="report.corrected",
+    await audit(
+        uow,
+        identity,
+        "report.corrected",
+        ("report", report.id),
         now=now,
-        organisation_id=identity.organisation.id if identity.organisation else None,
-        person_id=identity.person.id if identity.person else None,
-        object_type="report",
-        object_id=report.id,
         data={"before": before, "after": {"text": report.text, "status": report.status}},
     )
     await uow.commit()
@@ -253,7 +249,10 @@ async def reopen_occurrence(
     """A coordinator reopens a closed occurrence (its reports stay, marked withdrawn)."""
     organisation_id = require_coordinator(identity)
     found = await uow.reports.occurrence(occurrence_id)
-    if found is None or found[2].organisation_id != organisation_id:
+    # The organisation's own occurrence, or a member's on the organisation's plan (the
+    # office sends a school's report back).
+    owners = (found[0].organisation_id, found[2].organisation_id) if found else ()
+    if found is None or organisation_id not in owners:
         raise UserError("This measure was not found.")
     reports = await uow.reports.for_occurrence(occurrence_id)
     for report in reports:
@@ -263,14 +262,14 @@ async def reopen_occurrence(
     occurrence.closed_at = None
     occurrence.postponed_to = None
     await uow.reminders.delete_unsent([occurrence_id])
-    await plan_organisation(uow, organisation_id, now=now, occurrence_ids={occurrence_id})
-    await uow.audit.record(
-        action="occurrence.reopened",
+    await plan_changes(uow, occurrence.organisation_id, now=now, occurrence_ids={occurrence_id})
+    await audit(
+        uow,
+        identity,
+        "occurrence.reopened",
+        ("occurrence", occurrence_id),
         now=now,
         organisation_id=organisation_id,
-        person_id=identity.person.id if identity.person else None,
-        object_type="occurrence",
-        object_id=occurrence_id,
     )
     await uow.commit()
 
@@ -299,3 +298,17 @@ def check_changeable(
         raise UserError(
             "A report can be changed within 24 hours; ask the coordinator to reopen it."
         )
+
+
+def postponement_choices(today: date) -> list[date]:
+    """The new dates offered as buttons when a report postpones a measure."""
+    return [today + timedelta(days=days) for days in POSTPONEMENT_CHOICES]
+
+
+def check_postponement(new_date: date | None, today: date) -> date:
+    """A postponement goes to a date that could be read and that is later than today."""
+    if new_date is None:
+        raise UserError("I could not read the date. Send it like 15.06.2022.")
+    if new_date <= today:
+        raise UserError("The new date must be later than today.")
+    return new_date

@@ -136,5 +136,5 @@ def parse_document(
     if not data.strip():
         raise ImportRefused("empty")
     raw = read_raw(data, filename)
-    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return interpret(raw, period=period, title_hint=stem)
+    # The name only tells the format: a file name is never a plan's title.
+    return interpret(raw, period=period)

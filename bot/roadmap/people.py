@@ -10,41 +10,20 @@ to many Изотова А.И.). `resolve(cell)` then gives the persons and units
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from bot.morph import parses as morph_parses
 from bot.roadmap.textnorm import fold
+from bot.roadmap.units import KNOWN_UNITS as UNIT_DICTIONARY
+from bot.roadmap.units import plural_people, unit_key
 
-# Unit names many roadmaps of the field use; a document adds its own (see PeopleIndex).
-KNOWN_UNITS: tuple[str, ...] = (
-    "МОУО",
-    "ОО",
-    "ДОО",
-    "УО",
-    "ОУ",
-    "ДОУ",
-    "МОУ",
-    "ОМСУ",
-    "МО КО",
-    "МО",
-    "ГБУ ДО КО КОИРО",
-    "КОИРО",
-    "ГБУ КО «РЦО»",
-    "РЦО",
-    "ГБУ КО НОО ПРОД",
-    "МКУ «ЦРО»",
-    "ЦРО",
-    "ИМЦ",
-    "ММО",
-    "РМО",
-    "ШМО",
-    "ППМС",
-    "ОВРиДО",
-)
+# Unit names many roadmaps of the field use (bot.roadmap.units); a document adds its own.
+KNOWN_UNITS: tuple[str, ...] = UNIT_DICTIONARY
 
 _SURNAME = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _SURNAME_FIRST = re.compile(
@@ -96,6 +75,9 @@ class NameMention:
 class CellParts:
     names: list[NameMention] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)  # non-name text, split at commas/names
+    # "(далее - РЦОКО)": the short name a unit is given for the rest of the document.
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (short name, unit)
+    leading: int = 0  # how many segments come before the first name
 
 
 def _key(surname: str) -> str:
@@ -132,10 +114,26 @@ def find_names(text: str) -> list[NameMention]:
     return result
 
 
+_FURTHER = re.compile(r"\(\s*далее\s*[-–—:]?\s*([^()]{1,80}?)\s*\)", re.IGNORECASE)
+
+
+def _strip_segment(seg: str) -> str:
+    """Punctuation around a segment, and brackets only when they are left unmatched
+    ("… в сфере образования (ОИВ)" keeps its brackets)."""
+    seg = seg.strip(" .:-–—")
+    while seg.startswith("(") and seg.count("(") > seg.count(")"):
+        seg = seg[1:].strip(" .:-–—")
+    while seg.endswith(")") and seg.count(")") > seg.count("("):
+        seg = seg[:-1].strip(" .:-–—")
+    return seg
+
+
 def split_cell(text: str) -> CellParts:
     flat = fold(text)
     names = find_names(flat)
     segments: list[str] = []
+    aliases: list[tuple[str, str]] = []
+    leading = 0
     pos = 0
     pieces = []
     for n in names:
@@ -144,7 +142,10 @@ def split_cell(text: str) -> CellParts:
     pieces.append(flat[pos:])
     for index, piece in enumerate(pieces):
         for position, seg in enumerate(re.split(r"[,;\n]+", piece)):
-            seg = seg.strip(" .:-–—()")
+            further = _FURTHER.search(seg)
+            if further:
+                seg = (seg[: further.start()] + seg[further.end() :]).strip()
+            seg = _strip_segment(seg)
             if not seg or not re.search(r"[A-Za-zА-Яа-яЁё]", seg):
                 continue
             if segments and (index or position) and _QUALIFIER.match(seg):
@@ -152,7 +153,13 @@ def split_cell(text: str) -> CellParts:
                 segments[-1] = f"{segments[-1]}, {seg}"
                 continue
             segments.append(seg)
-    return CellParts(names, segments)
+            if names and index == 0:
+                leading = len(segments)
+            if further:
+                short = further.group(1).strip(" «»\"'-–—")
+                if short:
+                    aliases.append((short, seg))
+    return CellParts(names, segments, aliases, leading)
 
 
 _QUALIFIER = re.compile(r"^(?:[а-яё]*(?:ющ|ящ|ущ|ащ|вш)(?:ие|ий|ая|ее|их|им)\b|котор)")
@@ -178,13 +185,6 @@ def _is_run(tokens: list[str]) -> bool:
 
 
 @functools.cache
-def _morph() -> Any:
-    import pymorphy3  # loaded lazily: it takes a moment and most documents never need it
-
-    return pymorphy3.MorphAnalyzer()
-
-
-@functools.cache
 def nominative_candidates(surname: str) -> tuple[str, ...]:
     """Nominative forms a surname may stand for; the word itself when it may already be one."""
     word = _key(surname)
@@ -194,7 +194,7 @@ def nominative_candidates(surname: str) -> tuple[str, ...]:
     if not word.endswith(_OBLIQUE_ENDINGS):
         # "-а" forms (Воропаева) are read as feminine nominatives, never as masculine genitives.
         return (word,)
-    parses = [p for p in _morph().parse(word) if "Surn" in p.tag]
+    parses = [p for p in morph_parses(word) if "Surn" in p.tag]
     if not parses or any("nomn" in p.tag for p in parses):
         return (word,)
     out: list[str] = []
@@ -209,11 +209,14 @@ class PeopleIndex:
     def __init__(self) -> None:
         self._cells: list[CellParts] = []
         self._learned: Counter[str] = Counter()
-        self._units: dict[tuple[str, ...], str] = {}
+        self._units: dict[str, str] = {}  # unit key (see unit_key) -> the unit as written
         self._max_len = 1
         self._person: dict[tuple[str, str], str] = {}  # (surname key, initials) -> display
-        self._unit_alias: dict[str, str] = {}
+        self._unit_alias: dict[str, str] = {}  # unit key -> the unit it stands for
         self.joins: list[str] = []
+        # Unit runs split and quotes repaired: "МКУ Управление образования» ММО → …; ММО".
+        self.unit_joins: list[str] = []
+        self._reported: set[str] = set()
 
     def add(self, text: str) -> CellParts:
         parts = split_cell(text)
@@ -243,9 +246,26 @@ class PeopleIndex:
             if self._splits_fully(tokens, others):
                 continue
             self._add_unit(_normalise_unit(cand))
+        # Worded units a cell names on its own or between commas ("Библиотекарь", "Учитель
+        # физической культуры") are learned too, unless they hold a known unit after their
+        # start (then they are several units run together: "Кл. руководители Организатор").
+        for parts in self._cells:
+            for position, seg in enumerate(parts.segments):
+                if parts.names and is_position(seg) and not _is_group(seg, parts, position):
+                    continue
+                unit = _normalise_unit(seg)
+                tokens = unit.split()
+                if _is_run(tokens) or len(self._boundaries(tokens)) > 1:
+                    continue
+                self._add_unit(unit)
+        # "(далее - РЦОКО)": the short name stands for the unit from now on.
+        for parts in self._cells:
+            for short, unit in parts.aliases:
+                full = self._known_form(_normalise_unit(unit)) or _normalise_unit(unit)
+                self._unit_alias[unit_key(short)] = full
 
     def _splits_fully(self, tokens: list[str], others: list[str]) -> bool:
-        known = {tuple(_normalise_unit(o).split()) for o in others} | set(self._units)
+        known = {_tokens_key(_normalise_unit(o).split()) for o in others} | set(self._units)
         n = len(tokens)
         reach = [False] * (n + 1)
         reach[0] = True
@@ -253,14 +273,45 @@ class PeopleIndex:
             if not reach[i]:
                 continue
             for j in range(i + 1, n + 1):
-                if (j - i < n) and tuple(tokens[i:j]) in known:
+                if (j - i < n) and _tokens_key(tokens[i:j]) in known:
                     reach[j] = True
         return reach[n]
 
     def _add_unit(self, unit: str) -> None:
-        tokens = tuple(unit.split())
-        self._units[tokens] = unit
+        tokens = unit.split()
+        key = _tokens_key(tokens)
+        if key not in self._units:
+            self._units[key] = unit
         self._max_len = max(self._max_len, len(tokens))
+
+    def _known_form(self, unit: str) -> str | None:
+        return self._units.get(_tokens_key(unit.split()))
+
+    def _match_at(self, tokens: list[str], i: int) -> int:
+        """How many tokens from i form the longest known unit (0 for none)."""
+        for size in range(min(self._max_len, len(tokens) - i), 0, -1):
+            if _tokens_key(tokens[i : i + size]) in self._units:
+                return size
+        return 0
+
+    def _boundaries(self, tokens: list[str]) -> list[int]:
+        """Where the units of a run-together segment start: at a known unit that begins with
+        a capital (not right after a lowercase word it would belong to, as in "руководители
+        ОО"), and at a capitalised word right after a known unit."""
+        starts = [0]
+        i = 0
+        while i < len(tokens):
+            size = self._match_at(tokens, i)
+            if size and i > 0 and _capital(tokens[i]) and not _lower_word(tokens[i - 1]):
+                starts.append(i)
+            if size:
+                end = i + size
+                if end < len(tokens) and _capital(tokens[end]) and end not in starts:
+                    starts.append(end)
+                i = end
+            else:
+                i += 1
+        return sorted(set(starts))
 
     def _learn_persons(self) -> None:
         nominative: Counter[tuple[str, str]] = Counter()
@@ -350,15 +401,13 @@ class PeopleIndex:
         buffer: list[str] = []
         i = 0
         while i < len(tokens):
-            for size in range(min(self._max_len, len(tokens) - i), 0, -1):
-                unit = self._units.get(tuple(tokens[i : i + size]))
-                if unit is not None:
-                    if buffer:
-                        out.append(" ".join(buffer))
-                        buffer = []
-                    out.append(unit)
-                    i += size
-                    break
+            size = self._match_at(tokens, i)
+            if size:
+                if buffer:
+                    out.append(" ".join(buffer))
+                    buffer = []
+                out.append(self._units[_tokens_key(tokens[i : i + size])])
+                i += size
             else:
                 buffer.append(tokens[i])
                 i += 1
@@ -366,19 +415,42 @@ class PeopleIndex:
             out.append(" ".join(buffer))
         return out
 
-    def _units_of(self, parts: CellParts) -> list[str]:
+    def _split_worded(self, tokens: list[str]) -> list[str]:
+        """A segment of worded units run together, cut at its boundaries."""
+        cuts = [*self._boundaries(tokens), len(tokens)]
+        out = []
+        for a, b in itertools.pairwise(cuts):
+            piece = tokens[a:b]
+            out.append(self._units.get(_tokens_key(piece)) or " ".join(piece))
+        return out
+
+    def _units_of(self, parts: CellParts, report: bool = False) -> list[str]:
         units: list[str] = []
-        for seg in parts.segments:
-            if parts.names and is_position(seg):
+        for position, seg in enumerate(parts.segments):
+            if parts.names and is_position(seg) and not _is_group(seg, parts, position):
                 continue  # a position describes the named people; it is not an assignee
             unit = _normalise_unit(seg)
             tokens = unit.split()
-            found = self._split_run(tokens) if _is_run(tokens) else [unit]
+            whole = self._known_form(unit)
+            if whole is not None:
+                found = [whole]
+            elif _is_run(tokens):
+                found = self._split_run(tokens)
+            else:
+                found = self._split_worded(tokens)
+            found = [self._unit_alias.get(unit_key(u), u) for u in found]
+            found = [self._unit_alias.get(u, u) for u in found]
+            if report and found != [unit]:
+                self._report(f"{unit} → {'; '.join(found)}")
             for u in found:
-                u = self._unit_alias.get(u, u)
                 if u not in units:
                     units.append(u)
         return units
+
+    def _report(self, note: str) -> None:
+        if note not in self._reported:
+            self._reported.add(note)
+            self.unit_joins.append(note)
 
     def resolve(self, parts: CellParts) -> tuple[list[str], list[str]]:
         persons: list[str] = []
@@ -386,7 +458,29 @@ class PeopleIndex:
             p = self.person(n)
             if p not in persons:
                 persons.append(p)
-        return persons, self._units_of(parts)
+        return persons, self._units_of(parts, report=True)
+
+
+def _tokens_key(tokens: list[str] | tuple[str, ...]) -> str:
+    return unit_key(" ".join(tokens))
+
+
+def _capital(token: str) -> bool:
+    bare = token.lstrip('«"(')
+    return bare[:1].isupper()
+
+
+def _lower_word(token: str) -> bool:
+    return token[:1].islower() and token.isalpha()
+
+
+def _is_group(segment: str, parts: CellParts, position: int) -> bool:
+    """A plural group after a person is a unit of its own ("Иванов И.И., классные
+    руководители"); "заместители директора" after a list of names describes them."""
+    low = segment.lower().replace("ё", "е")
+    if len(parts.names) >= 2 and low.startswith(("заместител", "зам.", "зам ")):
+        return False
+    return plural_people(segment, strict=position < parts.leading)
 
 
 def normalise_person(text: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, ScheduleKind
+from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, ScheduleKind, UnitInfo
 
 
 def _schedule_text(m: ParsedMeasure) -> str:
@@ -19,13 +19,23 @@ def _schedule_text(m: ParsedMeasure) -> str:
     return f"{s.kind.value}: {span}"
 
 
+def _unit_text(unit: UnitInfo) -> str:
+    what = unit.kind.value
+    if unit.members is not None:
+        what += f": {unit.members.value}"
+    return f"{unit.name} ({what})"
+
+
 def format_text(parsed: ParsedRoadmap) -> str:
     kinds = Counter(m.schedule.kind for m in parsed.measures)
     period = (
         f"{parsed.plan_period[0]}–{parsed.plan_period[1]}" if parsed.plan_period else "not found"
     )
+    if parsed.plan_period is None and parsed.proposed_period:
+        first, last = parsed.proposed_period
+        period = f"not stated (the deadlines span {first}–{last})"
     lines = [
-        parsed.title or "(untitled roadmap)",
+        parsed.title or "(the document states no title)",
         f"Plan period: {period}",
         (
             f"Sections: {len(parsed.sections)}; measures: {len(parsed.measures)}; "
@@ -36,10 +46,16 @@ def format_text(parsed: ParsedRoadmap) -> str:
     ]
     if parsed.persons:
         lines.append("Persons: " + ", ".join(parsed.persons))
-    if parsed.units:
+    if parsed.approval:
+        lines.insert(1, f"Approved by: {parsed.approval.text}")
+    if parsed.unit_details:
+        lines.append("Units: " + "; ".join(_unit_text(u) for u in parsed.unit_details))
+    elif parsed.units:
         lines.append("Units: " + "; ".join(parsed.units))
     for join in parsed.joins:
         lines.append(f"Joined: {join}")
+    for join in parsed.unit_joins:
+        lines.append(f"Units split: {join}")
     titles = {(s.number or s.title): s for s in parsed.sections}
     current: object = object()
     for m in parsed.measures:

@@ -17,64 +17,41 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from bot.roadmap.columns import (
+    DEADLINE,
+    DOCTYPE,
+    MEASURE_NUMBER,
+    NUMBER,
+    RESPONSIBLE,
+    RESULT,
+    TITLE,
+)
+from bot.roadmap.columns import header_map as columns_of
 from bot.roadmap.deadlines import parse_deadline, years_in
 from bot.roadmap.errors import ImportRefused
 from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Problem, ScheduleKind, Section
 from bot.roadmap.people import PeopleIndex, find_names
+from bot.roadmap.preamble import find_approval, find_period, find_title
 from bot.roadmap.raw import RawDocument, RawRow
 from bot.roadmap.textnorm import fold, norm_key
+from bot.roadmap.units import classify
 
-NUMBER, TITLE, DEADLINE, RESPONSIBLE, DOCTYPE, RESULT = (
-    "number",
-    "title",
-    "deadline",
-    "responsible",
-    "document_type",
-    "expected_result",
-)
 REQUIRED = (TITLE, DEADLINE)
 COLUMN_ORDER = (NUMBER, TITLE, DEADLINE, RESPONSIBLE, DOCTYPE, RESULT)
 
-_MEASURE_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)[.)]?$")
+_MEASURE_NUMBER = MEASURE_NUMBER
 _SECTION_PREFIX = re.compile(
     r"^(?:(\d{1,3}(?:\.\d{1,3})*)[.)]?|([IVXLCІИ]{1,4})\.)\s+(\S.*)$", re.S
 )
 _TITLE_PREFIX = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+|\d{1,3}\.)\s+(\S.*)$", re.S)
-_PERIOD = re.compile(
-    r"(?:на|в)\s+(20\d\d|19\d\d)\s*(?:г(?:г|од[а-я]*)?\.?)?\s*(?:-|–|—|по|до)\s*(20\d\d|19\d\d)"
-)
 _LIST_START = re.compile(r"^(?:[-–—•·*]|\d{1,2}[).]|[а-я]\))\s*")
+_ROMAN_NUMBER = re.compile(r"^[IVXLCІ]{1,5}\.?$")
+HEADER_LOOKAHEAD = 30  # data rows consulted to recognise an unnamed number column
 
 
-def column_kind(text: str) -> str | None:
-    """Which column a header cell names, or None."""
-    t = norm_key(text)
-    if not t or len(t) > 80:
-        return None
-    if t.startswith("№") or t in ("n", "n п/п", "п/п", "номер", "no", "№ п/п"):
-        return NUMBER
-    if t.startswith("срок") or t.startswith("дата") or t == "период исполнения":
-        return DEADLINE
-    if "ответствен" in t or t.startswith("исполнител"):
-        return RESPONSIBLE
-    if t.startswith("вид документа") or t.startswith("форма документа"):
-        return DOCTYPE
-    if "результат" in t or t.startswith("ожидаем"):
-        return RESULT
-    if "мероприят" in t or t.startswith("наименование") or t.startswith("содержание"):
-        return TITLE
-    return None
-
-
-def header_map(row: RawRow) -> dict[str, int] | None:
-    found: dict[str, int] = {}
-    for i, cell in enumerate(row.cells):
-        kind = column_kind(cell.text)
-        if kind is not None and kind not in found:
-            found[kind] = i
-    if len(found) >= 2 and (TITLE in found or DEADLINE in found or RESPONSIBLE in found):
-        return found
-    return None
+def header_map(row: RawRow, data: list[RawRow] | None = None) -> dict[str, int] | None:
+    """The columns a row names (role -> index), or None when it is not a header row."""
+    return columns_of(row.texts(), [r.texts() for r in data or []])
 
 
 def _is_numbering_row(texts: list[str]) -> bool:
@@ -124,21 +101,65 @@ class _Interpreted:
     problems: list[Problem]
 
 
+def find_header(rows: list[RawRow]) -> tuple[int, dict[str, int]] | None:
+    """The first row that names the table's columns, and its columns."""
+    for i, row in enumerate(rows):
+        found = header_map(row, rows[i + 1 : i + 1 + HEADER_LOOKAHEAD])
+        if found:
+            return i, found
+    return None
+
+
+def _fill_from_data(columns: dict[str, int], header: RawRow, data: list[RawRow]) -> dict[str, int]:
+    """A measure or deadline column whose header names nothing known, told by its cells: the
+    column of long texts is the measure, a column of deadline phrases is the deadline."""
+    columns = dict(columns)
+    taken = set(columns.values())
+    width = max((len(r.cells) for r in [header, *data]), default=0)
+    free = [i for i in range(width) if i not in taken]
+
+    def cells(i: int) -> list[str]:
+        return [
+            r.cells[i].text.strip() for r in data if i < len(r.cells) and r.cells[i].text.strip()
+        ]
+
+    if DEADLINE not in columns:
+        for i in free:
+            values = cells(i)[:40]
+            readable = [
+                v
+                for v in values
+                if parse_deadline(v, (2000, 2000)).kind is not ScheduleKind.UNPARSED
+            ]
+            if len(values) >= 2 and len(readable) >= 0.6 * len(values):
+                columns[DEADLINE] = i
+                free.remove(i)
+                break
+    if TITLE not in columns:
+        lengths = {
+            i: sum(len(v) for v in cells(i)[:40]) / max(len(cells(i)[:40]), 1) for i in free
+        }
+        best = max(lengths, key=lambda i: lengths[i], default=None)
+        if best is not None and lengths[best] >= 25:
+            columns[TITLE] = best
+    return columns
+
+
 def interpret(
     doc: RawDocument, *, period: tuple[int, int] | None = None, title_hint: str = ""
 ) -> ParsedRoadmap:
+    """Read the raw table. `title_hint` is ignored: a file name is never a plan's title (the
+    importer asks for one when the document states none); it stays for old callers."""
+    del title_hint
     rows = doc.rows
-    header_at = None
-    columns: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        found = header_map(row)
-        if found:
-            header_at, columns = i, found
-            break
-    if header_at is None:
+    located = find_header(rows)
+    if located is None:
         if not any(p.strip() for p in doc.paragraphs) and all(r.is_empty() for r in rows):
             raise ImportRefused("empty")
         raise ImportRefused("no_table")
+    header_at, columns = located
+    data = rows[header_at + 1 : header_at + 1 + 60]
+    columns = _fill_from_data(columns, rows[header_at], data)
     missing = [k for k in REQUIRED if k not in columns]
     if missing:
         header_names = [fold(c.text) for c in rows[header_at].cells if c.text.strip()]
@@ -147,19 +168,24 @@ def interpret(
     preamble = list(doc.paragraphs[: doc.preamble_count])
     preamble += [" ".join(t for t in r.texts() if t.strip()) for r in rows[:header_at]]
     preamble = [fold(p) for p in preamble if p.strip()]
-    result = _rows_to_drafts(rows[header_at + 1 :], columns)
+    result = _rows_to_drafts(rows[header_at + 1 :], columns, rows[header_at])
     if not result.drafts:
         raise ImportRefused("empty")
 
-    title = _find_title(preamble) or title_hint
-    plan_period = period or _find_period(title, preamble)
+    title = find_title(preamble)
+    stated = find_period(title, preamble)
+    plan_period = period or (stated.years if stated else None)
+    # A school-year plan is read as one: bare months fall inside that school year.
+    school_year = bool(stated and stated.school_year and plan_period == stated.years)
+    approval = find_approval(preamble)
     problems = result.problems
     effective = plan_period
+    proposed = None
     if plan_period is None:
         years = sorted(
             {y for d in result.drafts for y in years_in(d.text(DEADLINE)) if 1990 <= y <= 2100}
         )
-        effective = (years[0], years[-1]) if years else None
+        effective = proposed = (years[0], years[-1]) if years else None
         problems.insert(
             0,
             Problem(
@@ -174,7 +200,7 @@ def interpret(
                 "no_plan_period",
             ),
         )
-    measures = _finish(result.drafts, effective, problems)
+    measures = _finish(result.drafts, effective, problems, school_year=school_year)
     index = PeopleIndex()
     cells = [index.add(m.responsible_raw) for m in measures]
     index.finish()
@@ -191,6 +217,7 @@ def interpret(
                 )
             )
     problems.sort(key=lambda p: _where_order(p.where))
+    unit_names = list(dict.fromkeys(u for m in measures for u in m.units))
     return ParsedRoadmap(
         title=title,
         plan_period=plan_period,
@@ -198,6 +225,11 @@ def interpret(
         measures=measures,
         problems=problems,
         joins=index.joins,
+        approval=approval,
+        proposed_period=proposed,
+        school_year=school_year,
+        unit_details=[classify(u) for u in unit_names],
+        unit_joins=index.unit_joins,
     )
 
 
@@ -205,7 +237,17 @@ def _where_order(where: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", where)) or (0,)
 
 
-def _rows_to_drafts(rows: list[RawRow], columns: dict[str, int]) -> _Interpreted:
+def _is_repeated_header(row: RawRow, columns: dict[str, int], header: RawRow) -> bool:
+    """The header printed again on a new page (never a data row that mentions a role)."""
+    texts = [norm_key(t) for t in row.texts() if t.strip()]
+    if texts and texts == [norm_key(t) for t in header.texts() if t.strip()]:
+        return True
+    return header_map(row) == columns
+
+
+def _rows_to_drafts(
+    rows: list[RawRow], columns: dict[str, int], header: RawRow | None = None
+) -> _Interpreted:
     sections: list[Section] = []
     drafts: list[_Draft] = []
     problems: list[Problem] = []
@@ -250,7 +292,9 @@ def _rows_to_drafts(rows: list[RawRow], columns: dict[str, int]) -> _Interpreted
         texts = row.texts()
         if not any(t.strip() for t in texts) or _is_decoration(texts):
             continue
-        if header_map(row) or _is_numbering_row(texts):
+        if (header is not None and _is_repeated_header(row, columns, header)) or (
+            _is_numbering_row(texts)
+        ):
             continue  # a header repeated on a new page
         extra = [c.text for j, c in enumerate(row.cells) if j >= width and c.text.strip()]
         num_cell = row.cells[num_col] if num_col is not None and num_col < len(row.cells) else None
@@ -282,6 +326,10 @@ def _rows_to_drafts(rows: list[RawRow], columns: dict[str, int]) -> _Interpreted
                 draft.add(k, v)
             drafts.append(draft)
             last_kind = "measure"
+        elif num_text and _ROMAN_NUMBER.match(num_text) and TITLE in filled:
+            # "I. | Этап подготовки | ноябрь 2012 – май 2013г." : a section of Roman number.
+            add_section(num_text.rstrip(".").strip(), fold(filled[TITLE]))
+            continue
         elif num_text:
             if not filled:
                 sm = _SECTION_PREFIX.match(num_text)
@@ -385,7 +433,11 @@ def _split_moved(deadline: str, responsible: str) -> tuple[str, str, str | None]
 
 
 def _finish(
-    drafts: list[_Draft], period: tuple[int, int] | None, problems: list[Problem]
+    drafts: list[_Draft],
+    period: tuple[int, int] | None,
+    problems: list[Problem],
+    *,
+    school_year: bool = False,
 ) -> list[ParsedMeasure]:
     measures: list[ParsedMeasure] = []
     seen: dict[str, str] = {}
@@ -407,7 +459,7 @@ def _finish(
                     d.number,
                 )
             )
-        schedule = parse_deadline(deadline, period)
+        schedule = parse_deadline(deadline, period, school_year=school_year)
         title = d.text(TITLE)
         m = ParsedMeasure(
             number=d.number,
@@ -473,43 +525,3 @@ def _finish(
                 problems.append(Problem(where, deadline, w, "clamped_date", d.number))
         measures.append(m)
     return measures
-
-
-# ---- title and plan period -------------------------------------------------------------------
-_TITLE_WORDS = re.compile(r"план\w*\s+мероприяти|дорожн\w*\s+карт", re.IGNORECASE)
-
-
-def _find_title(paragraphs: list[str]) -> str:
-    cleaned = [fold(p).strip("* ") for p in paragraphs if fold(p).strip("* ")]
-    # A "План" line on its own followed by the rest of the title (the gymnasium sample).
-    for i, p in enumerate(cleaned):
-        if re.fullmatch(r"план", p, re.IGNORECASE) and i + 1 < len(cleaned):
-            return f"План {cleaned[i + 1]}"
-    for p in cleaned:
-        if re.match(r"план\w*\s", p, re.IGNORECASE) and _TITLE_WORDS.search(p) and len(p) < 600:
-            return _nominative_title(p)
-    for p in cleaned:
-        m = re.match(r"об\s+утверждении\s+(.*)", p, re.IGNORECASE | re.S)
-        if m and _TITLE_WORDS.search(p):
-            return _nominative_title(m.group(1))
-    for p in cleaned:
-        if _TITLE_WORDS.search(p) and _PERIOD.search(p) and len(p) < 600:
-            return p
-    return ""
-
-
-def _nominative_title(text: str) -> str:
-    text = text.strip()
-    text = re.sub(r"^[Пп]лана\b", "План", text)
-    text = re.sub(r"\(«дорожной карты»\)", "(«дорожная карта»)", text)
-    return text[:1].upper() + text[1:]
-
-
-def _find_period(title: str, preamble: list[str]) -> tuple[int, int] | None:
-    for text in [title, *[p for p in preamble if _TITLE_WORDS.search(p)]]:
-        m = _PERIOD.search(norm_key(text))
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if a <= b <= a + 15:
-                return a, b
-    return None

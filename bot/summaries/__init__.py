@@ -1,10 +1,10 @@
 """Summaries of how a plan is going: numbers, the message text and the weekly digest.
 
-Read the data with `storage.read_summaries.read_summary_data`, then compute and render:
+Read the data through the unit of work, then compute and render (in the locale in force):
 
-    data = await read_summary_data(session, organisation_id, start, end)
-    summary = compute_summary(data, today, locale=locale)
-    pages = render_summary_text(summary, locale)
+    data = await uow.reads.summary_data(organisation_id, start, end)
+    summary = compute_summary(data, today)
+    pages = render_summary_text(summary)
 """
 
 from bot.summaries.compute import (

@@ -1,4 +1,4 @@
-"""How the plan is going: pure computation over the DTOs of `storage.read_summaries`.
+"""How the plan is going: pure computation over the records of `bot.records`.
 
 No database, no clock: `today` (the organisation's local date) is always an argument.
 
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from bot.exports.texts import t
-from storage.models import OccurrenceStatus
-from storage.read_summaries import (
+from bot.i18n import _, use_locale
+from bot.records import (
     MeasureRow,
     OccurrenceRow,
+    OccurrenceStatus,
     PersonRow,
     RoadmapRow,
     SectionRow,
@@ -115,8 +115,24 @@ def percent(part: int, whole: int) -> int:
     return value
 
 
+class _Completion:
+    """Completion of whatever has `done` and `due` counts: done / due."""
+
+    __slots__ = ()
+    done: int
+    due: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.due)
+
+
 @dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(_Completion):
     total: int = 0  # occurrences in the period
     due: int = 0  # assessed: see the module docstring
     done: int = 0
@@ -127,17 +143,9 @@ class Totals:
     overdue: int = 0
     not_reported: int = 0
 
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.due if self.due else None
-
-    @property
-    def percent(self) -> int:
-        return percent(self.done, self.due)
-
 
 @dataclass(frozen=True, slots=True)
-class CompletionRow:
+class CompletionRow(_Completion):
     """Completion of one person, unit or section."""
 
     key: Hashable
@@ -147,14 +155,6 @@ class CompletionRow:
     done: int
     partial: int
     overdue: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.due if self.due else None
-
-    @property
-    def percent(self) -> int:
-        return percent(self.done, self.due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,12 +329,14 @@ def _units(measure: MeasureRow) -> Iterable[tuple[Hashable, str]]:
     return zip(measure.unit_ids, measure.units, strict=True)
 
 
-def compute_summary(data: SummaryData, today: date, *, locale: str = "ru") -> Summary:
+def compute_summary(data: SummaryData, today: date, *, locale: str | None = None) -> Summary:
     """The figures of `data` as of `today` (the organisation's local date).
 
-    `locale` only names the group of measures without a section.
+    `locale` (default: the locale in force) only names the group of measures without a
+    section.
     """
-    no_section = t(locale, "no_section")
+    with use_locale(locale):
+        no_section = _("No section")
     tally = _Tally(today)
     with gc_paused():
         for occurrence in data.occurrences:

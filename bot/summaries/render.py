@@ -6,12 +6,12 @@ page never splits a line, so tags always close on the page that opens them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
-from html import escape
 
-from bot.exports.texts import day, day_month, normalise, period_phrase, plural, status_label, t
+from bot.i18n import _, day, day_short, pgettext, use_locale
+from bot.markup import fit, quote_short
+from bot.records import OccurrenceRow, PersonRow
 from bot.summaries.compute import (
     CompletionRow,
     Digest,
@@ -21,25 +21,21 @@ from bot.summaries.compute import (
     responsible,
     state,
 )
-from storage.read_summaries import OccurrenceRow, PersonRow
+from bot.wording import and_more, days_count, period_phrase, reminders_count, status_label
 
 TITLE_CHARS = 90
 NAMES_CHARS = 160
 MIN_PAGE = 200
-_TAG = re.compile(r"</?[bi]>")
-_PARTIAL_ENTITY = re.compile(r"&[#a-zA-Z0-9]*$")
 
 
 def _e(value: object, limit: int | None = None) -> str:
-    """Escaped text, shortened to `limit` characters (before escaping) with an ellipsis."""
-    text = " ".join(str(value or "").split())
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return escape(text, quote=False)
+    """Escaped text on one line, shortened to `limit` characters (before escaping)."""
+    text = "" if value is None else str(value)
+    return quote_short(text, len(text) if limit is None else limit, one_line=True)
 
 
-def _when(value: date, today: date, locale: str) -> str:
-    return day_month(value, locale) if value.year == today.year else day(value, locale)
+def _when(value: date, today: date) -> str:
+    return day_short(value) if value.year == today.year else day(value)
 
 
 def _number(occurrence: OccurrenceRow) -> str:
@@ -47,16 +43,8 @@ def _number(occurrence: OccurrenceRow) -> str:
     return f"{_e(number, 20)} " if number else ""
 
 
-def _who(names: Sequence[str], locale: str) -> str:
-    return _e(", ".join(names), NAMES_CHARS) if names else _e(t(locale, "nobody"))
-
-
-def _cut(line: str, limit: int) -> str:
-    """A line too long for a page: cut it without leaving a broken tag or entity."""
-    plain = _TAG.sub("", line)
-    if len(plain) <= limit:
-        return plain
-    return _PARTIAL_ENTITY.sub("", plain[: limit - 1]) + "…"
+def _who(names: Sequence[str]) -> str:
+    return _e(", ".join(names), NAMES_CHARS) if names else _e(_("nobody assigned"))
 
 
 def paginate(blocks: Sequence[Sequence[str]], page_limit: int) -> list[str]:
@@ -80,7 +68,7 @@ def paginate(blocks: Sequence[Sequence[str]], page_limit: int) -> list[str]:
             current = piece
 
     for block in blocks:
-        lines = [line if len(line) <= limit else _cut(line, limit) for line in block if line]
+        lines = [fit(line, limit) for line in block if line]
         if not lines:
             continue
         joined = "\n".join(lines)
@@ -94,179 +82,191 @@ def paginate(blocks: Sequence[Sequence[str]], page_limit: int) -> list[str]:
     return pages
 
 
-def _limited(lines: list[str], total: int, shown: int, locale: str) -> list[str]:
+def _limited(lines: list[str], total: int, shown: int) -> list[str]:
     if total > shown:
-        lines.append(_e(t(locale, "more", n=total - shown)))
+        lines.append(_e(and_more(total - shown)))
     return lines
 
 
-def _completion_block(
-    heading: str, rows: Sequence[CompletionRow], locale: str, max_rows: int
-) -> list[str]:
+def _completion_block(heading: str, rows: Sequence[CompletionRow], max_rows: int) -> list[str]:
     if not rows:
         return []
-    lines = [t(locale, heading)]
+    lines = [heading]
     for row in rows[:max_rows]:
         label = _e(row.label, TITLE_CHARS)
         if not row.due:
-            lines.append(t(locale, "summary.row_nothing_due", label=label))
+            lines.append(pgettext("summary", "{label} — nothing due yet").format(label=label))
             continue
-        line = t(locale, "summary.row", label=label, done=row.done, due=row.due, pct=row.percent)
+        line = pgettext("summary", "{label} — {done} of {due} ({pct}%)").format(
+            label=label, done=row.done, due=row.due, pct=row.percent
+        )
         if row.overdue:
-            line += t(locale, "summary.row_overdue", n=row.overdue)
+            line += pgettext("summary", ", overdue: {n}").format(n=row.overdue)
         lines.append(line)
-    return _limited(lines, len(rows), min(len(rows), max_rows), locale)
+    return _limited(lines, len(rows), min(len(rows), max_rows))
 
 
-def _overdue_lines(
-    items: Sequence[OverdueItem], today: date, locale: str, max_items: int
-) -> list[str]:
+def _overdue_lines(items: Sequence[OverdueItem], today: date, max_items: int) -> list[str]:
     lines = [
-        t(
-            locale,
-            "summary.overdue_item",
+        pgettext("summary", "{number}{title} — {days} overdue (due {due}); {who}").format(
             number=_number(item.occurrence),
             title=_e(item.occurrence.measure.title, TITLE_CHARS),
-            days=plural(locale, "n_days", item.days),
-            due=_when(item.due, today, locale),
-            who=_who(item.responsible, locale),
+            days=days_count(item.days),
+            due=_when(item.due, today),
+            who=_who(item.responsible),
         )
         for item in items[:max_items]
     ]
-    return _limited(lines, len(items), min(len(items), max_items), locale)
+    return _limited(lines, len(items), min(len(items), max_items))
 
 
 def _people_block(
-    heading: str, people: Sequence[PersonRow], locale: str, max_rows: int, *, reach: bool
+    heading: str, people: Sequence[PersonRow], max_rows: int, *, reach: bool
 ) -> list[str]:
     if not people:
         return []
-    lines = [t(locale, heading)]
+    lines = [heading]
     for person in people[:max_rows]:
         name = _e(person.full_name, NAMES_CHARS)
         if not reach:
             lines.append(name)
         elif person.unreachable_since is not None:
-            since = day(person.unreachable_since.date(), locale)
-            lines.append(t(locale, "summary.unreachable_since", name=name, date=since))
+            since = day(person.unreachable_since.date())
+            lines.append(
+                pgettext("summary", "{name} — since {date}").format(name=name, date=since)
+            )
         else:
-            reminders = plural(locale, "n_reminders", person.failed_reminders)
-            lines.append(t(locale, "summary.failed", name=name, reminders=reminders))
-    return _limited(lines, len(people), min(len(people), max_rows), locale)
+            reminders = reminders_count(person.failed_reminders)
+            lines.append(
+                pgettext("summary", "{name} — undelivered: {reminders}").format(
+                    name=name, reminders=reminders
+                )
+            )
+    return _limited(lines, len(people), min(len(people), max_rows))
 
 
 def render_summary_text(
     summary: Summary,
-    locale: str = "ru",
+    locale: str | None = None,
     page_limit: int = 3500,
     *,
     max_rows: int = 10,
     max_overdue: int = 30,
 ) -> list[str]:
-    """The summary as Telegram HTML pages (at most `page_limit` characters each)."""
-    locale = normalise(locale)
+    """The summary as Telegram HTML pages (at most `page_limit` characters each), in
+    `locale` or the locale in force."""
+    with use_locale(locale):
+        return paginate(_summary_blocks(summary, max_rows, max_overdue), page_limit)
+
+
+def _summary_blocks(summary: Summary, max_rows: int, max_overdue: int) -> list[list[str]]:
     totals = summary.totals
+    period = _e(period_phrase(summary.start, summary.end))
     header = [
-        t(locale, "summary.title", period=_e(period_phrase(summary.start, summary.end, locale))),
+        pgettext("summary", "<b>Plan execution {period}</b>").format(period=period),
         _e(summary.organisation_name, 200),
-        _e(t(locale, "summary.as_of", date=day(summary.today, locale))),
+        _e(pgettext("summary", "As of {date}").format(date=day(summary.today))),
     ]
     if not totals.total:
-        return paginate([header, [_e(t(locale, "summary.empty"))]], page_limit)
+        return [header, [_e(pgettext("summary", "Nothing is due in this period."))]]
     figures = [
-        t(locale, "summary.total", n=totals.total),
-        t(locale, "summary.assessed", n=totals.due),
-        t(locale, "summary.done", n=totals.done),
+        pgettext("summary", "Deadlines in the period: {n}").format(n=totals.total),
+        pgettext("summary", "Already due: {n}").format(n=totals.due),
+        pgettext("summary", "Done: {n}").format(n=totals.done),
     ]
-    for key, value in (
-        ("summary.partial", totals.partial),
-        ("summary.postponed", totals.postponed),
-        ("summary.not_done", totals.not_done),
-        ("summary.overdue", totals.overdue),
-        ("summary.not_reported", totals.not_reported),
+    for text, value in (
+        (pgettext("summary", "Partly done: {n}"), totals.partial),
+        (pgettext("summary", "Postponed: {n}"), totals.postponed),
+        (pgettext("summary", "Not done (reported): {n}"), totals.not_done),
+        (pgettext("summary", "Overdue: {n}"), totals.overdue),
+        (pgettext("summary", "Past due, no report: {n}"), totals.not_reported),
     ):
         if value:
-            figures.append(t(locale, key, n=value))
+            figures.append(text.format(n=value))
     if totals.due:
-        figures.append(t(locale, "summary.rate", pct=totals.percent))
+        figures.append(pgettext("summary", "Completion: <b>{pct}%</b>").format(pct=totals.percent))
     blocks = [
         header,
         figures,
-        _completion_block("summary.persons", summary.persons, locale, max_rows),
-        _completion_block("summary.units", summary.units, locale, max_rows),
-        _completion_block("summary.sections", summary.sections, locale, max_rows),
+        _completion_block(
+            pgettext("summary", "<b>By person</b> (worst first)"), summary.persons, max_rows
+        ),
+        _completion_block(pgettext("summary", "<b>By unit</b>"), summary.units, max_rows),
+        _completion_block(pgettext("summary", "<b>By section</b>"), summary.sections, max_rows),
     ]
     if summary.overdue:
         blocks.append(
             [
-                t(locale, "summary.overdue_list"),
-                *_overdue_lines(summary.overdue, summary.today, locale, max_overdue),
+                pgettext("summary", "<b>Overdue</b>"),
+                *_overdue_lines(summary.overdue, summary.today, max_overdue),
             ]
         )
     blocks.append(
-        _people_block("summary.not_joined", summary.not_joined, locale, max_rows * 2, reach=False)
+        _people_block(
+            pgettext("summary", "<b>Not in the bot yet</b>"),
+            summary.not_joined,
+            max_rows * 2,
+            reach=False,
+        )
     )
     blocks.append(
-        _people_block("summary.unreachable", summary.unreachable, locale, max_rows, reach=True)
+        _people_block(
+            pgettext("summary", "<b>Not receiving messages</b>"),
+            summary.unreachable,
+            max_rows,
+            reach=True,
+        )
     )
-    return paginate(blocks, page_limit)
+    return blocks
 
 
 def render_digest_text(
     result: Digest,
     today: date,
-    locale: str = "ru",
+    locale: str | None = None,
     page_limit: int = 3500,
     *,
     max_items: int = 20,
 ) -> list[str]:
-    """The weekly digest as Telegram HTML pages."""
-    locale = normalise(locale)
-    nothing = f"<i>{_e(t(locale, 'digest.nothing'))}</i>"
-    title = t(
-        locale,
-        "digest.title",
-        first=_e(day_month(result.week_start, locale)),
-        last=_e(_when(result.week_end, today, locale)),
+    """The weekly digest as Telegram HTML pages, in `locale` or the locale in force."""
+    with use_locale(locale):
+        return paginate(_digest_blocks(result, today, max_items), page_limit)
+
+
+def _digest_blocks(result: Digest, today: date, max_items: int) -> list[list[str]]:
+    none = pgettext("summary", "none")
+    nothing = f"<i>{_e(none)}</i>"
+    title = pgettext("summary", "<b>Week {first} — {last}</b>").format(
+        first=_e(day_short(result.week_start)), last=_e(_when(result.week_end, today))
     )
     due = [
-        t(
-            locale,
-            "digest.due_item",
+        pgettext("summary", "{number}{title} — by {due}; {who}").format(
             number=_number(o),
             title=_e(o.measure.title, TITLE_CHARS),
-            due=_e(_when(effective_due(o), today, locale)),
-            who=_who(responsible(o), locale),
+            due=_e(_when(effective_due(o), today)),
+            who=_who(responsible(o)),
         )
         for o in result.due_this_week[:max_items]
     ]
     reported = []
     for o in result.reported[:max_items]:
         assert o.report is not None
-        reported.append(
-            t(
-                locale,
-                "digest.reported_item",
-                number=_number(o),
-                title=_e(o.measure.title, TITLE_CHARS),
-                status=_e(status_label(locale, state(o))),
-                author=_e(o.report.author, NAMES_CHARS),
-                date=_e(_when(o.report.created_at.date(), today, locale)),
-            )
-        )
-    blocks = [
+        title = _e(o.measure.title, TITLE_CHARS)
+        author = _e(o.report.author, NAMES_CHARS)
+        when = _e(_when(o.report.created_at.date(), today))
+        reported.append(f"{_number(o)}{title} — {_e(status_label(state(o)))} ({author}, {when})")
+    return [
         [title],
         [
-            t(locale, "digest.due"),
-            *(_limited(due, len(result.due_this_week), len(due), locale) or [nothing]),
+            pgettext("summary", "<b>Due this week</b>"),
+            *(_limited(due, len(result.due_this_week), len(due)) or [nothing]),
         ],
         [
-            t(locale, "digest.overdue"),
-            *(_overdue_lines(result.overdue, today, locale, max_items) or [nothing]),
+            pgettext("summary", "<b>Overdue</b>"),
+            *(_overdue_lines(result.overdue, today, max_items) or [nothing]),
         ],
         [
-            t(locale, "digest.reported"),
-            *(_limited(reported, len(result.reported), len(reported), locale) or [nothing]),
+            pgettext("summary", "<b>Reported this week</b>"),
+            *(_limited(reported, len(result.reported), len(reported)) or [nothing]),
         ],
     ]
-    return paginate(blocks, page_limit)

@@ -7,18 +7,18 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services import Services
 from bot.settings import Settings
+from storage.db import SessionFactory
 from storage.uow import UnitOfWork
 
 
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         clock: Clock,
         settings: Settings,
     ) -> None:

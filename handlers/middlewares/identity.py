@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.services import Services
@@ -22,7 +23,9 @@ class IdentityMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         services: Services = data["services"]
         if user is not None:
-            identity = await services.identify(user.id, chat.id if chat else None)
+            # Only a private chat is where reminders go: a group never becomes anyone's chat.
+            private = chat is not None and chat.type == ChatType.PRIVATE
+            identity = await services.identify(user.id, chat.id if private and chat else None)
             data["identity"] = identity
             data["person"] = identity.person
             data["organisation"] = identity.organisation

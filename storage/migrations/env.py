@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy import pool
@@ -16,11 +17,11 @@ target_metadata = Base.metadata
 
 
 def _configure(connection: Connection | None = None) -> None:
-    kwargs = dict(
-        target_metadata=target_metadata,
-        render_as_batch=True,
-        compare_type=True,
-    )
+    kwargs: dict[str, Any] = {
+        "target_metadata": target_metadata,
+        "render_as_batch": True,
+        "compare_type": True,
+    }
     if connection is None:
         context.configure(
             url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **kwargs

@@ -12,7 +12,7 @@ from storage.models import (
     Reminder,
     UnitMember,
 )
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, affected
 
 
 class InviteRepository(Repository):
@@ -48,7 +48,7 @@ class InviteRepository(Repository):
             )
             .values(revoked_at=now)
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def merge_person(self, source_id: int, target_id: int) -> None:
         """Fold a plan-named person into the account that already has a Telegram link.
@@ -70,7 +70,7 @@ class InviteRepository(Repository):
         for model in (Assignment, UnitMember, Reminder, Invite):
             await self.session.execute(
                 update(model)
-                .where(model.person_id == source_id)  # type: ignore[attr-defined]
+                .where(model.person_id == source_id)
                 .values(person_id=target_id)
                 .execution_options(synchronize_session=False)
             )

@@ -9,12 +9,12 @@ has no row locks; it is the single-process mode, where one worker ticks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,10 +26,11 @@ from storage.models import (
     Organisation,
     Person,
     Reminder,
+    ReminderHold,
     ReminderState,
     Role,
 )
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, affected
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,161 @@ class Recipient:
     paused_until: date | None
     organisation_id: int
     organisation_name: str
+    unreachable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningCandidate:
+    """An open occurrence that may have a reminder in the days being planned."""
+
+    id: int
+    measure_id: int
+    organisation_id: int
+    window_start: date
+    due: date  # the postponed date when postponed
+    is_span: bool
+
+
+@dataclass
+class Holds:
+    """The persons' standing wishes: "not mine" per measure, snoozes per occurrence."""
+
+    not_mine: set[tuple[int, int]]  # (person, measure)
+    snoozed: dict[tuple[int, int], datetime]  # (person, occurrence) -> quiet until
+
+    def blocks(
+        self, person_id: int, measure_id: int, occurrence_id: int, fire_at: datetime
+    ) -> bool:
+        if (person_id, measure_id) in self.not_mine:
+            return True
+        until = self.snoozed.get((person_id, occurrence_id))
+        return until is not None and fire_at < until
 
 
 class ReminderRepository(Repository):
     async def insert_planned(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert rows, skipping any (occurrence, person, kind) already planned."""
+        """Insert rows, skipping any (occurrence, person, kind) already planned.
+
+        One statement, compiled once, executed for many parameter sets (SQLAlchemy batches
+        them into multi-row VALUES itself); RETURNING counts only the rows really added.
+        """
         if not rows:
             return 0
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(Reminder)
+            .on_conflict_do_nothing(index_elements=["occurrence_id", "person_id", "kind"])
+            .returning(Reminder.id)
+        )
         inserted = 0
-        # Chunks keep every statement under the databases' bound-parameter limits.
-        for start in range(0, len(rows), 500):
+        for start in range(0, len(rows), 5000):
             chunk = [
                 {"state": ReminderState.PENDING.value, "attempts": 0, **row}
-                for row in rows[start : start + 500]
+                for row in rows[start : start + 5000]
             ]
-            statement = (
-                insert(Reminder)
-                .values(chunk)
-                .on_conflict_do_nothing(index_elements=["occurrence_id", "person_id", "kind"])
-            )
-            result = await self.session.execute(statement)
-            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            result = await self.session.execute(statement, chunk)
+            inserted += len(result.all())
         return inserted
+
+    async def planning_candidates(
+        self,
+        organisation_id: int,
+        *,
+        due_from: date,
+        due_to: date,
+        start_from: date,
+        start_to: date,
+        span_first: date | None,
+        span_last: date | None,
+        occurrence_ids: Iterable[int] | None = None,
+        measure_ids: Iterable[int] | None = None,
+    ) -> list[PlanningCandidate]:
+        """Open occurrences of the organisation that may remind on some day of a range:
+        deadlines due (or postponed to) in [due_from, due_to] or opening in [start_from,
+        start_to]; spans covering [span_first, span_last] (check-in days)."""
+        due = case(
+            (Occurrence.postponed_to.is_not(None), Occurrence.postponed_to),
+            else_=Occurrence.due_date,
+        )
+        deadline = and_(
+            Occurrence.is_span.is_(False),
+            or_(
+                Occurrence.due_date.between(due_from, due_to),
+                Occurrence.postponed_to.between(due_from, due_to),
+                Occurrence.window_start.between(start_from, start_to),
+            ),
+        )
+        wanted = [deadline]
+        if span_first is not None and span_last is not None:
+            wanted.append(
+                and_(
+                    Occurrence.is_span.is_(True),
+                    Occurrence.window_start <= span_last,
+                    Occurrence.due_date >= span_first,
+                )
+            )
+        query = (
+            select(
+                Occurrence.id,
+                Occurrence.measure_id,
+                Occurrence.organisation_id,
+                Occurrence.window_start,
+                due,
+                Occurrence.is_span,
+            )
+            .join(Measure, Measure.id == Occurrence.measure_id)
+            .where(
+                Occurrence.organisation_id == organisation_id,
+                Measure.archived_at.is_(None),
+                Occurrence.status.in_([OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED]),
+                or_(*wanted),
+            )
+            .order_by(Occurrence.id)
+        )
+        if occurrence_ids is not None:
+            query = query.where(Occurrence.id.in_(sorted(occurrence_ids)))
+        if measure_ids is not None:
+            query = query.where(Occurrence.measure_id.in_(sorted(measure_ids)))
+        result = await self.session.execute(query)
+        return [
+            PlanningCandidate(
+                id=oid,
+                measure_id=measure_id,
+                organisation_id=organisation_id_,
+                window_start=window_start,
+                due=due_date,
+                is_span=bool(is_span),
+            )
+            for oid, measure_id, organisation_id_, window_start, due_date, is_span in result.all()
+        ]
+
+    async def holds(self, person_ids: Sequence[int], measure_ids: Sequence[int]) -> Holds:
+        holds = Holds(not_mine=set(), snoozed={})
+        if not person_ids or not measure_ids:
+            return holds
+        measures = set(measure_ids)
+        result = await self.session.execute(
+            select(
+                ReminderHold.person_id,
+                ReminderHold.measure_id,
+                ReminderHold.occurrence_id,
+                ReminderHold.until,
+            ).where(ReminderHold.person_id.in_(list(person_ids)))
+        )
+        for person_id, measure_id, occurrence_id, until in result.all():
+            if measure_id not in measures:
+                continue
+            if occurrence_id is None and until is None:
+                holds.not_mine.add((person_id, measure_id))
+            elif occurrence_id is not None and until is not None:
+                key = (person_id, occurrence_id)
+                holds.snoozed[key] = max(until, holds.snoozed.get(key, until))
+        return holds
+
+    async def add_hold(self, **fields: Any) -> None:
+        self.session.add(ReminderHold(**fields))
+        await self.session.flush()
 
     async def delete_pending(
         self,
@@ -107,7 +239,7 @@ class ReminderRepository(Repository):
         if after is not None:
             conditions.append(Reminder.fire_at > after)
         result = await self.session.execute(delete(Reminder).where(*conditions))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_pending_before(
         self, *, occurrence_id: int, person_id: int, before: datetime
@@ -120,7 +252,7 @@ class ReminderRepository(Repository):
                 Reminder.fire_at < before,
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def delete_unsent(self, occurrence_ids: Sequence[int]) -> int:
         """Forget pending and cancelled rows of occurrences about to be planned again.
@@ -133,7 +265,7 @@ class ReminderRepository(Repository):
                 Reminder.state.in_([ReminderState.PENDING, ReminderState.CANCELLED]),
             )
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def cancel_for_occurrence(
         self, occurrence_id: int, *, person_id: int | None = None, reason: str = "closed"
@@ -149,7 +281,7 @@ class ReminderRepository(Repository):
             .where(*conditions)
             .values(state=ReminderState.CANCELLED, last_error=reason)
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return affected(result)
 
     async def claim_due(
         self,
@@ -289,6 +421,7 @@ class ReminderRepository(Repository):
             if person.id in recipients:
                 continue
             recipients[person.id] = Recipient(
+                unreachable=person.unreachable_since is not None,
                 person_id=person.id,
                 full_name=person.full_name,
                 chat_id=person.chat_id,
@@ -302,21 +435,6 @@ class ReminderRepository(Repository):
                 organisation_name=organisation.name,
             )
         return recipients
-
-    async def open_occurrences(self, organisation_id: int) -> list[tuple[Occurrence, Measure]]:
-        from storage.models import Roadmap
-
-        result = await self.session.execute(
-            select(Occurrence, Measure)
-            .join(Measure, Measure.id == Occurrence.measure_id)
-            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
-            .where(
-                Roadmap.organisation_id == organisation_id,
-                Measure.archived_at.is_(None),
-                Occurrence.status.in_([OccurrenceStatus.OPEN, OccurrenceStatus.POSTPONED]),
-            )
-        )
-        return [(occurrence, measure) for occurrence, measure in result.all()]
 
     async def coordinators(self, organisation_id: int) -> list[Person]:
         result = await self.session.execute(

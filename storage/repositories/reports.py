@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.models import (
-    Assignment,
     Attachment,
     AuditEvent,
     Measure,
@@ -20,9 +19,9 @@ from storage.models import (
     Reminder,
     Report,
     Roadmap,
-    UnitMember,
 )
 from storage.repositories.base import Repository
+from storage.responsibility import responsible
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,8 @@ class ReportRow:
     occurrence: Occurrence
     measure: Measure
     author: Person
-    organisation_id: int
+    organisation_id: int  # whose obligation the occurrence is
+    owner_id: int  # whose plan the measure is (a municipality, for its schools' reports)
 
 
 class ReportRepository(Repository):
@@ -80,9 +80,7 @@ class ReportRepository(Repository):
         result = await self.session.execute(
             select(Report)
             .join(Occurrence, Occurrence.id == Report.occurrence_id)
-            .join(Measure, Measure.id == Occurrence.measure_id)
-            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
-            .where(Roadmap.organisation_id == organisation_id, Report.created_at > moment)
+            .where(Occurrence.organisation_id == organisation_id, Report.created_at > moment)
             .order_by(Report.created_at)
         )
         return list(result.scalars())
@@ -97,62 +95,71 @@ class ReportRepository(Repository):
         row = result.first()
         return (row[0], row[1], row[2]) if row else None
 
-    async def is_responsible(self, measure_id: int, person_id: int) -> bool:
-        """Named on the measure, or a member of a unit named on it."""
-        direct = await self.session.scalar(
-            select(Assignment.id)
-            .where(Assignment.measure_id == measure_id, Assignment.person_id == person_id)
+    async def is_responsible(
+        self, occurrence_id: int, person_id: int, *, is_coordinator: bool
+    ) -> bool:
+        """The occurrence is the person's to do (see storage.responsibility)."""
+        found = await self.session.scalar(
+            select(Occurrence.id)
+            .where(
+                Occurrence.id == occurrence_id,
+                responsible(person_id, is_coordinator=is_coordinator),
+            )
             .limit(1)
         )
-        if direct is not None:
-            return True
-        via_unit = await self.session.scalar(
-            select(Assignment.id)
-            .join(UnitMember, UnitMember.unit_id == Assignment.unit_id)
-            .where(Assignment.measure_id == measure_id, UnitMember.person_id == person_id)
+        return found is not None
+
+    async def responsible_for_measure(
+        self, measure_id: int, organisation_id: int, person_id: int, *, is_coordinator: bool
+    ) -> bool:
+        """Some occurrence of the measure in the organisation is the person's to do."""
+        found = await self.session.scalar(
+            select(Occurrence.id)
+            .where(
+                Occurrence.measure_id == measure_id,
+                Occurrence.organisation_id == organisation_id,
+                responsible(person_id, is_coordinator=is_coordinator),
+            )
             .limit(1)
         )
-        return via_unit is not None
+        return found is not None
 
     async def open_occurrences_of(
-        self, person_id: int, organisation_id: int
+        self, person_id: int, organisation_id: int, *, is_coordinator: bool = False
     ) -> list[tuple[Occurrence, Measure]]:
-        """The person's open occurrences (own and via units), nearest due first."""
-        unit_ids = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
+        """The person's open occurrences in the organisation, nearest due first."""
         result = await self.session.execute(
             select(Occurrence, Measure)
             .join(Measure, Measure.id == Occurrence.measure_id)
-            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
-            .join(Assignment, Assignment.measure_id == Measure.id)
             .where(
-                Roadmap.organisation_id == organisation_id,
+                Occurrence.organisation_id == organisation_id,
                 Measure.archived_at.is_(None),
                 Occurrence.status.in_(["open", "postponed", "partial"]),
-                (Assignment.person_id == person_id) | (Assignment.unit_id.in_(unit_ids)),
+                responsible(person_id, is_coordinator=is_coordinator),
             )
-            .distinct()
-            .order_by(Occurrence.due_date, Measure.position)
+            .order_by(Occurrence.due_date, Measure.position, Occurrence.id)
         )
         return [(o, m) for o, m in result.all()]
 
     async def measures_by_number(self, organisation_id: int, number: str) -> list[Measure]:
+        """Active measures with that number that the organisation has a share of."""
+        shares = select(Occurrence.measure_id).where(Occurrence.organisation_id == organisation_id)
         result = await self.session.execute(
-            select(Measure)
-            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
-            .where(
-                Roadmap.organisation_id == organisation_id,
+            select(Measure).where(
+                Measure.id.in_(shares),
                 Measure.number == number,
                 Measure.archived_at.is_(None),
             )
         )
         return list(result.scalars())
 
-    async def occurrences_of_measures(self, measure_ids: Sequence[int]) -> list[Occurrence]:
-        result = await self.session.execute(
-            select(Occurrence)
-            .where(Occurrence.measure_id.in_(list(measure_ids)))
-            .order_by(Occurrence.due_date)
-        )
+    async def occurrences_of_measures(
+        self, measure_ids: Sequence[int], organisation_id: int | None = None
+    ) -> list[Occurrence]:
+        query = select(Occurrence).where(Occurrence.measure_id.in_(list(measure_ids)))
+        if organisation_id is not None:
+            query = query.where(Occurrence.organisation_id == organisation_id)
+        result = await self.session.execute(query.order_by(Occurrence.due_date))
         return list(result.scalars())
 
     async def membership(self, organisation_id: int, person_id: int) -> Membership | None:
@@ -181,10 +188,16 @@ class ReportRepository(Repository):
         )
         return list(result.scalars())
 
-    async def occurrences_of_measure(self, measure_id: int) -> list[Occurrence]:
+    async def occurrences_of_measure(
+        self, measure_id: int, organisation_id: int
+    ) -> list[Occurrence]:
+        """The organisation's occurrences of a measure (each school has its own)."""
         result = await self.session.execute(
             select(Occurrence)
-            .where(Occurrence.measure_id == measure_id)
+            .where(
+                Occurrence.measure_id == measure_id,
+                Occurrence.organisation_id == organisation_id,
+            )
             .order_by(Occurrence.due_date, Occurrence.id)
         )
         return list(result.scalars())
@@ -219,7 +232,14 @@ class ReportRepository(Repository):
 
     def _rows(self) -> Any:
         return (
-            select(Report, Occurrence, Measure, Person, Roadmap.organisation_id)
+            select(
+                Report,
+                Occurrence,
+                Measure,
+                Person,
+                Occurrence.organisation_id,
+                Roadmap.organisation_id,
+            )
             .join(Occurrence, Occurrence.id == Report.occurrence_id)
             .join(Measure, Measure.id == Occurrence.measure_id)
             .join(Roadmap, Roadmap.id == Measure.roadmap_id)
@@ -228,7 +248,7 @@ class ReportRepository(Repository):
 
     @staticmethod
     def _row_list(rows: Any) -> list[ReportRow]:
-        return [ReportRow(r, o, m, p, org) for r, o, m, p, org in rows]
+        return [ReportRow(r, o, m, p, org, owner) for r, o, m, p, org, owner in rows]
 
     async def row(self, report_id: int) -> ReportRow | None:
         result = await self.session.execute(self._rows().where(Report.id == report_id))
@@ -239,7 +259,7 @@ class ReportRepository(Repository):
         self, organisation_id: int, moment: datetime | None, *, limit: int = 50
     ) -> list[ReportRow]:
         """Reports created or changed after the moment (all, when it is None), oldest first."""
-        query = self._rows().where(Roadmap.organisation_id == organisation_id)
+        query = self._rows().where(Occurrence.organisation_id == organisation_id)
         if moment is not None:
             query = query.where(Report.updated_at > moment)
         result = await self.session.execute(
@@ -252,17 +272,21 @@ class ReportRepository(Repository):
     ) -> list[ReportRow]:
         result = await self.session.execute(
             self._rows()
-            .where(Report.person_id == person_id, Roadmap.organisation_id == organisation_id)
+            .where(Report.person_id == person_id, Occurrence.organisation_id == organisation_id)
             .order_by(Report.created_at.desc(), Report.id.desc())
             .limit(limit)
         )
         return self._row_list(result.all())
 
-    async def rows_of_measure(self, measure_id: int) -> list[ReportRow]:
+    async def rows_of_measure(
+        self, measure_id: int, organisation_id: int | None = None
+    ) -> list[ReportRow]:
+        """Every report on a measure, or only one organisation's (a school's own)."""
+        query = self._rows().where(Measure.id == measure_id)
+        if organisation_id is not None:
+            query = query.where(Occurrence.organisation_id == organisation_id)
         result = await self.session.execute(
-            self._rows()
-            .where(Measure.id == measure_id)
-            .order_by(Occurrence.due_date, Report.created_at, Report.id)
+            query.order_by(Occurrence.due_date, Report.created_at, Report.id)
         )
         return self._row_list(result.all())
 

@@ -87,12 +87,27 @@ class RoadmapRepository(Repository):
         return list(result.scalars())
 
     async def set_assignments(
-        self, measure_id: int, person_ids: list[int], unit_ids: list[int]
+        self, measure_id: int, organisation_id: int, person_ids: list[int], unit_ids: list[int]
     ) -> None:
-        await self.session.execute(delete(Assignment).where(Assignment.measure_id == measure_id))
+        """What the plan says about a measure, in its owner: replaces the previous version.
+
+        Members' own assignments (a school handing its share to a deputy) are kept.
+        """
+        await self.session.execute(
+            delete(Assignment).where(
+                Assignment.measure_id == measure_id,
+                Assignment.organisation_id == organisation_id,
+            )
+        )
         self.session.add_all(
-            [Assignment(measure_id=measure_id, person_id=pid) for pid in person_ids]
-            + [Assignment(measure_id=measure_id, unit_id=uid) for uid in unit_ids]
+            [
+                Assignment(measure_id=measure_id, organisation_id=organisation_id, person_id=pid)
+                for pid in person_ids
+            ]
+            + [
+                Assignment(measure_id=measure_id, organisation_id=organisation_id, unit_id=uid)
+                for uid in unit_ids
+            ]
         )
         await self.session.flush()
 
@@ -111,8 +126,22 @@ class RoadmapRepository(Repository):
         )
         return {unit.name: unit for unit in result.scalars()}
 
-    async def add_unit(self, *, organisation_id: int, name: str, now: datetime) -> Unit:
-        unit = Unit(organisation_id=organisation_id, name=name, created_at=now)
+    async def add_unit(
+        self,
+        *,
+        organisation_id: int,
+        name: str,
+        now: datetime,
+        kind: str = "people_group",
+        member_filter: str | None = None,
+    ) -> Unit:
+        unit = Unit(
+            organisation_id=organisation_id,
+            name=name,
+            kind=kind,
+            member_filter=member_filter,
+            created_at=now,
+        )
         self.session.add(unit)
         await self.session.flush()
         return unit
@@ -127,10 +156,20 @@ class RoadmapRepository(Repository):
         return list(result.scalars())
 
     async def add_occurrence(
-        self, *, measure_id: int, window_start: date, due_date: date, is_span: bool
+        self,
+        *,
+        measure_id: int,
+        organisation_id: int,
+        window_start: date,
+        due_date: date,
+        is_span: bool,
     ) -> Occurrence:
         occurrence = Occurrence(
-            measure_id=measure_id, window_start=window_start, due_date=due_date, is_span=is_span
+            measure_id=measure_id,
+            organisation_id=organisation_id,
+            window_start=window_start,
+            due_date=due_date,
+            is_span=is_span,
         )
         self.session.add(occurrence)
         await self.session.flush()
@@ -145,26 +184,3 @@ class RoadmapRepository(Repository):
     async def delete_occurrence(self, occurrence: Occurrence) -> None:
         await self.session.delete(occurrence)
         await self.session.flush()
-
-    async def responsible_persons(self, measure_ids: list[int]) -> dict[int, set[int]]:
-        """Persons responsible for each measure: named ones and the members of named units."""
-        from storage.models import UnitMember
-
-        responsible: dict[int, set[int]] = {measure_id: set() for measure_id in measure_ids}
-        for start in range(0, len(measure_ids), 500):
-            chunk = measure_ids[start : start + 500]
-            direct = await self.session.execute(
-                select(Assignment.measure_id, Assignment.person_id).where(
-                    Assignment.measure_id.in_(chunk), Assignment.person_id.is_not(None)
-                )
-            )
-            for measure_id, person_id in direct.all():
-                responsible[measure_id].add(person_id)
-            via_units = await self.session.execute(
-                select(Assignment.measure_id, UnitMember.person_id)
-                .join(UnitMember, UnitMember.unit_id == Assignment.unit_id)
-                .where(Assignment.measure_id.in_(chunk))
-            )
-            for measure_id, person_id in via_units.all():
-                responsible[measure_id].add(person_id)
-        return responsible

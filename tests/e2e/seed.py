@@ -4,12 +4,13 @@ come after onboarding (onboarding itself is tested through the bot)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.calendar import local_date
 from bot.imports import store_roadmap
-from bot.reminders.outbox import plan_organisation
+from bot.reminders.outbox import PLANNING_LOOKBACK, ensure_planned, plan_range
 from bot.roadmap import parse_text
 from storage.models import Role, UnitMember
 from storage.uow import UnitOfWork
@@ -49,8 +50,13 @@ async def seed_organisation(
     linked: dict[str, int] | None = None,
     unit_members: dict[str, list[str]] | None = None,
     plan_reminders: bool = True,
+    plan_through: date | None = None,
 ) -> Seeded:
-    """An organisation with a stored plan; `linked` maps plan names to Telegram ids."""
+    """An organisation with a stored plan; `linked` maps plan names to Telegram ids.
+
+    Reminder rows are planned a day at a time (today and tomorrow); `plan_through` plans
+    the days up to that date at once, for tests that look at rows further ahead.
+    """
     async with UnitOfWork(session_factory) as uow:
         organisation = await uow.organisations.add(name=name, timezone=timezone, now=now)
         result = await store_roadmap(
@@ -95,7 +101,17 @@ async def seed_organisation(
         seeded.persons = {name: person.id for name, person in people.items()}
         seeded.units = {name: unit.id for name, unit in units.items()}
         if plan_reminders:
-            await plan_organisation(uow, organisation.id, now=now)
+            await ensure_planned(uow, organisation.id, now=now)
+            if plan_through is not None:
+                await plan_range(
+                    uow,
+                    organisation.id,
+                    first=local_date(now, timezone),
+                    last=plan_through,
+                    now=now,
+                    earliest=now - PLANNING_LOOKBACK,
+                )
+                await uow.organisations.advance_planned_through(organisation.id, plan_through)
         await uow.commit()
     return seeded
 
@@ -164,7 +180,11 @@ async def seed_burst(
         session.add(measure)
         await session.flush()
         occurrence = Occurrence(
-            measure_id=measure.id, window_start=due, due_date=due, is_span=False
+            measure_id=measure.id,
+            organisation_id=organisation.id,
+            window_start=due,
+            due_date=due,
+            is_span=False,
         )
         session.add(occurrence)
         await session.flush()

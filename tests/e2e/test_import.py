@@ -4,12 +4,13 @@ re-import of a corrected version, and every kind of bad file — over the fake B
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.import_flow import imports_dir
+from bot.reminders.outbox import plan_range
 from handlers.callbacks import ImportAction, ImportCallback
 from storage.models import OccurrenceStatus
 from storage.uow import UnitOfWork
@@ -29,6 +30,8 @@ GYMNASIUM_TITLE_START = "План мероприятий («Дорожная к�
 CONFIRM = ImportCallback(action=ImportAction.CONFIRM).pack()
 CANCEL = ImportCallback(action=ImportAction.CANCEL).pack()
 PERIOD = ImportCallback(action=ImportAction.PERIOD).pack()
+ACCEPT = ImportCallback(action=ImportAction.ACCEPT_PERIOD).pack()
+TITLE = ImportCallback(action=ImportAction.TITLE).pack()
 COORDINATOR_ID = 7001
 OFFICER_ID = 7002
 
@@ -126,7 +129,15 @@ async def test_coordinator_imports_the_gymnasium_docx(
         people = await uow.roadmaps.people_by_name(seeded.organisation_id)
         assert {"Изотова А.И.", "Быков Ю.В.", "Вайткене О.В."} <= set(people)
         assert "Изогова А.И." not in people
-        # The coordinator is named in the plan and linked: her reminders were planned.
+        # The coordinator is named in the plan and linked: the plan's days remind her
+        # (rows are planned a day at a time; here the rest of 2022 at once).
+        await plan_range(
+            uow,
+            seeded.organisation_id,
+            first=date(2022, 5, 16),
+            last=date(2022, 12, 31),
+            now=running_bot.clock.now(),
+        )
         reminders = await uow.reminders.for_person(seeded.persons["Лисичкина Г.А."])
         assert reminders
     assert list(imports_dir(running_bot.settings.files_dir).iterdir())  # the source is kept
@@ -286,10 +297,12 @@ async def test_pasted_plan_without_a_period_asks_for_it_before_saving(
     await user.send_text(NO_PERIOD_PLAN)
 
     first = await wait_preview(user)
-    assert "Plan period: not found" in (first.text or "")
+    # Issue 11: the span of the dated deadlines is proposed, to be confirmed or replaced.
+    assert "Plan period: not stated; the deadlines span 2022–2022" in (first.text or "")
     assert "6 measures" in (first.text or "")
     assert "does not name its plan period" in (first.text or "")
     assert CONFIRM not in {b["callback_data"] for b in first.buttons}  # no saving yet
+    assert ACCEPT in {b["callback_data"] for b in first.buttons}
 
     await user.press(first, PERIOD)
     await user.wait_for_text("Send the plan period")
@@ -307,6 +320,52 @@ async def test_pasted_plan_without_a_period_asks_for_it_before_saving(
     assert len(stored) == 2
     new = [r for t, r in stored.items() if "2022—2024" not in t]
     assert [r.period for r in new] == [(2022, 2024)]
+    assert running_bot.tg.failed_calls == []
+
+
+async def test_the_proposed_period_is_confirmed_with_one_press(running_bot: RunningBot) -> None:
+    seeded = await seed(running_bot)
+    user = coordinator(running_bot)
+    plan = NO_PERIOD_PLAN.replace("ежегодно, июнь", "июнь 2023 года")
+    await user.send_document(plan.encode(), "план.txt")
+    first = await wait_preview(user)
+    assert "the deadlines span 2022–2023" in (first.text or "")
+    await user.press(first, ACCEPT)
+    second = await wait_preview(user)
+    assert "Plan period: 2022–2023" in (second.text or "")
+    await user.press(second, CONFIRM)
+    await user.wait_for_text("Roadmap saved", timeout=30)
+    stored = await roadmaps(running_bot, seeded.organisation_id)
+    assert [r.period for t, r in stored.items() if "2022—2024" not in t] == [(2022, 2023)]
+    assert running_bot.tg.failed_calls == []
+
+
+async def test_a_plan_without_a_title_is_named_by_the_coordinator_never_by_its_file_name(
+    running_bot: RunningBot,
+) -> None:
+    seeded = await seed(running_bot)
+    user = coordinator(running_bot)
+    table = SMALL_PLAN.split("\n\n", 2)[-1]  # the table alone: no title, no period
+    await user.send_document(table.encode(), "Дорожная карта 2022.txt")
+    first = await wait_preview(user)
+    assert "the document states no title" in (first.text or "")
+    assert "Дорожная карта 2022" not in (first.text or "")
+    assert CONFIRM not in {b["callback_data"] for b in first.buttons}
+    await user.press(first, TITLE)
+    await user.wait_for_text("Send the plan's title")
+    await user.send_text("   ")
+    await user.send_text("12345")
+    await user.wait_for_text("not a title")
+    await user.send_text("План мероприятий по развитию ВСОКО")
+    second = await wait_preview(user)
+    assert "План мероприятий по развитию ВСОКО" in (second.text or "")
+    await user.press(second, ACCEPT)
+    third = await wait_preview(user)
+    await user.press(third, CONFIRM)
+    await user.wait_for_text("Roadmap saved", timeout=30)
+    stored = await roadmaps(running_bot, seeded.organisation_id)
+    assert "План мероприятий по развитию ВСОКО" in stored
+    assert not any("Дорожная карта 2022" in title for title in stored)
     assert running_bot.tg.failed_calls == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,7 @@ async def test_an_officer_cannot_manage_people_or_reach_another_organisation(
         name="Другая школа",
         coordinator=("Петрова А.И.", 7101),
         linked={"Изотова А.И.": 7102},
+        plan_through=date(2022, 12, 31),
     )
     officer = running_bot.tg.user(7002)
     await officer.send_text("/people")
@@ -168,7 +170,10 @@ async def test_coordinator_changes_the_organisation_hour_and_rule(
     running_bot: RunningBot,
 ) -> None:
     seeded = await seed_organisation(
-        running_bot.app.session_factory, running_bot.clock.now(), linked={"Бобров В.С.": 7002}
+        running_bot.app.session_factory,
+        running_bot.clock.now(),
+        linked={"Бобров В.С.": 7002},
+        plan_through=date(2022, 12, 31),
     )
     coordinator = running_bot.tg.user(7001)
     await coordinator.send_text("/orgsettings")

@@ -37,6 +37,7 @@ async def seed(running_bot: RunningBot) -> Seeded:
         START_MOMENT,
         linked={"Бобров В.С.": BOBROV, "Воропаева Е.В.": VOROPAEVA, "Изотова А.И.": IZOTOVA},
         unit_members={"МОУО": ["Изотова А.И."]},
+        plan_through=date(2022, 12, 31),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.imports import store_roadmap
+from bot.records import gc_paused
 from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Schedule, ScheduleKind, Section, Window
 from storage.models import (
     Attachment,
@@ -26,7 +27,6 @@ from storage.models import (
     UnitMember,
 )
 from storage.read_summaries import (
-    gc_paused,
     read_people,
     read_plan,
     read_summary_data,

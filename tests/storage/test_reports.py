@@ -4,7 +4,7 @@ window, files deduplicated by checksum, "new since I last looked"."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
 from bot.errors import AccessDenied, NotFound, UserError
+from bot.reminders.outbox import plan_range
 from bot.reports import reading
 from bot.reports.draft import DraftFile
 from bot.reports.files import FileStore
@@ -94,11 +95,27 @@ async def occurrence_state(
         return found[0].status, found[0].postponed_to
 
 
+# Reminder rows are planned a day at a time; these tests look at what the days of the
+# plan's first months would hold, by planning them all at once.
+PLANNED_DAYS = (date(2022, 5, 16), date(2022, 12, 31))
+
+
 async def pending_reminders(
     session_factory: Factory, occurrence_id: int
 ) -> list[tuple[int, datetime]]:
     async with UnitOfWork(session_factory) as uow:
         assert uow.session is not None
+        found = await uow.reports.occurrence(occurrence_id)
+        assert found is not None
+        first, last = PLANNED_DAYS
+        await plan_range(
+            uow,
+            found[0].organisation_id,
+            first=first,
+            last=last,
+            now=datetime(2022, 5, 16, 5, 0, tzinfo=UTC),
+        )
+        await uow.commit()
         rows = await uow.session.execute(
             select(Reminder.person_id, Reminder.fire_at).where(
                 Reminder.occurrence_id == occurrence_id, Reminder.state == "pending"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from babel.messages.extract import extract_from_file
 from bot import import_flow
 from bot.clock import FixedClock
 from bot.errors import AccessDenied
-from bot.i18n import build_i18n
 from bot.import_flow import (
     MAX_FILE_BYTES,
     ImportExpired,
@@ -30,6 +29,7 @@ from bot.roadmap.model import Problem
 from bot.services import Identity, Services
 from bot.settings import Settings
 from handlers import import_views as views
+from handlers.middlewares.i18n import build_i18n
 from storage.models import ReminderState
 from storage.uow import UnitOfWork
 from tests.e2e.seed import SMALL_PLAN, seed_organisation
@@ -37,6 +37,7 @@ from tests.factories import make_measure, make_roadmap
 from tests.fake_telegram import parse_html
 
 NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)
+REIMPORT_NOW = datetime(2022, 5, 24, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 OWN_MODULES = ["handlers/import_views.py", "handlers/roadmap_import.py", "bot/import_flow.py"]
 
@@ -190,9 +191,12 @@ async def test_preview_is_a_dry_run_and_confirm_stores_and_plans(
 
         confirmed = await import_flow.confirm(uow, identity, pending, now=NOW)
     assert confirmed.result.created
-    assert confirmed.reminders_planned > 0  # the coordinator is linked and gets escalations
     assert await count_roadmaps(session_factory, seeded.organisation_id) == 2
     async with UnitOfWork(session_factory) as uow:
+        # Reminders are planned a day at a time: the organisation's days up to tomorrow are.
+        organisation = await uow.organisations.get(seeded.organisation_id)
+        assert organisation is not None and organisation.planned_through is not None
+        assert organisation.planned_through >= NOW.date() + timedelta(days=1)
         roadmap = await uow.roadmaps.get(confirmed.result.roadmap_id)
         assert roadmap is not None
         assert roadmap.source_sha256 == pending.sha256 and roadmap.source_name == "plan.txt"
@@ -202,10 +206,12 @@ async def test_preview_is_a_dry_run_and_confirm_stores_and_plans(
 async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders(
     session_factory, tmp_path: Path
 ) -> None:
-    seeded = await seed_organisation(session_factory, NOW, linked={"Бобров В.С.": 7002})
+    # 24 May: the seed plans Бобров's 7-day warning of «ВПР, май» (due 31 May) for today.
+    seeded = await seed_organisation(session_factory, REIMPORT_NOW, linked={"Бобров В.С.": 7002})
     corrected = SMALL_PLAN.replace("школьного этапа", "школьного и муниципального этапов")
     corrected = "\n".join(line for line in corrected.splitlines() if "ВПР" not in line)
-    corrected += "\n1.7.\tНовое мероприятие\tежегодно, июнь\tБобров В.С.\n"
+    # Due 31 May too: planned at once for today, like the archived one was.
+    corrected += "\n1.7.\tНовое мероприятие\tдо 31 мая 2022\tБобров В.С.\n"
     async with UnitOfWork(session_factory) as uow:
         measures = {m.number: m for m in await uow.roadmaps.measures(seeded.roadmap_id)}
         archived_occurrences = [o.id for o in await uow.roadmaps.occurrences(measures["1.2"].id)]
@@ -220,7 +226,7 @@ async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders
     pending = save_upload(tmp_path, corrected.encode(), "plan v2.txt")
     async with UnitOfWork(session_factory) as uow:
         identity = await identity_of(uow, 7001)
-        preview = await import_flow.preview(session_factory, identity, pending, now=NOW)
+        preview = await import_flow.preview(session_factory, identity, pending, now=REIMPORT_NOW)
         assert preview.is_update
         assert preview.changes is not None
         assert (preview.changes.added, preview.changes.changed, preview.changes.archived) == (
@@ -231,7 +237,7 @@ async def test_reimport_preview_lists_changes_and_confirm_clears_stale_reminders
         # The dry run left the stored roadmap as it was.
         measures = await uow.roadmaps.measures(seeded.roadmap_id)
         assert [m.number for m in measures] == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6"]
-        await import_flow.confirm(uow, identity, pending, now=NOW)
+        await import_flow.confirm(uow, identity, pending, now=REIMPORT_NOW)
 
     async with UnitOfWork(session_factory) as uow:
         every = {
@@ -408,3 +414,73 @@ def _own_msgids() -> list[str | tuple[str, str]]:
 
 def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"\{(\w*)\}", text))
+
+
+def test_preview_shows_the_order_the_units_by_kind_and_what_was_split(i18n_en) -> None:
+    from datetime import date as _date
+
+    from bot.roadmap.model import Approval
+    from bot.roadmap.units import classify
+
+    roadmap = make_roadmap([make_measure("1.1", "Первое", persons=["Иванова А.А."])])
+    roadmap.approval = Approval("приказ", "116", _date(2022, 2, 17))
+    roadmap.unit_details = [classify(n) for n in ("МОУО", "ОО", "ШНОР", "ММО", "МО КО", "Клуб")]
+    roadmap.unit_joins = ["МКУ Управление образования» ММО → МКУ «Управление образования»; ММО"]
+    text = views.preview_text(Preview(roadmap, PendingImport("p", "f", "0" * 64)))
+    assert "Approved by: приказ № 116 от 17.02.2022" in text
+    assert "the plan's owner and its staff: МОУО" in text
+    assert "member organisations: ОО (all schools); ШНОР (a group the office names)" in text
+    assert "groups of people: ММО" in text
+    assert "above the owner (listed, not reminded): МО КО" in text
+    assert "not recognised: Клуб" in text
+    assert "read as separate units: 1" in text
+    parse_html(text)
+
+
+def test_preview_of_a_plan_without_title_or_period_proposes_and_asks(i18n_en) -> None:
+    roadmap = make_roadmap([make_measure("1.1", "Первое", persons=["Иванова А.А."])], title="")
+    roadmap.plan_period = None
+    roadmap.proposed_period = (2014, 2015)
+    preview = Preview(roadmap, PendingImport("p", "Дорожная карта.docx", "0" * 64))
+    text = views.preview_text(preview)
+    assert "(the document states no title)" in text and "Дорожная карта" not in text
+    assert "Plan period: not stated; the deadlines span 2014–2015" in text
+    assert "press «Period 2014–2015» to confirm" in text
+    assert "Press «Name the plan»" in text
+    buttons = [b.text for row in views.preview_keyboard(preview).inline_keyboard for b in row]
+    assert buttons == ["✅ Period 2014–2015", "✏️ Name the plan", "📅 Set the period", "✖️ Cancel"]
+
+
+async def test_a_title_is_needed_before_saving_and_the_order_is_stored(
+    session_factory, tmp_path: Path
+) -> None:
+    await seed_organisation(session_factory, NOW, plan_reminders=False)
+    body = SECOND_PLAN.split("\n\n", 2)[-1]  # the table without its title
+    text = "ПРИКАЗ № 7 от 10.01.2022\n\n" + body
+    pending = save_upload(tmp_path, text.encode(), "Дорожная карта.txt")
+    async with UnitOfWork(session_factory) as uow:
+        identity = await identity_of(uow, 7001)
+        preview = await import_flow.preview(
+            session_factory, identity, pending.with_period((2022, 2024)), now=NOW
+        )
+        assert preview.needs_title and preview.changes is None
+        with pytest.raises(import_flow.TitleNeeded):
+            await import_flow.confirm(uow, identity, pending.with_period((2022, 2024)), now=NOW)
+        named = pending.with_period((2022, 2024)).with_title("План по ВСОКО")
+        confirmed = await import_flow.confirm(uow, identity, named, now=NOW)
+        stored = await uow.roadmaps.get(confirmed.result.roadmap_id)
+        assert stored is not None and stored.title == "План по ВСОКО"
+        assert (stored.approval_kind, stored.approval_number, stored.approval_date) == (
+            "приказ",
+            "7",
+            date(2022, 1, 10),
+        )
+
+
+def test_pending_state_keeps_the_title_and_the_proposal() -> None:
+    pending = PendingImport("p", "f", "0" * 64).with_title("План").with_proposed((2014, 2015))
+    again = PendingImport.from_state(json.loads(json.dumps(pending.to_state())))
+    assert again == pending
+    assert import_flow.parse_title("  План   мероприятий ") == "План мероприятий"
+    assert import_flow.parse_title("123") is None
+    assert import_flow.parse_title("x" * 501) is None

@@ -294,3 +294,25 @@ async def test_a_parsed_plan_too_big_for_the_bot_is_refused_as_too_heavy() -> No
     assert info.value.reason == "too_heavy"
     # The cap holds the status line too ({"ok": true} and a newline).
     assert await read_roadmap(data, "plan.txt", limits=ReaderLimits(max_output_bytes=size + 64))
+
+
+async def test_roadmap_bot_import_reads_in_the_limited_child(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from bot.members_cli import import_command
+    from bot.settings import Settings
+
+    data, name = hostile.encrypted_pdf()
+    (tmp_path / name).write_bytes(data)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'r.db'}",
+        files_dir=tmp_path / "files",
+    )
+    args = argparse.Namespace(file=str(tmp_path / name), period=None, org="Школа")
+    with PeakMemory() as peak:
+        assert await import_command(settings, args) == 2
+    assert capsys.readouterr().err.startswith("import: refused (encrypted)")
+    assert peak.growth < PARENT_BUDGET

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.i18n import build_i18n
 from bot.reminders.delivery import LINES_PER_MESSAGE, ReminderMessage, fit_messages
 from bot.reminders.planner import DigestLine, DigestState
+from handlers.middlewares.i18n import build_i18n
 from handlers.views import reminder_message
 from storage.repositories.reminders import ClaimedReminder, Recipient
 

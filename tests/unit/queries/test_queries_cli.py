@@ -47,3 +47,11 @@ def test_text_format(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_format_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert ask_command(["привет"], date(2026, 11, 24), None, "xml") == 2
     assert "unknown format" in capsys.readouterr().out
+
+
+def test_plan_years_keep_a_bare_month_inside_the_plan(capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    assert ask_command(["что у меня в мае"], date(2024, 12, 20), None, "json", "2022-2024") == 0
+    assert json.loads(capsys.readouterr().out)["period_start"] == "2024-05-01"
+    assert ask_command(["что у меня в мае"], date(2024, 12, 20), None, "json", "2024") == 2

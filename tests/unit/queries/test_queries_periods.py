@@ -35,12 +35,32 @@ def test_next_week_crosses_year() -> None:
     )
 
 
-def test_bare_month_rolls_to_next_year_when_past() -> None:
+def test_a_bare_month_is_the_nearest_such_month() -> None:
+    # Issue 11: the month just past beats one eleven months away; otherwise the coming one.
     today = date(2026, 11, 24)
     assert period("в мае", today) == (date(2027, 5, 1), date(2027, 5, 31))
     assert period("в ноябре", today) == (date(2026, 11, 1), date(2026, 11, 30))
-    assert period("в октябре", today) == (date(2027, 10, 1), date(2027, 10, 31))
+    assert period("в октябре", today) == (date(2026, 10, 1), date(2026, 10, 31))
     assert period("в декабре", today) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert period("в мае", date(2026, 6, 1)) == (date(2026, 5, 1), date(2026, 5, 31))
+    assert period("в июне", today) == (date(2027, 6, 1), date(2027, 6, 30))
+
+
+def test_a_bare_month_stays_inside_the_plan() -> None:
+    from bot.queries.parse import parse_query
+
+    def within(text: str, today: date, plan: tuple[int, int]):  # type: ignore[no-untyped-def]
+        q = parse_query(text, today=today, plan=plan)
+        return q.period_start, q.period_end
+
+    assert within("что у меня в мае", date(2024, 12, 20), (2022, 2024)) == (
+        date(2024, 5, 1),
+        date(2024, 5, 31),
+    )
+    assert within("что у меня в сентябре", date(2024, 11, 20), (2025, 2027)) == (
+        date(2025, 9, 1),
+        date(2025, 9, 30),
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ CASES = _load()
 def test_set_is_large_and_well_formed() -> None:
     assert len(CASES) >= 150
     for case in CASES:
-        assert set(case) == {"query", "today", *FIELDS}, case
+        assert set(case) - {"plan"} == {"query", "today", *FIELDS}, case
         assert case["intent"] in INTENTS
         assert case["status_filter"] in (None, *STATUS_FILTERS)
         assert (case["period_start"] is None) == (case["period_end"] is None)
@@ -35,6 +35,7 @@ def test_set_is_large_and_well_formed() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['query']} @{c['today']}" for c in CASES])
 def test_question(case: dict) -> None:
-    query = parse_query(case["query"], today=date.fromisoformat(case["today"]))
+    plan = tuple(case["plan"]) if case.get("plan") else None
+    query = parse_query(case["query"], today=date.fromisoformat(case["today"]), plan=plan)
     got = query.to_json(case["query"])
     assert got == {"query": case["query"], **{k: case[k] for k in FIELDS}}

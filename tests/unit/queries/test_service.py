@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.errors import AccessDenied
-from bot.i18n import build_i18n
 from bot.queries.answer import MeasureItem
 from bot.queries.model import Query
 from bot.queries.parse import parse_query
@@ -15,6 +14,7 @@ from bot.queries.service import Answer, answer_question, item_state, my_measures
 from bot.roadmap.model import Schedule, ScheduleKind, Window
 from bot.services import Identity
 from handlers import questions_views as qv
+from handlers.middlewares.i18n import build_i18n
 from storage.models import Role, UnitMember
 from storage.uow import UnitOfWork
 from tests.factories import make_measure, make_roadmap, once
@@ -314,3 +314,80 @@ def test_example_questions_are_understood(locale: str) -> None:
             date(2022, 5, 31),
         )
         assert queries[2].period_start == date(2022, 5, 16)
+
+
+WEEK_PLAN = make_roadmap(
+    [
+        # Due this week (16–22 May 2022).
+        make_measure("2.1", "Отчёт по ВСОКО", persons=["Бобров В.С."],
+                     schedule=once(date(2022, 5, 1), date(2022, 5, 18))),
+        # Opens this week.
+        make_measure("2.2", "Подготовка к ОГЭ", persons=["Бобров В.С."],
+                     schedule=once(date(2022, 5, 20), date(2022, 6, 10))),
+        # A long window that merely runs through the week: not "this week".
+        make_measure("2.3", "Информирование родителей", persons=["Бобров В.С."],
+                     schedule=Schedule(kind=ScheduleKind.CONTINUOUS,
+                                       windows=[Window(date(2022, 1, 1), date(2024, 12, 31))])),
+        # Overdue from before: said apart.
+        make_measure("2.4", "Анализ всероссийских проверочных работ", persons=["Бобров В.С."],
+                     schedule=once(date(2022, 4, 1), date(2022, 4, 30))),
+        # Monthly: one measure, many deadlines.
+        make_measure("2.5", "Мониторинг посещаемости", persons=["Бобров В.С."],
+                     schedule=Schedule(kind=ScheduleKind.RECURRING, windows=[
+                         Window(date(2022, m, 1), date(2022, m, 25)) for m in range(1, 13)])),
+    ],
+    title="План на 2022 год",
+    period=(2022, 2022),
+)  # fmt: skip
+
+
+async def _week_setup(session_factory) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from bot.imports import store_roadmap
+
+    async with UnitOfWork(session_factory) as uow:
+        school = await uow.organisations.add(name="Лицей", timezone="Europe/Moscow", now=NOW)
+        await store_roadmap(uow, organisation_id=school.id, parsed=WEEK_PLAN, now=NOW)
+        people = await uow.roadmaps.people_by_name(school.id)
+        await uow.commit()
+        return {"school": school.id, "Бобров В.С.": people["Бобров В.С."].id}
+
+
+async def test_this_week_is_what_is_due_or_opens_in_it_and_overdue_apart(session_factory) -> None:  # type: ignore[no-untyped-def]
+    ids = await _week_setup(session_factory)
+    answer = await _ask(
+        session_factory, ids["school"], ids["Бобров В.С."], "что у меня на этой неделе"
+    )
+    assert sorted(numbers(answer)) == ["2.1", "2.2"]  # not the span 2.3 running through it
+    # Overdue from before: April's 2.4 and the monthly 2.5's four past deadlines.
+    assert sorted(i.number or "" for i in answer.overdue) == ["2.4", *["2.5"] * 4]
+    assert {answer.states[i.occurrence_id] for i in answer.overdue} == {"overdue"}
+    i18n = build_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        text = qv.answer_pages(answer, "ru")[0].text
+    assert text.index("просрочено") < text.index("Отчёт по ВСОКО")
+    parse_html(text)
+
+
+async def test_a_month_outside_the_plan_is_not_chosen(session_factory) -> None:  # type: ignore[no-untyped-def]
+    ids = await _week_setup(session_factory)
+    # On 16 May 2022 "в январе" could be January 2023, but the plan is for 2022.
+    answer = await _ask(session_factory, ids["school"], ids["Бобров В.С."], "что у меня в январе")
+    assert answer.period == (date(2022, 1, 1), date(2022, 1, 31))
+
+
+async def test_an_abbreviation_finds_its_expansion(session_factory) -> None:  # type: ignore[no-untyped-def]
+    ids = await _week_setup(session_factory)
+    answer = await _ask(session_factory, ids["school"], ids["Бобров В.С."], "что по ВПР")
+    assert numbers(answer) == ["2.4"]
+    answer = await _ask(session_factory, ids["school"], ids["Бобров В.С."], "что по ГИА")
+    assert numbers(answer) == ["2.2"]
+
+
+async def test_one_measure_with_many_deadlines_is_one_measure(session_factory) -> None:  # type: ignore[no-untyped-def]
+    ids = await _week_setup(session_factory)
+    answer = await _ask(session_factory, ids["school"], ids["Бобров В.С."], "покажи 2.5")
+    assert len(answer.items) == 12
+    i18n = build_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        text = qv.answer_pages(answer, "ru")[0].text
+    assert "1 мероприятие, 12 сроков" in text

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.calendar import parse_date
 from bot.reports.draft import (
     MAX_DOWNLOAD_BYTES,
     Draft,
     DraftFile,
     parse_caption,
-    parse_date,
     parse_entry,
 )
 from bot.reports.files import FileStore, Outcome, receive

@@ -50,3 +50,50 @@ def test_format_text_counts_schedules_by_kind(fixture_text):
     text = format_text(parse_text(fixture_text("small_plan.txt")))
     assert "Schedules: once 3, recurring 1, continuous 1, on_request 1, unparsed 2" in text
     assert "Петрова А.А." in text
+
+
+def test_json_gains_the_plan_level_units_with_their_kinds_and_the_order(tmp_path, capsys):
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "ПРИКАЗ № 14 от 20.01.2023\n\nОб утверждении плана мероприятий на 2023-2025 годы\n\n"
+        "№\tМероприятие\tСрок\tОтветственный\n"
+        "1\tСовещание\tмарт 2023\tМКУ Управление образования» ОО\n"
+        "2\tСеминар\tапрель 2023\tММО, ШНОР\n",
+        encoding="utf-8",
+    )
+    assert parse_command(str(plan), None, "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["title"] == "План мероприятий на 2023-2025 годы"
+    assert data["approval"] == {
+        "kind": "приказ", "number": "14", "date": "2023-01-20", "issuer": None,
+        "text": "приказ № 14 от 20.01.2023",
+    }  # fmt: skip
+    assert data["units"] == [
+        {"name": "МКУ «Управление образования»", "kind": "owner"},
+        {"name": "ОО", "kind": "member_organisations", "members": "all_schools"},
+        {"name": "ММО", "kind": "people_group"},
+        {"name": "ШНОР", "kind": "member_organisations", "members": "subset", "subset": "ШНОР"},
+    ]
+    assert data["unit_joins"] == [
+        "МКУ Управление образования» ОО → МКУ «Управление образования»; ОО"
+    ]
+    assert parse_command(str(plan), None, "text") == 0
+    text = capsys.readouterr().out
+    assert "Approved by: приказ № 14 от 20.01.2023" in text
+    assert "ОО (member_organisations: all_schools)" in text
+
+
+def test_a_plan_without_a_title_or_period_says_so_and_proposes_the_span(tmp_path, capsys):
+    plan = tmp_path / "Дорожная карта.txt"
+    plan.write_text(
+        "№\tМероприятие\tСрок\tОтветственный\n1\tСовещание\tмарт 2023\tМОУО\n"
+        "2\tОтчёт\tдо 01.02.2024\tМОУО\n",
+        encoding="utf-8",
+    )
+    assert parse_command(str(plan), None, "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["title"], data["plan_period"], data["proposed_period"]) == (
+        "",
+        None,
+        [2023, 2024],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import pytest
@@ -29,6 +30,19 @@ def yearly(m1: int, d1: int, m2: int, d2: int, years=(2022, 2023, 2024)) -> list
 
 FULL_YEARS = [w("2022-01-01", "2022-12-31"), w("2023-01-01", "2023-12-31"),
               w("2024-01-01", "2024-12-31")]  # fmt: skip
+WHOLE_PLAN = [w("2022-01-01", "2024-12-31")]
+
+
+def monthly(day: int | None = None) -> list[Window]:
+    """Every month of the plan, from its 1st to `day` (clamped) or to its last day."""
+    out = []
+    for y in (2022, 2023, 2024):
+        for m in range(1, 13):
+            last = calendar.monthrange(y, m)[1]
+            out.append(Window(date(y, m, 1), date(y, m, min(day or last, last))))
+    return out
+
+
 QUARTERS = [
     Window(date(y, m, 1), date(y, m + 2, 30 if m + 2 in (6, 9) else 31))
     for y in (2022, 2023, 2024)
@@ -125,6 +139,74 @@ TABLE = [
         FULL_YEARS,
         "Подготовка отчетов ежегодно, после проведения мониторингов (не позднее 1 месяца)",
     ),
+    # A day of each month (issue 11): monthly windows ending that day.
+    ("до 5 числа каждого месяца", RECURRING, monthly(5), None),
+    ("ежемесячно до 10 числа", RECURRING, monthly(10), None),
+    ("ежемесячно, до 25-го", RECURRING, monthly(25), None),
+    ("до 31 числа каждого месяца", RECURRING, monthly(31), None),
+    ("ежемесячно", RECURRING, monthly(), None),
+    # A schedule held elsewhere: on request over the plan period.
+    ("по отдельному графику", ON_REQUEST, WHOLE_PLAN, None),
+    ("согласно графику", ON_REQUEST, WHOLE_PLAN, None),
+    (
+        "по плану работы методического совета",
+        ON_REQUEST,
+        WHOLE_PLAN,
+        "по плану работы методического совета",
+    ),
+    (
+        "в соответствии с планом Комитета",
+        ON_REQUEST,
+        WHOLE_PLAN,
+        "в соответствии с планом Комитета",
+    ),
+    ("в установленные сроки", ON_REQUEST, WHOLE_PLAN, None),
+    # An event: on request over the plan period, unless a month or season is named.
+    ("по итогам ГИА", ON_REQUEST, WHOLE_PLAN, "по итогам ГИА"),
+    ("по результатам ВПР", ON_REQUEST, WHOLE_PLAN, "по результатам ВПР"),
+    ("после проведения олимпиады", ON_REQUEST, WHOLE_PLAN, "после проведения олимпиады"),
+    ("по окончании четверти", ON_REQUEST, WHOLE_PLAN, "по окончании четверти"),
+    ("в период каникул", ON_REQUEST, WHOLE_PLAN, None),
+    ("по результатам ВПР, май", ON_REQUEST, yearly(5, 1, 5, 31), "по результатам ВПР"),
+    ("в период летних каникул", ON_REQUEST, yearly(6, 1, 8, 31), None),
+    ("по итогам года, декабрь", ON_REQUEST, yearly(12, 1, 12, 31), "по итогам года"),
+    # Day ranges are one window.
+    ("13.10 - 15.10.2022", ONCE, [w("2022-10-13", "2022-10-15")], None),
+    ("24.11-28.11.2022", ONCE, [w("2022-11-24", "2022-11-28")], None),
+    ("06.02.2023 - 30.05.2023", ONCE, [w("2023-02-06", "2023-05-30")], None),
+    ("19.01.-23.01.2023", ONCE, [w("2023-01-19", "2023-01-23")], None),
+    ("С 25.04. – 8.05.23.", ONCE, [w("2023-04-25", "2023-05-08")], None),
+    ("20.12 - 10.01.2023", ONCE, [w("2022-12-20", "2023-01-10")], None),
+    ("25.04.23.", ONCE, [w("2023-04-25", "2023-04-25")], None),
+    ("с 01.09 по 15.09.2023", ONCE, [w("2023-09-01", "2023-09-15")], None),
+    ("с 1 по 15 мая 2023", ONCE, [w("2023-05-01", "2023-05-15")], None),
+    # Ongoing over named years; once per quarter, month, half-year.
+    ("в течение 2023 года", CONTINUOUS, [w("2023-01-01", "2023-12-31")], None),
+    ("в течение 2022-2023 гг.", CONTINUOUS, [w("2022-01-01", "2023-12-31")], None),
+    ("1 раз в квартал", RECURRING, QUARTERS, None),
+    ("раз в месяц", RECURRING, monthly(), None),
+    (
+        "2 раза в год",
+        RECURRING,
+        [
+            Window(date(y, m, 1), date(y, m + 5, 30 if m == 1 else 31))
+            for y in (2022, 2023, 2024)
+            for m in (1, 7)
+        ],
+        None,
+    ),
+    # Seasons.
+    ("летом", RECURRING, yearly(6, 1, 8, 31), None),
+    (
+        "1 раз в полугодие",
+        RECURRING,
+        [
+            Window(date(y, m, 1), date(y, m + 5, 30 if m == 1 else 31))
+            for y in (2022, 2023, 2024)
+            for m in (1, 7)
+        ],
+        None,
+    ),
 ]
 
 
@@ -197,3 +279,40 @@ def test_quarter_and_exact_dates():
     assert parse_deadline("I квартал 2023", PLAN).windows == [w("2023-01-01", "2023-03-31")]
     assert parse_deadline("15.03.2023", PLAN).windows == [w("2023-03-15", "2023-03-15")]
     assert parse_deadline("до 01.03.2023", PLAN).windows[0].due == date(2023, 3, 1)
+
+
+def test_a_day_and_month_without_a_year_is_each_year_of_a_longer_plan():
+    assert parse_deadline("25.04", PLAN).windows == yearly(4, 25, 4, 25)
+    assert parse_deadline("25.04", (2023, 2023)).windows == [w("2023-04-25", "2023-04-25")]
+    assert parse_deadline("25.04", (2023, 2023)).kind is ONCE
+
+
+SCHOOL = (2012, 2013)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind", "windows"),
+    [
+        ("Август", RECURRING, [w("2012-08-01", "2012-08-31")]),
+        ("Сентябрь-май", RECURRING, [w("2012-09-01", "2013-05-31")]),
+        ("Октябрь", RECURRING, [w("2012-10-01", "2012-10-31")]),
+        ("март", RECURRING, [w("2013-03-01", "2013-03-31")]),
+        ("в течение года", CONTINUOUS, [w("2012-09-01", "2013-05-31")]),
+        ("постоянно", CONTINUOUS, [w("2012-08-01", "2013-07-31")]),
+        ("по запросу", ON_REQUEST, [w("2012-08-01", "2013-07-31")]),
+        ("ноябрь 2012", ONCE, [w("2012-11-01", "2012-11-30")]),
+        ("25.04", ONCE, [w("2013-04-25", "2013-04-25")]),
+    ],
+)
+def test_a_school_year_plan_reads_months_inside_that_school_year(phrase, kind, windows):
+    schedule = parse_deadline(phrase, SCHOOL, school_year=True)
+    assert (schedule.kind, schedule.windows) == (kind, windows)
+
+
+def test_a_school_year_plan_has_its_monthly_windows_from_august_to_july():
+    wins = parse_deadline("до 5 числа каждого месяца", SCHOOL, school_year=True).windows
+    assert (wins[0], wins[-1], len(wins)) == (
+        w("2012-08-01", "2012-08-05"),
+        w("2013-07-01", "2013-07-05"),
+        12,
+    )

@@ -1,11 +1,11 @@
-"""Hand-built DTOs of `storage.read_summaries` for the summary, chart and export tests."""
+"""Hand-built records (`bot.records`) for the summary, chart and export tests."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
 
-from storage.read_summaries import (
+from bot.records import (
     MeasureRow,
     OccurrenceRow,
     PersonRow,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from storage.read_summaries import SummaryData, UnitRow
+from bot.records import SummaryData, UnitRow
 from tests.unit.summaries.dto import (
     S1,
     S2,

@@ -151,8 +151,8 @@ def test_digest_for_one_person_includes_their_units() -> None:
 
 
 def test_section_heading_and_plan_period() -> None:
+    from bot.records import RoadmapRow, SectionRow
     from bot.summaries import plan_period, section_heading
-    from storage.read_summaries import RoadmapRow, SectionRow
 
     assert section_heading(SectionRow(1, 1, "1.", "Кадры", 0)) == "1. Кадры"
     assert section_heading(SectionRow(1, 1, "II", "Кадры", 0)) == "II. Кадры"

@@ -201,3 +201,28 @@ def test_clean() -> None:
     assert clean(None) == ""
     assert clean("a\x00b\r\nc") == "ab\nc"
     assert clean("x" * 10, 5) == "xxxx…"
+
+
+def test_docx_cites_the_order_that_approved_the_plan() -> None:
+    import dataclasses
+
+    plan = _plan()
+    approved = dataclasses.replace(
+        plan,
+        roadmap=dataclasses.replace(
+            plan.roadmap,
+            approval_kind="приказ",
+            approval_number="116",
+            approval_date=date(2022, 2, 17),
+        ),
+    )
+    text = "\n".join(
+        p.text for p in Document(BytesIO(plan_docx(approved, TODAY).content)).paragraphs
+    )
+    assert "(утверждён приказом от 17.02.2022 № 116)" in text
+    english = Document(BytesIO(plan_docx(approved, TODAY, locale="en").content))
+    assert "(approved by order No. 116 of 17.02.2022)" in "\n".join(
+        p.text for p in english.paragraphs
+    )
+    plain = "\n".join(p.text for p in Document(BytesIO(plan_docx(plan, TODAY).content)).paragraphs)
+    assert "утверждён" not in plain

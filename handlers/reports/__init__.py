@@ -1,0 +1,95 @@
+"""Completion reports: from a reminder's buttons, a reply, a list, typed text or a file.
+
+    states.py     the flow's conversation states and the filters built from them
+    writing.py    writing a report, from its start to the result the person picks
+    stored.py     a stored report's buttons, and the lists of reports
+    views.py      texts            keyboards.py   buttons
+    files.py      files in and out  albums.py     per-chat locks, albums gathered as one
+
+The rules (who may report, closing, the postponement date, the 24-hour window) are in
+`bot.reports`; here the updates are read, one service is called and the answer rendered.
+`create_router()` below wires it all in the order the updates must be tried.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+
+from handlers.callbacks import (
+    MeasureReportsCallback,
+    ReminderAction,
+    ReminderCallback,
+    ReopenCallback,
+    ReportCallback,
+    ReportDateCallback,
+    ReportFixCallback,
+    ReportFlowCallback,
+    ReportManageCallback,
+)
+from handlers.filters import KnownPerson
+from handlers.reports import stored
+from handlers.reports.albums import Albums, ChatLocks
+from handlers.reports.states import (
+    FILE_MESSAGE,
+    IDLE_OR_REPORT,
+    PLAIN_TEXT,
+    REPORT_STATES,
+    ReportStates,
+)
+from handlers.reports.stored import StoredReports
+from handlers.reports.writing import ReportWriting
+
+__all__ = ["ReportStates", "create_router"]
+
+
+def create_router() -> Router:
+    locks = ChatLocks()
+    writing = ReportWriting(locks, Albums())
+    managing = StoredReports(locks)
+    router = Router(name=__name__)
+    router.message.filter(KnownPerson())
+    router.callback_query.filter(KnownPerson())
+
+    # Leaving a report comes first, whatever else the message could be.
+    router.message.register(writing.cmd_cancel, Command("cancel"), StateFilter(*REPORT_STATES))
+
+    # Buttons.
+    router.callback_query.register(
+        writing.on_reminder,
+        ReminderCallback.filter(F.action.in_({ReminderAction.DONE, ReminderAction.REPORT})),
+    )
+    router.callback_query.register(writing.on_flow, ReportFlowCallback.filter())
+    router.callback_query.register(writing.on_pick, ReportCallback.filter())
+    router.callback_query.register(writing.on_date_button, ReportDateCallback.filter())
+    router.callback_query.register(managing.on_manage, ReportManageCallback.filter())
+    router.callback_query.register(managing.on_fix_status, ReportFixCallback.filter())
+    # Coordinator-only presses are refused by the services (an alert), not ignored.
+    router.callback_query.register(stored.on_measure_reports, MeasureReportsCallback.filter())
+    router.callback_query.register(stored.on_reopen, ReopenCallback.filter())
+
+    # Commands.
+    router.message.register(writing.cmd_report, Command("report"), IDLE_OR_REPORT)
+    router.message.register(stored.cmd_my_reports, Command("myreports"))
+    router.message.register(stored.cmd_reports, Command("reports"))
+
+    # Albums first: their items must be gathered before anything else looks at them.
+    router.message.register(writing.on_album_item, F.media_group_id, FILE_MESSAGE, IDLE_OR_REPORT)
+
+    # Answers the flow is waiting for.
+    router.message.register(writing.on_reason, StateFilter(ReportStates.reason), PLAIN_TEXT)
+    router.message.register(writing.on_date_text, StateFilter(ReportStates.postpone), PLAIN_TEXT)
+    router.message.register(
+        managing.on_correct_text, StateFilter(ReportStates.correcting), PLAIN_TEXT
+    )
+
+    # "отчёт 1.1.2", "сделал 1.1.2"…, a reply to a reminder, then files and draft text.
+    router.message.register(writing.on_entry_text, PLAIN_TEXT, IDLE_OR_REPORT)
+    router.message.register(
+        writing.on_reply, F.reply_to_message, StateFilter(None), PLAIN_TEXT | FILE_MESSAGE
+    )
+    router.message.register(writing.on_file, FILE_MESSAGE, IDLE_OR_REPORT)
+    router.message.register(
+        writing.on_draft_text, StateFilter(ReportStates.collecting), PLAIN_TEXT
+    )
+    return router

@@ -1,0 +1,54 @@
+"""Who is responsible for an occurrence, as a SQL condition (the rule of bot/obligations.py).
+
+A person answers for an occurrence of organisation O when a measure's assignment in O names
+them or a unit of O's staff they belong to; when nothing in O names anyone (a school's
+share of a municipal measure, a measure with no responsible), O's coordinators answer for
+it. `bot.obligations.responsible_in` is the same rule in Python; tests keep them in step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+
+from storage.models import Assignment, Occurrence, Unit, UnitKind, UnitMember
+
+# Groups of member organisations fan a measure out; they name nobody inside the owner.
+MEMBER_GROUP_KINDS = (UnitKind.MEMBER_ORGANISATIONS.value, UnitKind.ORGANISATION.value)
+
+
+def _in_share() -> ColumnElement[bool]:
+    return and_(
+        Assignment.measure_id == Occurrence.measure_id,
+        Assignment.organisation_id == Occurrence.organisation_id,
+    )
+
+
+def names_nobody() -> ColumnElement[bool]:
+    """Nothing in the occurrence's organisation names anyone for its measure."""
+    naming = (
+        select(Assignment.id)
+        .outerjoin(Unit, Unit.id == Assignment.unit_id)
+        .where(
+            _in_share(),
+            or_(Assignment.unit_id.is_(None), Unit.kind.not_in(MEMBER_GROUP_KINDS)),
+        )
+    )
+    return ~exists(naming)
+
+
+def responsible(person_id: int, *, is_coordinator: bool) -> ColumnElement[bool]:
+    """The occurrence (joined in the query) is the person's to do.
+
+    `is_coordinator`: the person coordinates the occurrence's organisation (the caller
+    also filters by that organisation).
+    """
+    own_units = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
+    named = exists(
+        select(Assignment.id).where(
+            _in_share(),
+            or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units)),
+        )
+    )
+    if not is_coordinator:
+        return named
+    return or_(named, names_nobody())
