@@ -363,3 +363,84 @@ async def define_group(
     )
     await uow.commit()
     return GroupDefined(unit.name, [m.short_name or m.name for m in found], unknown)
+
+
+@dataclass
+class HandedOver:
+    number: str
+    title: str
+    persons: list[str]  # who does the organisation's share now (empty: its coordinators)
+
+
+async def hand_over(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    number: str,
+    names: Sequence[str] | None,
+    now: datetime,
+) -> HandedOver:
+    """A member's coordinator hands its share of a parent's measure to its own people
+    (`names`; an empty list gives it back to the coordinators; None only tells who does it).
+    Commits; the share's reminders are planned for whoever does it now."""
+    from bot.people import display_name
+    from bot.reminders.outbox import plan_changes
+
+    organisation_id = require_coordinator(identity)
+    measures = await uow.reports.measures_by_number(organisation_id, number.strip())
+    if not measures:
+        raise UserError("Measure {number} was not found.", number=number)
+    measure = measures[0]
+    found = await uow.reports.measure(measure.id)
+    assert found is not None
+    if found[1].organisation_id == organisation_id:
+        raise UserError(
+            "{number} is a measure of your own plan: its responsible come from the plan "
+            "(/unit for a unit's readers).",
+            number=number,
+        )
+    if names is not None:
+        people = await uow.roadmaps.people_by_name(organisation_id)
+        chosen = []
+        for name in names:
+            display = display_name(name)
+            person = people.get(display)
+            if person is None:
+                raise UserError(
+                    "No person «{name}» in your organisation. Invite them first: /invite {name}",
+                    name=display,
+                )
+            chosen.append(person)
+        await uow.obligations.delegate(
+            measure_id=measure.id,
+            organisation_id=organisation_id,
+            person_ids=[p.id for p in chosen],
+        )
+        occurrences = await uow.reports.occurrences_of_measures([measure.id], organisation_id)
+        await uow.reminders.delete_pending(occurrence_ids=[o.id for o in occurrences], after=now)
+        await uow.flush()
+        await plan_changes(uow, organisation_id, now=now, measure_ids=[measure.id])
+        await uow.audit.record(
+            action="share.handed_over",
+            now=now,
+            organisation_id=organisation_id,
+            person_id=identity.person.id if identity.person else None,
+            object_type="measure",
+            object_id=measure.id,
+            data={"persons": [p.id for p in chosen]},
+        )
+        await uow.commit()
+    assignments = await uow.obligations.assignments([measure.id])
+    person_ids = [
+        a.person_id
+        for a in assignments
+        if a.organisation_id == organisation_id and a.person_id is not None
+    ]
+    by_id = {
+        p.id: p.full_name for p in (await uow.roadmaps.people_by_name(organisation_id)).values()
+    }
+    return HandedOver(
+        number=measure.number or number,
+        title=measure.title,
+        persons=[by_id[pid] for pid in person_ids if pid in by_id],
+    )

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import members, people
 from bot.i18n import _
-from bot.markup import fit, quote, quote_short
+from bot.markup import fit, measure_label, quote, quote_short
 from bot.member_list import (
     MAX_MEMBERS,
     MemberList,
@@ -308,6 +308,33 @@ async def on_unit_kind(
     await message.edit_reply_markup(reply_markup=None)
 
 
+async def cmd_assign(
+    message: Message, command: CommandObject, identity: Identity, services: Services
+) -> None:
+    """`/assign 2.3.5; Иванова А.П.` — a school hands its part of a measure to a deputy;
+    `/assign 2.3.5; -` gives it back to the coordinators; `/assign 2.3.5` tells who does it."""
+    number, separator, rest = (command.args or "").partition(";")
+    if not number.strip():
+        await message.answer(
+            _("Who does your part of a measure: <code>/assign 2.3.5; Иванова А.П.</code>")
+        )
+        return
+    names: list[str] | None = None
+    if separator:
+        names = [n.strip() for n in rest.split(",") if n.strip() and n.strip() != "-"]
+    result = await members.hand_over(
+        services.uow, identity, number=number, names=names, now=services.clock.now()
+    )
+    label = measure_label(result.number, result.title)
+    if result.persons:
+        text = _("{measure}: your part is done by {names}.").format(
+            measure=label, names=quote(", ".join(result.persons))
+        )
+    else:
+        text = _("{measure}: your part is done by the coordinators.").format(measure=label)
+    await message.answer(text)
+
+
 async def cmd_cancel(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Cancelled: no organisations added."))
@@ -320,6 +347,7 @@ def create_router() -> Router:
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(MembersForm))
     router.message.register(cmd_schools, Command("schools"))
     router.message.register(cmd_group, Command("group"))
+    router.message.register(cmd_assign, Command("assign"))
     router.callback_query.register(on_members_button, MembersCallback.filter())
     router.callback_query.register(on_unit_kind, UnitKindCallback.filter())
     router.message.register(on_list_file, StateFilter(MembersForm.waiting_list), F.document)

@@ -162,6 +162,22 @@ async def test_schools_are_set_up_in_the_chat_and_each_gets_its_own_mornings(
     answer = await tg.wait_for_callback_answer(str(update["callback_query"]["id"]))
     assert answer.show_alert and "не вам" in (answer.text or "")
 
+    # The school hands its part of a measure to a deputy of its own.
+    await sidorova.send_text("/invite Орлова О.О.")
+    token = re.search(r"start=(\S+)", (await sidorova.wait_for_text("Орлова")).text)
+    assert token is not None
+    orlova = tg.user(7201, first_name="Ольга")
+    await orlova.send_text(f"/start {token.group(1)}")
+    await orlova.wait_for_text("Добро пожаловать")
+    await sidorova.send_text("/assign 2.3.7; Орлова О.О.")
+    assert "вашу часть выполняет Орлова О.О." in (
+        await sidorova.wait_for_text("2.3.7")
+    ).text
+    await orlova.send_text("/overdue")
+    assert "2.3.7" in (await orlova.wait_for_message()).text
+    await petrov.send_text("/assign 2.3.7")
+    assert "вашу часть выполняют координаторы" in (await petrov.wait_for_text("2.3.7")).text
+
     # Removing a school keeps its reports.
     await office.send_text("/schools remove Домновская ООШ")
     assert "больше не в списке" in (await office.wait_for_message()).text
