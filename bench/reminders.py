@@ -53,7 +53,7 @@ async def deliver_once(database_url: str, api_url: str, rate: float) -> dict[str
         bot=bot,
         session_factory=create_session_factory(engine),
         clock=FixedClock(FIRE_AT + timedelta(minutes=1)),
-        render=views.reminder_message,
+        render=views.reminder_messages,
         render_unreachable=views.unreachable_notice,
         pacer=Pacer(per_second=rate),
     )

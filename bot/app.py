@@ -185,7 +185,7 @@ async def build_app(
         bot=bot,
         session_factory=session_factory,
         clock=clock,
-        render=views.reminder_message,
+        render=views.reminder_messages,
         render_unreachable=views.unreachable_notice,
         pacer=Pacer(per_second=settings.send_rate),
     )

@@ -147,6 +147,11 @@ def day_short(value: date | datetime, locale: str | None = None) -> str:
     return format_date(value, "d MMMM", locale=locale or current_locale())
 
 
+def month_name(value: date, locale: str | None = None) -> str:
+    """`август` (standalone: «что сделано за август?») / `August`."""
+    return format_date(value, "LLLL", locale=locale or current_locale())
+
+
 def month_year(value: date, locale: str | None = None) -> str:
     """`май 2024` (nominative, standalone) / `May 2024`."""
     return format_date(value, "LLLL y", locale=locale or current_locale())

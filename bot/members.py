@@ -19,9 +19,12 @@ from bot.errors import NotFound, UserError
 from bot.member_list import (
     MemberEntry,
     MemberList,
+    MemberListError,
     SkipReason,
     guess_kind,
     name_key,
+    parse_member_lines,
+    parse_member_rows,
     short_name,
 )
 from bot.obligations import sync_shares
@@ -30,6 +33,54 @@ from bot.reminders.outbox import plan_measures
 from bot.services import Identity
 from storage.models import Organisation, Role, UnitKind
 from storage.uow import UnitOfWork
+
+MAX_MEMBER_FILE = 2 * 1024 * 1024  # a list of 500 schools is a few dozen kilobytes
+MAX_MEMBER_ROWS = 2000  # rows read from a sheet; the list itself is capped at 500
+MAX_INFLATED = 20 * 1024 * 1024  # an XLSX of a school list inflates to far less
+
+
+def read_member_bytes(data: bytes) -> MemberList:
+    """A member list from the bytes of a text, CSV or XLSX file (see read_member_file)."""
+    if len(data) > MAX_MEMBER_FILE:
+        raise MemberListError("too_big", limit=MAX_MEMBER_FILE)
+    if data[:2] == b"PK":
+        import zipfile
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        try:
+            # Judged before the library inflates anything: a small file can be a zip bomb.
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                parts = archive.infolist()
+            if len(parts) > 200 or sum(p.file_size for p in parts) > MAX_INFLATED:
+                raise MemberListError("unreadable")
+            sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
+        except MemberListError:
+            raise
+        except Exception as error:  # any damage in the file: say it cannot be read
+            raise MemberListError("unreadable") from error
+        if sheet is None:
+            raise MemberListError("unreadable")
+        rows = list(sheet.iter_rows(values_only=True, max_row=MAX_MEMBER_ROWS))
+        if not rows:
+            raise MemberListError("unreadable")
+        return parse_member_rows(rows[0], rows[1:])
+    text = data.decode("utf-8-sig", errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[0].casefold() if lines else ""
+    separator = next((s for s in (";", "\t", ",") if s in first), None)
+    if separator and any(word in first for word in HEADER_WORDS):
+        # A CSV table with a header row: read it by its columns.
+        import csv
+
+        table = list(csv.reader(lines, delimiter=separator))
+        return parse_member_rows(table[0], table[1:])
+    return parse_member_lines(text)
+
+
+# Words of a header row (a table, not a list whose first line is a school).
+HEADER_WORDS = ("наименование", "название", "организация", "фио", "телефон", "адрес", "№")
 
 
 @dataclass(frozen=True)
@@ -160,6 +211,13 @@ async def _fan_out(
     return added
 
 
+async def refresh_shares(uow: UnitOfWork, parent_id: int, *, now: datetime) -> int:
+    """After what a unit means changed: every plan fans out again, to the owner and every
+    member, and their reminders follow. Does not commit."""
+    members = [m.id for m in await uow.obligations.members(parent_id)]
+    return await _fan_out(uow, parent_id, [parent_id, *members], now=now)
+
+
 async def add_members_as(
     uow: UnitOfWork, identity: Identity, members: MemberList, *, now: datetime
 ) -> MembersAdded:
@@ -172,6 +230,30 @@ async def add_members_as(
         now=now,
         created_by=identity.person.id if identity.person else None,
     )
+
+
+async def invite_member_coordinators(
+    uow: UnitOfWork, identity: Identity, *, now: datetime
+) -> list[tuple[str, str]]:
+    """Fresh links for the members' coordinators who have not joined. Commits.
+    Returns («short name — person», token)."""
+    parent_id = require_coordinator(identity)
+    pairs: list[tuple[str, str]] = []
+    for member in await uow.obligations.members(parent_id):
+        for person, membership in await uow.people.members(member.id):
+            if membership.role != Role.COORDINATOR or person.telegram_user_id is not None:
+                continue
+            token = await create_invite(
+                uow,
+                organisation_id=member.id,
+                person_id=person.id,
+                now=now,
+                role=Role.COORDINATOR,
+                created_by=identity.person.id if identity.person else None,
+            )
+            pairs.append((f"{member.short_name or member.name} — {person.full_name}", token))
+    await uow.commit()
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -281,3 +363,84 @@ async def define_group(
     )
     await uow.commit()
     return GroupDefined(unit.name, [m.short_name or m.name for m in found], unknown)
+
+
+@dataclass
+class HandedOver:
+    number: str
+    title: str
+    persons: list[str]  # who does the organisation's share now (empty: its coordinators)
+
+
+async def hand_over(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    number: str,
+    names: Sequence[str] | None,
+    now: datetime,
+) -> HandedOver:
+    """A member's coordinator hands its share of a parent's measure to its own people
+    (`names`; an empty list gives it back to the coordinators; None only tells who does it).
+    Commits; the share's reminders are planned for whoever does it now."""
+    from bot.people import display_name
+    from bot.reminders.outbox import plan_changes
+
+    organisation_id = require_coordinator(identity)
+    measures = await uow.reports.measures_by_number(organisation_id, number.strip())
+    if not measures:
+        raise UserError("Measure {number} was not found.", number=number)
+    measure = measures[0]
+    found = await uow.reports.measure(measure.id)
+    assert found is not None
+    if found[1].organisation_id == organisation_id:
+        raise UserError(
+            "{number} is a measure of your own plan: its responsible come from the plan "
+            "(/unit for a unit's readers).",
+            number=number,
+        )
+    if names is not None:
+        people = await uow.roadmaps.people_by_name(organisation_id)
+        chosen = []
+        for name in names:
+            display = display_name(name)
+            person = people.get(display)
+            if person is None:
+                raise UserError(
+                    "No person «{name}» in your organisation. Invite them first: /invite {name}",
+                    name=display,
+                )
+            chosen.append(person)
+        await uow.obligations.delegate(
+            measure_id=measure.id,
+            organisation_id=organisation_id,
+            person_ids=[p.id for p in chosen],
+        )
+        occurrences = await uow.reports.occurrences_of_measures([measure.id], organisation_id)
+        await uow.reminders.delete_pending(occurrence_ids=[o.id for o in occurrences], after=now)
+        await uow.flush()
+        await plan_changes(uow, organisation_id, now=now, measure_ids=[measure.id])
+        await uow.audit.record(
+            action="share.handed_over",
+            now=now,
+            organisation_id=organisation_id,
+            person_id=identity.person.id if identity.person else None,
+            object_type="measure",
+            object_id=measure.id,
+            data={"persons": [p.id for p in chosen]},
+        )
+        await uow.commit()
+    assignments = await uow.obligations.assignments([measure.id])
+    person_ids = [
+        a.person_id
+        for a in assignments
+        if a.organisation_id == organisation_id and a.person_id is not None
+    ]
+    by_id = {
+        p.id: p.full_name for p in (await uow.roadmaps.people_by_name(organisation_id)).values()
+    }
+    return HandedOver(
+        number=measure.number or number,
+        title=measure.title,
+        persons=[by_id[pid] for pid in person_ids if pid in by_id],
+    )

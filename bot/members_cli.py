@@ -12,54 +12,17 @@ import hashlib
 import sys
 from pathlib import Path
 
-from bot.member_list import MemberList, MemberListError, parse_member_lines, parse_member_rows
+from bot.member_list import MemberList, MemberListError
+from bot.members import read_member_bytes
 from bot.settings import Settings
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
-MAX_MEMBER_FILE = 5 * 1024 * 1024  # a list of 500 schools is a few dozen kilobytes
-MAX_MEMBER_ROWS = 2000  # rows read from a sheet; the list itself is capped at 500
 
 
 def read_member_file(path: Path) -> MemberList:
     """A member list from a text, CSV or XLSX file, or raises MemberListError."""
     return read_member_bytes(path.read_bytes())
-
-
-def read_member_bytes(data: bytes) -> MemberList:
-    """A member list from the bytes of a text, CSV or XLSX file (see read_member_file)."""
-    if len(data) > MAX_MEMBER_FILE:
-        raise MemberListError("too_big", limit=MAX_MEMBER_FILE)
-    if data[:2] == b"PK":
-        from io import BytesIO
-
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
-        except Exception as error:  # any damage in the file: say it cannot be read
-            raise MemberListError("unreadable") from error
-        if sheet is None:
-            raise MemberListError("unreadable")
-        rows = list(sheet.iter_rows(values_only=True, max_row=MAX_MEMBER_ROWS))
-        if not rows:
-            raise MemberListError("unreadable")
-        return parse_member_rows(rows[0], rows[1:])
-    text = data.decode("utf-8-sig", errors="replace")
-    lines = [line for line in text.splitlines() if line.strip()]
-    first = lines[0].casefold() if lines else ""
-    separator = next((s for s in (";", "\t", ",") if s in first), None)
-    if separator and any(word in first for word in HEADER_WORDS):
-        # A CSV table with a header row: read it by its columns.
-        import csv
-
-        table = list(csv.reader(lines, delimiter=separator))
-        return parse_member_rows(table[0], table[1:])
-    return parse_member_lines(text)
-
-
-# Words of a header row (a table, not a list whose first line is a school).
-HEADER_WORDS = ("наименование", "название", "организация", "фио", "телефон", "адрес", "№")
 
 
 async def add_members_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -124,7 +87,7 @@ def _describe(error: Exception) -> str:
             params.get("columns", [])
         )
     if code == "too_big":
-        return f"the file is over {params['limit'] // (1024 * 1024)} MB"
+        return f"the file is over {params['limit'] // 1024} KB"
     return "the file cannot be read as a list of organisations"
 
 

@@ -10,6 +10,7 @@ from handlers import (
     coordinator,
     errors,
     fallback,
+    members,
     org_settings,
     people,
     questions,
@@ -39,6 +40,7 @@ def get_routers() -> list[Router]:
         stranger.create_router(),  # everyone not linked to an organisation stops here
         admin.create_router(),  # /neworg
         people.create_router(),  # /people, invites, units
+        members.create_router(),  # /schools, /group: member organisations
         org_settings.create_router(),  # /orgsettings, /cadence
         settings_menu.create_router(),  # /settings: hour, language, leave
         roadmap_import.create_router(),  # /import and documents sent by coordinators

@@ -17,6 +17,28 @@ class ReminderAction(StrEnum):
     REPORT = "r"
     SNOOZE = "s"
     NOT_MINE = "n"
+    MORE = "m"  # the other actions on one measure of a morning message
+    ALL = "a"  # every item of a morning message, with buttons, a page at a time
+    CHECKINS = "c"  # report on several ongoing measures at once
+
+
+class MorningPageCallback(CallbackData, prefix="mp"):
+    """A page of "show all" of the morning message that `reminder_id` was delivered in."""
+
+    reminder_id: int
+    page: int
+
+
+class CheckinPickCallback(CallbackData, prefix="cp"):
+    """Toggle one ongoing measure in the check-in report being put together."""
+
+    occurrence_id: int
+
+
+class CheckinPageCallback(CallbackData, prefix="cpp"):
+    """Another page of the ongoing measures to choose from."""
+
+    page: int
 
 
 class ReminderCallback(CallbackData, prefix="rem"):
@@ -64,6 +86,22 @@ class PeopleCallback(CallbackData, prefix="ppl"):
     person_id: int = 0
 
 
+class MembersAction(StrEnum):
+    ADD = "add"  # paste a list of member organisations
+    LINKS = "lnk"  # fresh links for members' coordinators who have not joined
+
+
+class MembersCallback(CallbackData, prefix="mem"):
+    action: MembersAction
+
+
+class UnitKindCallback(CallbackData, prefix="uk"):
+    """The coordinator says what an unclassified unit is (a key of CHOOSABLE_KINDS)."""
+
+    unit_id: int
+    choice: str
+
+
 class SettingsAction(StrEnum):
     HOUR = "h"
     LANGUAGE = "l"
@@ -88,6 +126,8 @@ class ReportFlowAction(StrEnum):
     CANCEL = "x"
     PERIODS = "o"
     FINISH = "f"  # stop adding files to a stored report
+    PICKED = "k"  # the ongoing measures of a check-in report are chosen: write it
+    PICK_ALL = "a"  # choose every ongoing measure of the check-in at once
 
 
 class ReportFlowCallback(CallbackData, prefix="rf"):

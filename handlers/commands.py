@@ -23,6 +23,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("summary", N_("Execution summary")),
     ("export", N_("Execution report (XLSX/DOCX)")),
     ("people", N_("People and invites")),
+    ("schools", N_("Member organisations (schools)")),
     ("orgsettings", N_("Organisation settings")),
     ("settings", N_("Settings")),
     ("cancel", N_("Cancel the current action")),

@@ -9,12 +9,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import people
 from bot.i18n import _
-from bot.markup import fit, quote, shorten
+from bot.markup import fit, quote, quote_short, shorten
 from bot.services import Identity, Services
 from handlers.callbacks import PeopleAction, PeopleCallback
 from handlers.filters import Coordinator
 from handlers.messages import pressed_message
-from handlers.views import role_name
+from handlers.views import role_name, unit_questions
 
 
 async def _links(bot: Bot, pairs: list[tuple[str, str]]) -> str:
@@ -36,8 +36,8 @@ async def cmd_people(message: Message, identity: Identity, services: Services) -
     text.append(_("Joined: {n}").format(n=len(joined)))
     for line in joined:
         mark = " ⚠️ " + _("unreachable") if line.unreachable else ""
-        units = f" ({quote(', '.join(line.units))})" if line.units else ""
-        text.append(f"✅ {quote(line.full_name)} — {role_name(line.role)}{units}{mark}")
+        in_units = f" ({quote(', '.join(line.units))})" if line.units else ""
+        text.append(f"✅ {quote(line.full_name)} — {role_name(line.role)}{in_units}{mark}")
     text.append("")
     text.append(_("Not joined yet: {n}").format(n=len(waiting)))
     keyboard = InlineKeyboardBuilder()
@@ -55,11 +55,16 @@ async def cmd_people(message: Message, identity: Identity, services: Services) -
             text=_("Links for everyone not joined"),
             callback_data=PeopleCallback(action=PeopleAction.INVITE_ALL),
         )
+    units = await people.units_of(services.uow, identity)
+    if units:
+        text += ["", _("<b>Units of the plans: {n}</b>").format(n=len(units))]
+        text += [unit_line(unit) for unit in units]
     text += [
         "",
         _(
             "🔗 marks a person with a valid link. /invite Name — invite someone not in the "
-            "plan; /unit UNIT; Name — who reads a unit's reminders."
+            "plan; /unit UNIT; Name — who reads a unit's reminders; /schools — member "
+            "organisations."
         ),
     ]
     # A big organisation's list takes several messages, split between lines (never inside
@@ -68,6 +73,40 @@ async def cmd_people(message: Message, identity: Identity, services: Services) -
     for chunk in chunks[:-1]:
         await message.answer(chunk)
     await message.answer(chunks[-1], reply_markup=keyboard.as_markup())
+    await ask_unit_kinds(message, [u for u in units if u.kind == "unknown"])
+
+
+def unit_line(unit: people.UnitLine) -> str:
+    """«• ОО — every school (14)», «• МОУО — our staff: Иванова А.П.», «• ММО — nobody reads
+    it yet: /unit ММО; Name»."""
+    name = quote_short(unit.name, 60, one_line=True)
+    if unit.kind == "member_organisations":
+        groups = {
+            "school": _("every school"),
+            "kindergarten": _("every kindergarten"),
+            "supplementary": _("every supplementary education organisation"),
+            "named": _("a group you define with /group"),
+        }
+        what = groups.get(unit.member_filter or "", _("every member organisation"))
+        return f"• {name} — {what} ({unit.members})"
+    if unit.kind == "organisation":
+        return f"• {name} — " + _("an organisation of its own ({n})").format(n=unit.members)
+    if unit.kind == "external":
+        return f"• {name} — " + _("above you: listed, not reminded")
+    if unit.kind == "unknown":
+        return f"• {name} — " + _("not understood yet: say what it is below")
+    if unit.readers:
+        return f"• {name} — " + _("read by {names}").format(
+            names=quote_short(", ".join(unit.readers), 200)
+        )
+    return f"• {name} — " + _("nobody reads it yet: /unit {unit}; Name").format(
+        unit=quote_short(unit.name, 40, one_line=True)
+    )
+
+
+async def ask_unit_kinds(message: Message, units: list[people.UnitLine]) -> None:
+    for text, markup in unit_questions(units):
+        await message.answer(text, reply_markup=markup)
 
 
 async def on_invite_all(

@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import import_flow, telegram_io
+from bot import import_flow, people, telegram_io
 from bot.errors import UserError
 from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
@@ -28,9 +28,17 @@ from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused
 from bot.services import Identity, Services
 from handlers import import_views as views
-from handlers.callbacks import ImportAction, ImportCallback, PeopleAction, PeopleCallback
+from handlers.callbacks import (
+    ImportAction,
+    ImportCallback,
+    MembersAction,
+    MembersCallback,
+    PeopleAction,
+    PeopleCallback,
+)
 from handlers.filters import Coordinator, KnownPerson
 from handlers.states import ImportForm
+from handlers.views import unit_questions
 from storage.db import SessionFactory
 
 logger = logging.getLogger(__name__)
@@ -311,16 +319,25 @@ async def on_confirm(
     except (ImportRefused, UserError) as problem:
         await bot.send_message(chat_id, _problem_text(problem))
         return
-    # The next step: one personal link per person found, a tap away (handlers.people).
-    markup = None
+    # The next step, a tap away: one personal link per person found (handlers.people), and
+    # for a plan that names member organisations (ОО, ДОО), adding them (handlers.members).
+    units = await people.units_of(services.uow, identity)
+    keyboard = InlineKeyboardBuilder()
     if confirmed.persons:
-        keyboard = InlineKeyboardBuilder()
         keyboard.button(
             text=_("Links for everyone not joined"),
             callback_data=PeopleCallback(action=PeopleAction.INVITE_ALL),
         )
-        markup = keyboard.as_markup()
+    if any(unit.kind == "member_organisations" for unit in units):
+        keyboard.button(
+            text=_("➕ Add organisations"), callback_data=MembersCallback(action=MembersAction.ADD)
+        )
+    keyboard.adjust(1)
+    markup = keyboard.as_markup() if list(keyboard.buttons) else None
     await bot.send_message(chat_id, views.confirmed_text(confirmed, None), reply_markup=markup)
+    # What the importer could not classify is asked now, one tap each (saving never waits).
+    for text, buttons in unit_questions(units):
+        await bot.send_message(chat_id, text, reply_markup=buttons)
 
 
 async def on_cancel_button(

@@ -10,3 +10,7 @@ class ImportForm(StatesGroup):
     preview = State()  # a parsed import waits for confirm/cancel/period (see bot.import_flow)
     period = State()  # waiting for the plan period ("2022-2024")
     title = State()  # waiting for the plan's title (the document states none)
+
+
+class MembersForm(StatesGroup):
+    waiting_list = State()  # after /schools: a pasted list or a file of member organisations

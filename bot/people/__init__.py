@@ -31,14 +31,16 @@ from bot.people.invites import (
 from bot.people.members import PersonLine, display_name, people_of
 from bot.people.organisations import create_organisation, update_organisation
 from bot.people.preferences import UNCHANGED, update_preferences
-from bot.people.units import link_unit_member
+from bot.people.units import CHOOSABLE_KINDS, UnitLine, link_unit_member, set_unit_kind, units_of
 
 __all__ = [
+    "CHOOSABLE_KINDS",
     "INVITE_LIFETIME",
     "UNCHANGED",
     "InviteProblem",
     "Joined",
     "PersonLine",
+    "UnitLine",
     "accept_invite",
     "create_invite",
     "create_organisation",
@@ -53,6 +55,8 @@ __all__ = [
     "people_of",
     "revoke_by_name",
     "revoke_invite",
+    "set_unit_kind",
+    "units_of",
     "update_cadence",
     "update_organisation",
     "update_preferences",

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.errors import NotFound
 from bot.reminders import kinds
-from bot.reminders.planner import reschedule_for_snooze
+from bot.reminders.planner import DigestLine, DueReminder, coalesce_due, reschedule_for_snooze
 from bot.services import Identity
 from storage.models import Reminder
 from storage.uow import UnitOfWork
@@ -132,3 +132,53 @@ async def not_mine(
         person_name=identity.person.full_name,
         coordinator_chats=[(r.chat_id, r.language) for r in reach if r.chat_id is not None],
     )
+
+
+@dataclass(frozen=True)
+class MorningItem:
+    """One item of a delivered morning message, as it stands today."""
+
+    reminder_id: int  # the row its buttons act on
+    occurrence_id: int
+    number: str | None
+    title: str
+    line: DigestLine
+
+
+async def morning_items(
+    uow: UnitOfWork, identity: Identity, reminder_id: int, *, now: datetime
+) -> list[MorningItem]:
+    """Every item still to do of the morning message that carried the person's reminder
+    (the "show all" list, and the check-ins to report on at once), in urgency order."""
+    reminder = await own_reminder(uow, identity, reminder_id)
+    if reminder.telegram_message_id is None:
+        raise NotFound("This reminder is not yours.")
+    rows = await uow.reminders.delivered_with(reminder.person_id, reminder.telegram_message_id)
+    live = [r for r in rows if r.occurrence_status in ("open", "postponed", "partial")]
+    today = identity.today(now)
+    due = [
+        DueReminder(
+            reminder_id=r.id,
+            occurrence_key=r.occurrence_id,
+            kind=kinds.decode(r.kind),
+            due_date=r.due_date or today,
+            window_start=r.window_start or today,
+        )
+        for r in live
+        if r.occurrence_id is not None
+    ]
+    by_id = {r.id: r for r in live}
+    items = []
+    for line in coalesce_due(due, today_local=today):
+        row = by_id[max(line.reminder_ids)]
+        assert row.occurrence_id is not None
+        items.append(
+            MorningItem(
+                reminder_id=row.id,
+                occurrence_id=row.occurrence_id,
+                number=row.measure_number,
+                title=row.measure_title or "",
+                line=line,
+            )
+        )
+    return items

@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from aiogram import Bot
@@ -31,7 +31,6 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.calendar import local_date
 from bot.clock import Clock
 from bot.i18n import normalise_locale, use_locale
-from bot.markup import fit
 from bot.reminders import kinds
 from bot.reminders.outbox import plan_due
 from bot.reminders.planner import DigestLine, DueReminder, coalesce_due, delivery_moment
@@ -44,7 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 DEFAULT_CONCURRENCY = 32  # messages in flight at once; a crash can repeat at most these
-LINES_PER_MESSAGE = 20  # 4 buttons each: 80 of the 100 buttons Telegram allows; titles are cut
 
 
 def worker_name() -> str:
@@ -91,7 +89,18 @@ class ReminderMessage:
     today: date
 
 
-Renderer = Callable[[ReminderMessage], tuple[str, InlineKeyboardMarkup | None]]
+@dataclass(frozen=True)
+class RenderedReminder:
+    """One message of a person's morning and the outbox rows it stands for (they are
+    marked sent with its message id, so its buttons and "show all" find them)."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    reminder_ids: tuple[int, ...]
+
+
+# The morning's messages, rendered by handlers.views (bot/ does not import handlers/).
+Renderer = Callable[[ReminderMessage], list[RenderedReminder]]
 
 
 @dataclass
@@ -254,36 +263,24 @@ class ReminderDelivery:
         by_id = {r.id: r for r in live}
         async with self._semaphore:
             with use_locale(normalise_locale(recipient.language)):
-                parts = fit_messages(
-                    ReminderMessage(recipient, lines, by_id, responsible, today), self.render
-                )
-            for index, (message, text, keyboard) in enumerate(parts):
-                outcome = await self._send(message, text, keyboard, stats)
+                parts = self.render(ReminderMessage(recipient, lines, by_id, responsible, today))
+            for index, part in enumerate(parts):
+                outcome = await self._send(recipient, part, stats)
                 if outcome == "forbidden":
-                    remaining = [
-                        rid
-                        for part in parts[index:]
-                        for line in part[0].lines
-                        for rid in line.reminder_ids
-                    ]
+                    remaining = [rid for later in parts[index:] for rid in later.reminder_ids]
                     await self._unreachable(recipient, remaining, stats)
                     return
 
     async def _send(
-        self,
-        message: ReminderMessage,
-        text: str,
-        keyboard: InlineKeyboardMarkup | None,
-        stats: DeliveryStats,
+        self, recipient: Recipient, part: RenderedReminder, stats: DeliveryStats
     ) -> str:
-        recipient = message.recipient
-        ids = [rid for line in message.lines for rid in line.reminder_ids]
+        ids = list(part.reminder_ids)
         error = ""
         for _attempt in range(5):
             await self.pacer.acquire(recipient.chat_id or 0)
             try:
                 sent = await self.bot.send_message(
-                    recipient.chat_id or 0, text, reply_markup=keyboard
+                    recipient.chat_id or 0, part.text, reply_markup=part.keyboard
                 )
             except TelegramRetryAfter as exc:
                 stats.retried_429 += 1
@@ -357,28 +354,3 @@ class ReminderDelivery:
 
 
 MAX_MESSAGE_CHARS = 4000  # Telegram's limit is 4096; a margin for entities
-
-
-def fit_messages(
-    message: ReminderMessage, render: Renderer
-) -> list[tuple[ReminderMessage, str, InlineKeyboardMarkup | None]]:
-    """Split a person's lines into as few messages as Telegram's limits allow.
-
-    Usually one message holds the whole morning; long titles or many lines are split into
-    consecutive messages (at most LINES_PER_MESSAGE lines, under MAX_MESSAGE_CHARS).
-    Call inside the recipient's locale.
-    """
-    lines = message.lines
-    if len(lines) > LINES_PER_MESSAGE:
-        head = replace(message, lines=lines[:LINES_PER_MESSAGE])
-        tail = replace(message, lines=lines[LINES_PER_MESSAGE:])
-        return fit_messages(head, render) + fit_messages(tail, render)
-    text, keyboard = render(message)
-    if len(text) <= MAX_MESSAGE_CHARS:
-        return [(message, text, keyboard)]
-    if len(lines) == 1:
-        return [(message, fit(text, MAX_MESSAGE_CHARS), keyboard)]
-    middle = len(lines) // 2
-    return fit_messages(replace(message, lines=lines[:middle]), render) + fit_messages(
-        replace(message, lines=lines[middle:]), render
-    )

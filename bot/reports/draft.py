@@ -51,6 +51,8 @@ class Draft:
     files: list[DraftFile] = field(default_factory=list)
     # Set when files are being added to a report already stored (after "✅ done").
     report_id: int | None = None
+    # Several ongoing measures answered at once (a monthly check-in): one text, same files.
+    batch: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +65,7 @@ class Draft:
             text=data.get("text") or "",
             files=[DraftFile.from_dict(f) for f in data.get("files") or []],
             report_id=data.get("report_id"),
+            batch=[int(i) for i in data.get("batch") or []],
         )
 
     def add_text(self, text: str) -> None:

@@ -59,6 +59,63 @@ async def submit_report(
 ) -> SubmittedReport:
     """Store a report with its files and apply its effect on the occurrence and reminders.
     Commits."""
+    submitted = await _store_report(
+        uow,
+        identity,
+        occurrence_id=occurrence_id,
+        status=status,
+        now=now,
+        text=text,
+        reason=reason,
+        postponed_to=postponed_to,
+        attachments=attachments,
+    )
+    await uow.commit()
+    return submitted
+
+
+async def submit_reports(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    occurrence_ids: Sequence[int],
+    status: ReportStatus,
+    now: datetime,
+    text: str = "",
+    attachments: Sequence[DraftFile] = (),
+) -> list[SubmittedReport]:
+    """One text and the same files as the report on several measures (the monthly check-in
+    of ongoing measures answered at once). All are stored or none: one commit."""
+    if status not in (ReportStatus.DONE, ReportStatus.PARTIAL):
+        raise UserError("Several measures at once can be reported done or partly done only.")
+    submitted = [
+        await _store_report(
+            uow,
+            identity,
+            occurrence_id=occurrence_id,
+            status=status,
+            now=now,
+            text=text,
+            attachments=attachments,
+        )
+        for occurrence_id in dict.fromkeys(occurrence_ids)
+    ]
+    await uow.commit()
+    return submitted
+
+
+async def _store_report(
+    uow: UnitOfWork,
+    identity: Identity,
+    *,
+    occurrence_id: int,
+    status: ReportStatus,
+    now: datetime,
+    text: str = "",
+    reason: str | None = None,
+    postponed_to: date | None = None,
+    attachments: Sequence[DraftFile] = (),
+) -> SubmittedReport:
     occurrence, measure, _roadmap = await occurrence_for_report(uow, identity, occurrence_id)
     assert identity.person is not None
     if status is ReportStatus.POSTPONED:
@@ -92,7 +149,6 @@ async def submit_report(
             **({"postponed_to": postponed_to.isoformat()} if postponed_to else {}),
         },
     )
-    await uow.commit()
     return SubmittedReport(
         report_id=report.id,
         occurrence_id=occurrence.id,

@@ -3,6 +3,7 @@
     states.py     the flow's conversation states and the filters built from them
     writing.py    writing a report, from its start to the result the person picks
     stored.py     a stored report's buttons, and the lists of reports
+    batch.py      one report on several ongoing measures (the monthly check-in)
     views.py      texts            keyboards.py   buttons
     files.py      files in and out  albums.py     per-chat locks, albums gathered as one
 
@@ -17,6 +18,8 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 
 from handlers.callbacks import (
+    CheckinPageCallback,
+    CheckinPickCallback,
     MeasureReportsCallback,
     ReminderAction,
     ReminderCallback,
@@ -24,12 +27,14 @@ from handlers.callbacks import (
     ReportCallback,
     ReportDateCallback,
     ReportFixCallback,
+    ReportFlowAction,
     ReportFlowCallback,
     ReportManageCallback,
 )
 from handlers.filters import KnownPerson
 from handlers.reports import stored
 from handlers.reports.albums import Albums, ChatLocks
+from handlers.reports.batch import CheckinReports
 from handlers.reports.states import (
     FILE_MESSAGE,
     IDLE_OR_REPORT,
@@ -47,6 +52,7 @@ def create_router() -> Router:
     locks = ChatLocks()
     writing = ReportWriting(locks, Albums())
     managing = StoredReports(locks)
+    checkins = CheckinReports(locks)
     router = Router(name=__name__)
     router.message.filter(KnownPerson())
     router.callback_query.filter(KnownPerson())
@@ -58,6 +64,17 @@ def create_router() -> Router:
     router.callback_query.register(
         writing.on_reminder,
         ReminderCallback.filter(F.action.in_({ReminderAction.DONE, ReminderAction.REPORT})),
+    )
+    router.callback_query.register(
+        checkins.on_checkins, ReminderCallback.filter(F.action == ReminderAction.CHECKINS)
+    )
+    router.callback_query.register(checkins.on_toggle, CheckinPickCallback.filter())
+    router.callback_query.register(checkins.on_page, CheckinPageCallback.filter())
+    router.callback_query.register(
+        checkins.on_picked,
+        ReportFlowCallback.filter(
+            F.action.in_({ReportFlowAction.PICKED, ReportFlowAction.PICK_ALL})
+        ),
     )
     router.callback_query.register(writing.on_flow, ReportFlowCallback.filter())
     router.callback_query.register(writing.on_pick, ReportCallback.filter())

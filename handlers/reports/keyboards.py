@@ -52,6 +52,17 @@ def results(target: Target | None) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
+def batch_results() -> InlineKeyboardMarkup:
+    """The results of a report on several ongoing measures: done or partly, or cancel."""
+    keyboard = InlineKeyboardBuilder()
+    keyboard.row(
+        flow_button(_("✅ Done"), ReportFlowAction.DONE),
+        flow_button(_("◐ Partly"), ReportFlowAction.PARTIAL),
+    )
+    keyboard.row(cancel_button())
+    return keyboard.as_markup()
+
+
 def choices(targets: Sequence[Target], *, cancel: bool = True) -> InlineKeyboardMarkup:
     """One button per measure (or period) the report could be about."""
     keyboard = InlineKeyboardBuilder()

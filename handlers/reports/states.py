@@ -13,6 +13,7 @@ class ReportStates(StatesGroup):
     postpone = State()  # "postpone": waiting for the new date
     attaching = State()  # files for a report already stored (after "✅ done")
     correcting = State()  # the corrected text of a stored report
+    picking = State()  # choosing the ongoing measures a check-in report is about
 
 
 REPORT_STATES = (
@@ -21,6 +22,7 @@ REPORT_STATES = (
     ReportStates.postpone,
     ReportStates.attaching,
     ReportStates.correcting,
+    ReportStates.picking,
 )
 # A new report being written (not yet stored): what naming a measure or a file adds to.
 DRAFT_STATES = (ReportStates.collecting, ReportStates.reason, ReportStates.postpone)

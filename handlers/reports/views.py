@@ -73,6 +73,31 @@ def prompt(target: Target, draft: Draft) -> str:
     return "\n".join(lines)
 
 
+def batch_prompt(count: int) -> str:
+    """The start of one report on several ongoing measures."""
+    return "\n".join(
+        [
+            _("<b>Report</b> on several measures ({n})").format(n=count),
+            "",
+            _(
+                "Send a short text on what has been done and the files, if any. Then choose "
+                "the result below: it is recorded for each of the measures."
+            ),
+        ]
+    )
+
+
+def batch_saved(results: Sequence[SubmittedReport]) -> str:
+    closed = sum(1 for r in results if r.occurrence_closed)
+    count = len(results)
+    text = _("Report saved for {n} measure.", "Report saved for {n} measures.", count).format(
+        n=count
+    )
+    if closed:
+        text += " " + _("Closed: {n}.").format(n=closed)
+    return text
+
+
 def draft_summary(draft: Draft) -> str:
     parts = []
     if draft.text:

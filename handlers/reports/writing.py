@@ -265,6 +265,12 @@ class ReportWriting:
         draft: Draft,
         notes: Sequence[str],
     ) -> None:
+        if draft.batch:
+            text = "\n".join(
+                [*notes, views.draft_summary(draft), _("Add more, or choose the result:")]
+            )
+            await message.answer(text, reply_markup=keyboards.batch_results())
+            return
         if draft.occurrence_id is None:
             await message.answer(
                 "\n".join([*notes, views.draft_summary(draft), _("Now choose the measure above.")])
@@ -332,6 +338,11 @@ class ReportWriting:
                 )
                 return
             draft = await _draft(state)
+            if draft.batch:
+                await self._finish_batch(
+                    callback, action, message, state, identity, services, draft
+                )
+                return
             if draft.occurrence_id is None:
                 await answer_press(callback, _("Choose the measure first."), alert=True)
                 return
@@ -357,6 +368,35 @@ class ReportWriting:
             status = ReportStatus.DONE if action is ReportFlowAction.DONE else ReportStatus.PARTIAL
             await self._finish(message, state, identity, services, draft, status)
             await drop_keyboard(message)
+
+    async def _finish_batch(
+        self,
+        callback: CallbackQuery,
+        action: ReportFlowAction,
+        message: Message,
+        state: FSMContext,
+        identity: Identity,
+        services: Services,
+        draft: Draft,
+    ) -> None:
+        if action not in (ReportFlowAction.DONE, ReportFlowAction.PARTIAL):
+            await answer_press(
+                callback, _("Several measures can be reported done or partly done."), alert=True
+            )
+            return
+        status = ReportStatus.DONE if action is ReportFlowAction.DONE else ReportStatus.PARTIAL
+        results = await service.submit_reports(
+            services.uow,
+            identity,
+            occurrence_ids=draft.batch,
+            status=status,
+            now=services.clock.now(),
+            text=draft.text,
+            attachments=draft.files,
+        )
+        await state.clear()
+        await drop_keyboard(message)
+        await message.answer(views.batch_saved(results))
 
     async def _finish(
         self,

@@ -98,3 +98,19 @@ class PersonRepository(Repository):
         if exists is None:
             self.session.add(UnitMember(unit_id=unit_id, person_id=person_id))
             await self.session.flush()
+
+    async def unit_readers(self, organisation_id: int) -> dict[int, list[str]]:
+        """Who reads each unit's reminders: unit id -> full names."""
+        from storage.models import Unit, UnitMember
+
+        result = await self.session.execute(
+            select(UnitMember.unit_id, Person.full_name)
+            .join(Unit, Unit.id == UnitMember.unit_id)
+            .join(Person, Person.id == UnitMember.person_id)
+            .where(Unit.organisation_id == organisation_id)
+            .order_by(Person.full_name)
+        )
+        readers: dict[int, list[str]] = {}
+        for unit_id, name in result.all():
+            readers.setdefault(unit_id, []).append(name)
+        return readers

@@ -325,27 +325,30 @@ class ReminderRepository(Repository):
             .where(Reminder.claimed_by == token, Reminder.state == ReminderState.CLAIMED)
             .order_by(Reminder.person_id, Reminder.fire_at, Reminder.id)
         )
-        claimed: list[ClaimedReminder] = []
-        for reminder, occurrence, measure in result.all():
-            claimed.append(
-                ClaimedReminder(
-                    id=reminder.id,
-                    organisation_id=reminder.organisation_id,
-                    person_id=reminder.person_id,
-                    kind=reminder.kind,
-                    fire_at=reminder.fire_at,
-                    attempts=reminder.attempts,
-                    occurrence_id=reminder.occurrence_id,
-                    window_start=occurrence.window_start if occurrence else None,
-                    due_date=occurrence.due_date if occurrence else None,
-                    occurrence_status=occurrence.status if occurrence else None,
-                    measure_id=measure.id if measure else None,
-                    measure_number=measure.number if measure else None,
-                    measure_title=measure.title if measure else None,
-                    document_type=measure.document_type if measure else None,
-                )
+        return [
+            _claimed(reminder, occurrence, measure)
+            for reminder, occurrence, measure in result.all()
+        ]
+
+    async def delivered_with(
+        self, person_id: int, telegram_message_id: int
+    ) -> list[ClaimedReminder]:
+        """The person's rows delivered in one bot message, with what rendering them needs
+        (a morning message's "show all" and its check-in report)."""
+        result = await self.session.execute(
+            select(Reminder, Occurrence, Measure)
+            .join(Occurrence, Occurrence.id == Reminder.occurrence_id)
+            .join(Measure, Measure.id == Occurrence.measure_id)
+            .where(
+                Reminder.person_id == person_id,
+                Reminder.telegram_message_id == telegram_message_id,
             )
-        return claimed
+            .order_by(Reminder.id)
+        )
+        return [
+            _claimed(reminder, occurrence, measure)
+            for reminder, occurrence, measure in result.all()
+        ]
 
     async def mark_sent(
         self, ids: Sequence[int], *, now: datetime, telegram_message_id: int | None
@@ -494,3 +497,24 @@ class ReminderRepository(Repository):
         if person is not None and person.unreachable_since is None:
             person.unreachable_since = now
             await self.session.flush()
+
+
+def _claimed(
+    reminder: Reminder, occurrence: Occurrence | None, measure: Measure | None
+) -> ClaimedReminder:
+    return ClaimedReminder(
+        id=reminder.id,
+        organisation_id=reminder.organisation_id,
+        person_id=reminder.person_id,
+        kind=reminder.kind,
+        fire_at=reminder.fire_at,
+        attempts=reminder.attempts,
+        occurrence_id=reminder.occurrence_id,
+        window_start=occurrence.window_start if occurrence else None,
+        due_date=(occurrence.postponed_to or occurrence.due_date) if occurrence else None,
+        occurrence_status=occurrence.status if occurrence else None,
+        measure_id=measure.id if measure else None,
+        measure_number=measure.number if measure else None,
+        measure_title=measure.title if measure else None,
+        document_type=measure.document_type if measure else None,
+    )

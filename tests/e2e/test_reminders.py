@@ -70,11 +70,13 @@ async def test_deputies_join_and_get_their_mornings(
     await _deliver(running_bot, morning("2022-05-24"))
     message = await bobrov.wait_for_message()
     assert "1.3.8" in message.text and "через 7 дней" in message.text
-    assert "✅ 1.3.8 выполнено" in message.button_texts
+    assert message.button_texts == ["✅ 1.3.8 выполнено", "⋯ 1.3.8"]
     assert [m for m in izotova.messages if "Напоминание" in (m.text or "")] == []
 
-    # "Remind me in 3 days": quiet until Friday 27 May, then the real count of days.
-    query = await bobrov.press(message, "⏰ Через 3 дня")
+    # "Remind me in 3 days" (behind "⋯"): quiet until Friday 27 May, then the real count.
+    await bobrov.press(message, "⋯ 1.3.8")
+    more = await bobrov.wait_for_message(lambda m: "⏰ Через 3 дня" in m.button_texts)
+    query = await bobrov.press(more, "⏰ Через 3 дня")
     answer = await tg.wait_for_callback_answer(query)
     assert answer.text == "Напомню 27 мая 2022."
     await _deliver(running_bot, morning("2022-05-25"))
@@ -85,8 +87,9 @@ async def test_deputies_join_and_get_their_mornings(
     # 1 June: Изотова's monthly check-ins of her ongoing measures, in one message.
     await _deliver(running_bot, morning("2022-06-01"))
     checkins = await izotova.wait_for_message()
-    assert "что сделано в этом месяце" in checkins.text
-    assert "1.1.5" in checkins.text
+    assert "Постоянные мероприятия" in checkins.text
+    assert "что сделано за июнь?" in checkins.text
+    assert len(checkins.button_texts) == 1
     overdue = await bobrov.wait_for_message(lambda m: "1.3.8" in (m.text or ""))
     assert "просрочено на 1 день" in overdue.text
 
@@ -103,14 +106,16 @@ async def test_not_mine_tells_the_coordinator(running_bot: RunningBot, samples_d
     bobrov = users["Бобров В.С."]
     await _deliver(running_bot, morning("2022-05-24"))
     message = await bobrov.wait_for_message()
-    query = await bobrov.press(message, "🙅 Не моё")
+    await bobrov.press(message, "⋯ 1.3.8")
+    more = await bobrov.wait_for_message(lambda m: "🙅 Не моё" in m.button_texts)
+    query = await bobrov.press(more, "🙅 Не моё")
     await running_bot.tg.wait_for_callback_answer(query)
     notice = await running_bot.tg.user(COORDINATOR).wait_for_text("не относится")
     assert "1.3.8" in notice.text and "Бобров В.С." in notice.text
     # No more reminders of 1.3.8 for him.
     await _deliver(running_bot, morning("2022-05-30"))
     await _deliver(running_bot, morning("2022-05-31"))
-    later = [m for m in bobrov.messages if "1.3.8" in (m.text or "")]
+    later = [m for m in bobrov.messages if "1.3.8" in (m.text or "") and "Напоминание" in m.text]
     assert len(later) == 1
 
 
