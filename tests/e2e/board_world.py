@@ -261,6 +261,9 @@ async def expected_cells(
             current = reports.get(report.occurrence_id)
             if current is None or report.id > current.id:
                 reports[report.occurrence_id] = report
+        # Read everything now: the rows expire when the unit of work ends.
+        for row in (*occurrences, *reports.values()):
+            uow.session.expunge(row)
     cells: dict[tuple[int, str], list[str]] = defaultdict(list)
     for occurrence in occurrences:
         inside = (
