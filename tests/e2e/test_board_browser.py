@@ -9,6 +9,7 @@ Skipped with the reason when chromium or Playwright is missing locally; CI insta
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -93,8 +94,8 @@ async def _page(browser: Any, *, width: int, height: int, tma: str) -> Any:
     )
     # What Telegram's client provides: window.Telegram.WebApp with initData and the theme.
     await context.add_init_script(
-        "window.Telegram = {WebApp: {initData: %s, themeParams: %s, ready() {}, expand() {}}};"
-        % (json.dumps(tma), json.dumps(THEME))
+        f"window.Telegram = {{WebApp: {{initData: {json.dumps(tma)}, "
+        f"themeParams: {json.dumps(THEME)}, ready() {{}}, expand() {{}}}}}};"
     )
     return await context.new_page()
 
@@ -172,7 +173,8 @@ async def test_a_cell_shows_its_report_and_its_file_downloads(board, browser) ->
     assert before is not None and after is not None and abs(before["x"] - after["x"]) < 1
 
     column = await page.evaluate(
-        "key => [...document.querySelectorAll('#board thead th')].findIndex(th => th.dataset.c === key)",
+        "key => [...document.querySelectorAll('#board thead th')]"
+        ".findIndex(th => th.dataset.c === key)",
         f"o{world.reported_school}",
     )
     assert column > 0
@@ -189,7 +191,8 @@ async def test_a_cell_shows_its_report_and_its_file_downloads(board, browser) ->
         await panel.get_by_text(FILE_NAME).click()
     download = await waiting.value
     assert download.suggested_filename == FILE_NAME
-    assert Path(await download.path()).read_bytes() == FILE_CONTENT
+    saved = await download.path()
+    assert await asyncio.to_thread(Path(saved).read_bytes) == FILE_CONTENT
 
 
 async def test_without_telegram_or_with_a_forged_init_data_the_page_says_so(
