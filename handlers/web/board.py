@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.board.auth import InitDataError, check_init_data
 from bot.board.grid import (
@@ -42,6 +43,7 @@ from bot.clock import Clock
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import _, day, normalise_locale, use_locale
+from bot.records import gc_paused
 from bot.services import Identity, Services
 from bot.settings import Settings
 from bot.summaries import assess
@@ -146,6 +148,14 @@ def words() -> dict[str, str]:
     }
 
 
+# A board is mostly cells: written here at once rather than by a template loop.
+CELL_TAGS = {"": "<td>", **{status.value: f"<td class={status.value}>" for status in SEVERITY}}
+
+
+def _cells(statuses: tuple[str, ...]) -> Markup:
+    return Markup("".join([CELL_TAGS[status] for status in statuses]))
+
+
 def _locale_of(request: web.Request) -> str:
     header = request.headers.get("Accept-Language", "")
     return normalise_locale(request.query.get("lang") or header.split(",")[0])
@@ -244,6 +254,12 @@ async def static(request: web.Request) -> web.StreamResponse:
 
 
 async def view(request: web.Request) -> web.StreamResponse:
+    # Tens of thousands of short-lived objects and no cycles: see bot.records.gc_paused.
+    with gc_paused():
+        return await _view(request)
+
+
+async def _view(request: web.Request) -> web.StreamResponse:
     context = request.app[CONTEXT]
     async with UnitOfWork(context.session_factory) as uow:
         viewer = await _viewer(request, uow)
@@ -272,6 +288,7 @@ async def view(request: web.Request) -> web.StreamResponse:
                 if is_municipal(data)
                 else [],
                 range_text=f"{day(start)} — {day(end)}",
+                cells=_cells,
             )
 
 
