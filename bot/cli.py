@@ -82,7 +82,8 @@ async def _web(settings: Settings, listen: str) -> int:
         print(f"--listen: expected HOST:PORT, got {listen!r}", file=sys.stderr)
         return 2
     try:
-        app = await build_app(settings, _clock(settings, None), set_commands=False)
+        # The bot beside it applies the migrations (two processes migrating at once race).
+        app = await build_app(settings, _clock(settings, None), migrate=False, set_commands=False)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
