@@ -916,6 +916,7 @@ class FakeTelegram:
                 "setMyCommands",
                 "getMyCommands",
                 "deleteMyCommands",
+                "setChatMenuButton",
                 "deleteWebhook",
                 "setWebhook",
                 "getWebhookInfo",
