@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.board.records import (
@@ -26,16 +26,20 @@ from bot.board.records import (
     BoardOrganisation,
     BoardPlan,
     CellAttachment,
+    CellEvent,
     CellReport,
 )
 from bot.records import MeasureRow, PlanData, ReportRow, RoadmapRow, gc_paused
 from storage.models import (
     Attachment,
+    AuditEvent,
     Measure,
     Membership,
     Occurrence,
     Organisation,
     Person,
+    Reminder,
+    ReminderState,
     Report,
     Roadmap,
 )
@@ -56,6 +60,7 @@ __all__ = [
     "read_board",
     "read_board_plan_data",
     "read_cell_reports",
+    "read_measure_history",
 ]
 
 
@@ -347,3 +352,55 @@ async def read_board_plan_data(
             measures=tuple(measures.values()),
             occurrences=tuple(occurrences),
         )
+
+
+HISTORY_LIMIT = 50
+
+
+async def read_measure_history(
+    session: AsyncSession,
+    plan: BoardPlan,
+    viewer_organisation_id: int,
+    measure_id: int,
+    occurrence_ids: list[int],
+) -> list[CellEvent]:
+    """What happened to a measure, newest first: the plan's imports (for its owner), events
+    on the measure (hand-overs, disputes: the viewer's own unless it owns the plan), and the
+    reminders sent about these occurrences (already scoped to the viewer)."""
+    measure_events = and_(AuditEvent.object_type == "measure", AuditEvent.object_id == measure_id)
+    if not plan.owned:
+        measure_events = and_(measure_events, AuditEvent.organisation_id == viewer_organisation_id)
+    wanted = [measure_events]
+    if plan.owned:
+        wanted.append(
+            and_(
+                AuditEvent.object_type == "roadmap",
+                AuditEvent.object_id == plan.id,
+                AuditEvent.action == "roadmap.imported",
+            )
+        )
+    audit = await session.execute(
+        select(AuditEvent.created_at, AuditEvent.action, Person.full_name)
+        .outerjoin(Person, Person.id == AuditEvent.person_id)
+        .where(or_(*wanted))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    events = [CellEvent(_aware(when) or _EPOCH, action, who) for when, action, who in audit.all()]
+    if occurrence_ids:
+        sent = await session.execute(
+            select(Reminder.sent_at, Person.full_name)
+            .join(Person, Person.id == Reminder.person_id)
+            .where(
+                Reminder.occurrence_id.in_(occurrence_ids),
+                Reminder.state == ReminderState.SENT.value,
+                Reminder.sent_at.is_not(None),
+            )
+            .order_by(Reminder.sent_at.desc(), Reminder.id.desc())
+            .limit(HISTORY_LIMIT)
+        )
+        events += [
+            CellEvent(_aware(when) or _EPOCH, "reminder.sent", who) for when, who in sent.all()
+        ]
+    events.sort(key=lambda e: e.when, reverse=True)
+    return events[:HISTORY_LIMIT]

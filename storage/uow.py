@@ -13,7 +13,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.board.records import BoardData, BoardPlan, CellReport
+from bot.board.records import BoardData, BoardPlan, CellEvent, CellReport
 from bot.records import PersonRow, PlanData, RoadmapRow, SummaryData
 from storage import read, read_board, read_summaries
 from storage.repositories.audit import AuditRepository
@@ -97,6 +97,13 @@ class Reads:
 
     async def cell_reports(self, occurrence_ids: list[int]) -> dict[int, list[CellReport]]:
         return await read_board.read_cell_reports(self._session, occurrence_ids)
+
+    async def measure_history(
+        self, plan: BoardPlan, organisation_id: int, measure_id: int, occurrence_ids: list[int]
+    ) -> list[CellEvent]:
+        return await read_board.read_measure_history(
+            self._session, plan, organisation_id, measure_id, occurrence_ids
+        )
 
     async def board_attachment(
         self, organisation_id: int, attachment_id: int

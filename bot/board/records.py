@@ -75,3 +75,12 @@ class CellOccurrence:
     occurrence: BoardOccurrence
     organisation: str
     reports: tuple[CellReport, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CellEvent:
+    """One line of a measure's history: a re-import, a hand-over, a reminder sent…"""
+
+    when: datetime
+    action: str  # the audit action, or "reminder.sent"
+    person: str | None  # who did it (or, for a reminder, to whom it went)

@@ -144,6 +144,7 @@ def words() -> dict[str, str]:
         "postponed_to": _("postponed to"),
         "done_of_due": _("done of due"),
         "people": _("People"),
+        "history": _("History"),
         "organisations": _("Organisations"),
     }
 
@@ -335,9 +336,21 @@ async def cell(request: web.Request) -> web.StreamResponse:
                         ],
                     }
                 )
+            history = await uow.reads.measure_history(
+                plan, viewer.organisation_id, measure_id, [o.id for o in found]
+            )
+            events = [
+                {
+                    "when": _moment(event.when, viewer.timezone),
+                    "what": _event_label(event.action),
+                    "who": event.person or "",
+                }
+                for event in history
+            ]
             return _render(
                 request,
                 "cell.html",
+                events=events,
                 locale=locale,
                 measure=data.measures[0],
                 items=items,
@@ -471,6 +484,15 @@ def _report_status(value: str) -> str:
         "postponed": _("postponed"),
         "not_done": _("not done"),
     }.get(value, value)
+
+
+def _event_label(action: str) -> str:
+    return {
+        "roadmap.imported": _("the plan imported"),
+        "reminder.sent": _("reminder sent to"),
+        "share.handed_over": _("handed over"),
+        "assignment.disputed": _("assignment disputed"),
+    }.get(action, action)
 
 
 def create_board_app(context: BoardContext) -> web.Application:

@@ -32,6 +32,7 @@ from storage.models import (
     Occurrence,
     Organisation,
     Person,
+    Reminder,
     Report,
     Role,
 )
@@ -44,6 +45,7 @@ TODAY = date(2022, 5, 16)
 COORDINATOR = 7101  # the office's coordinator
 OFFICER = 7102  # an officer of the office
 OTHER_COORDINATOR = 7001  # the coordinator of another organisation (a gymnasium)
+SCHOOL_COORDINATOR = 7201  # the coordinator of one of the office's schools (Сидорова)
 UNIT_KINDS = {
     "МОУО": ("owner", None),
     "УО": ("owner", None),
@@ -75,6 +77,7 @@ class World:
     reported_measure: int
     reported_school: int
     attachment_id: int
+    own_school: int  # SCHOOL_COORDINATOR's school
     school_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -181,6 +184,27 @@ async def build_world(
                 await uow.session.flush()
                 attachment_id = attachment.id
         assert first is not None
+        # A reminder sent about the reported occurrence: it shows in the measure's history.
+        uow.session.add(
+            Reminder(
+                organisation_id=first[0].organisation_id,
+                occurrence_id=first[0].id,
+                person_id=author.id,
+                kind="due",
+                fire_at=NOW,
+                state="sent",
+                sent_at=NOW,
+            )
+        )
+        own_school = (
+            await uow.session.execute(
+                select(Organisation.id).where(
+                    Organisation.parent_id == office.id, Organisation.name.contains("СОШ № 2")
+                )
+            )
+        ).scalar_one()
+        await _person(uow, own_school, "Петров П.П.", SCHOOL_COORDINATOR, Role.COORDINATOR)
+        assert own_school != office.id
         names = dict(
             (
                 await uow.session.execute(
@@ -201,6 +225,7 @@ async def build_world(
         reported_measure=occurrence.measure_id,
         reported_school=occurrence.organisation_id,
         attachment_id=attachment_id,
+        own_school=own_school,
         school_names=names,
     )
 

@@ -23,6 +23,7 @@ from tests.e2e.board_world import (
     OFFICER,
     OTHER_COORDINATOR,
     REPORT_TEXT,
+    SCHOOL_COORDINATOR,
     board_server,
     board_settings,
     build_world,
@@ -62,6 +63,9 @@ async def test_the_coordinator_gets_the_board_and_a_cell_with_its_report(world_a
         assert status == 200
         assert REPORT_TEXT in body.decode()
         assert FILE_NAME in body.decode()
+        # The measure's history: the plan's import and the reminder sent about it.
+        assert "план загружен" in body.decode()
+        assert "напоминание отправлено" in body.decode()
         status, body = await _get(session, url + f"file/{world.attachment_id}?tma=x", None)
         assert status == 401
         async with session.get(
@@ -147,3 +151,37 @@ async def test_another_organisation_sees_nothing_of_this_one(world_and_url) -> N
         status, body = await _get(session, url + f"api/view?who=o{world.reported_school}", tma)
         assert status == 200
         assert not re.search(r"<td class=[a-z]>", body.decode())
+
+
+async def test_a_school_sees_its_own_share_of_the_municipal_plan_only(world_and_url) -> None:  # type: ignore[no-untyped-def]
+    world, url = world_and_url
+    tma = init_data(SCHOOL_COORDINATOR)
+    async with aiohttp.ClientSession() as session:
+        status, body = await _get(
+            session, url + f"api/view?plan={world.roadmap_id}&cols=month", tma
+        )
+        assert status == 200
+        status, body = await _get(session, url + f"api/view?plan={world.roadmap_id}", tma)
+        assert status == 200
+        page = body.decode()
+        # Its own column only: no other school, not the office's own share.
+        assert set(re.findall(r'data-c="o(\d+)"', page)) == {str(world.own_school)}
+        for school_id in world.school_names:
+            if school_id != world.own_school:
+                status, body = await _get(
+                    session,
+                    url + f"api/cell?plan={world.roadmap_id}&m={world.reported_measure}"
+                    f"&c=o{school_id}&cols=school",
+                    tma,
+                )
+                assert REPORT_TEXT.encode() not in body
+                assert "<article" not in body.decode()
+
+
+async def test_the_board_speaks_the_language_of_the_telegram_client(world_and_url) -> None:  # type: ignore[no-untyped-def]
+    _world, url = world_and_url
+    async with aiohttp.ClientSession() as session:
+        english = (await _get(session, url + "api/view", init_data(COORDINATOR, language="en")))[1]
+        russian = (await _get(session, url + "api/view", init_data(COORDINATOR, language="ru")))[1]
+    assert ">Total<" in english.decode() and "not reported" in english.decode()
+    assert ">Итого<" in russian.decode() and "нет отчёта" in russian.decode()

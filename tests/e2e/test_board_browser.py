@@ -35,7 +35,7 @@ from tests.e2e.board_world import (
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-THEME = {"bg_color": "#ffffff", "text_color": "#000000", "button_color": "#3390ec"}
+THEME = {"bg_color": "#fdf6e3", "text_color": "#073642", "button_color": "#3390ec"}
 START, END = date(2022, 1, 1), date(2022, 12, 31)
 
 
@@ -127,6 +127,12 @@ async def test_the_board_shows_what_the_rows_say_and_filters_change_it(board, br
 
     expected = await expected_cells(session_factory, world.roadmap_id, START, END)
     assert await _cells(page) == expected
+    # Telegram's theme colours are the page's.
+    colours = await page.evaluate(
+        "() => [getComputedStyle(document.body).backgroundColor,"
+        " getComputedStyle(document.body).color]"
+    )
+    assert colours == ["rgb(253, 246, 227)", "rgb(7, 54, 66)"]
     assert {"d", "p", "o", "r"} <= set(expected.values())  # the sample has variety
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "board-desktop.png"), full_page=False)
