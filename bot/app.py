@@ -39,7 +39,7 @@ from handlers.middlewares.callbacks import (
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
-from handlers.web import BoardContext, mount_board
+from handlers.web import AccessLogger, BoardContext, mount_board
 from storage.db import (
     SessionFactory,
     check_connection,
@@ -214,6 +214,10 @@ async def build_app(
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return app
+
+
+# The web server's access log (queries left out: a board download's URL carries initData).
+WEB_ACCESS_LOGGER = AccessLogger
 
 
 def add_board(app: App, web_app: web.Application) -> None:

@@ -6,6 +6,6 @@ one small script and the style, served by the bot itself (nothing fetched from e
 The pure part (the grid, initData) is `bot.board`; the reads are `storage.read_board`.
 """
 
-from handlers.web.board import BoardContext, create_board_app, mount_board
+from handlers.web.board import AccessLogger, BoardContext, create_board_app, mount_board
 
-__all__ = ["BoardContext", "create_board_app", "mount_board"]
+__all__ = ["AccessLogger", "BoardContext", "create_board_app", "mount_board"]

@@ -24,7 +24,7 @@ from bot.member_list import parse_member_lines
 from bot.members import add_members
 from bot.roadmap import parse_text
 from bot.settings import Settings
-from handlers.web import BoardContext, mount_board
+from handlers.web import AccessLogger, BoardContext, mount_board
 from storage.db import SessionFactory
 from storage.models import (
     Attachment,
@@ -334,7 +334,7 @@ async def board_server(session_factory: SessionFactory, settings: Settings) -> A
         web_app,
         BoardContext(settings=settings, clock=FixedClock(NOW), session_factory=session_factory),
     )
-    runner = web.AppRunner(web_app)
+    runner = web.AppRunner(web_app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -185,3 +185,15 @@ async def test_the_board_speaks_the_language_of_the_telegram_client(world_and_ur
         russian = (await _get(session, url + "api/view", init_data(COORDINATOR, language="ru")))[1]
     assert ">Total<" in english.decode() and "not reported" in english.decode()
     assert ">Итого<" in russian.decode() and "нет отчёта" in russian.decode()
+
+
+async def test_the_access_log_keeps_no_init_data(world_and_url, caplog) -> None:  # type: ignore[no-untyped-def]
+    world, url = world_and_url
+    tma = init_data(COORDINATOR)
+    with caplog.at_level("INFO", logger="aiohttp.access"):
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + f"file/{world.attachment_id}", params={"tma": tma}) as r:
+                assert r.status == 200
+    logged = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert any(f"/file/{world.attachment_id} 200" in line for line in logged)
+    assert not any("hash" in line or "tma" in line for line in logged)

@@ -98,8 +98,15 @@
   function download(link) {
     var url = new URL(link.getAttribute("href"), location.href);
     url.searchParams.set("tma", initData);
+    var name = link.dataset.name || link.textContent.trim();
     if (tg && tg.downloadFile && tg.isVersionAtLeast && tg.isVersionAtLeast("8.0")) {
-      tg.downloadFile({ url: url.href, file_name: link.dataset.name || link.textContent.trim() });
+      tg.downloadFile({ url: url.href, file_name: name });
+      return;
+    }
+    // Without Telegram's script: ask the client itself (Bot API 8.0 clients save files).
+    if (!tg && parseFloat(launch.get("tgWebAppVersion") || "0") >= 8 &&
+        (window.TelegramWebviewProxy || window.parent !== window)) {
+      postEvent("web_app_request_file_download", { url: url.href, file_name: name });
       return;
     }
     var a = document.createElement("a");
