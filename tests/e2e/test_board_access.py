@@ -191,9 +191,11 @@ async def test_the_access_log_keeps_no_init_data(world_and_url, caplog) -> None:
     world, url = world_and_url
     tma = init_data(COORDINATOR)
     with caplog.at_level("INFO", logger="aiohttp.access"):
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url + f"file/{world.attachment_id}", params={"tma": tma}) as r:
-                assert r.status == 200
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(url + f"file/{world.attachment_id}", params={"tma": tma}) as response,
+        ):
+            assert response.status == 200
     logged = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
     assert any(f"/file/{world.attachment_id} 200" in line for line in logged)
     assert not any("hash" in line or "tma" in line for line in logged)
