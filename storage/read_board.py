@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.board.records import (
@@ -134,15 +134,9 @@ async def _read_board(
         scope.append(Occurrence.organisation_id == viewer)
     if measure_id is not None:
         scope.append(Occurrence.measure_id == measure_id)
-    # The latest non-withdrawn report of each occurrence: its status and postponement only.
-    latest = (
-        select(Report.occurrence_id, func.max(Report.id).label("report_id"))
-        .join(Occurrence, Occurrence.id == Report.occurrence_id)
-        .join(Measure, Measure.id == Occurrence.measure_id)
-        .where(Report.withdrawn_at.is_(None), *scope)
-        .group_by(Report.occurrence_id)
-        .subquery()
-    )
+    # Every non-withdrawn report's status and postponement with its occurrence (an outer
+    # join, as storage.read_summaries reads them: one pass, cheaper on both engines than a
+    # grouped subquery); the latest per occurrence is picked in _board_occurrences.
     rows = await _rows(
         session,
         select(
@@ -159,8 +153,9 @@ async def _read_board(
             Report.postponed_to,
         )
         .join(Measure, Measure.id == Occurrence.measure_id)
-        .outerjoin(latest, latest.c.occurrence_id == Occurrence.id)
-        .outerjoin(Report, Report.id == latest.c.report_id)
+        .outerjoin(
+            Report, and_(Report.occurrence_id == Occurrence.id, Report.withdrawn_at.is_(None))
+        )
         .where(*scope),
     )
     occurrences = _board_occurrences(rows, measures)
@@ -196,7 +191,7 @@ async def _read_board(
 
 
 def _board_occurrences(rows: Any, measures: dict[int, MeasureRow]) -> list[BoardOccurrence]:
-    found: list[BoardOccurrence] = []
+    found: dict[int, BoardOccurrence] = {}
     for (
         oid,
         mid,
@@ -210,17 +205,12 @@ def _board_occurrences(rows: Any, measures: dict[int, MeasureRow]) -> list[Board
         report_status,
         report_postponed_to,
     ) in rows:
-        measure = measures.get(mid)
-        if measure is None:
-            continue
-        report = None
-        if report_id is not None:
-            # Only what the grid reads (status, postponement): texts come with a cell.
-            report = ReportRow(
-                report_id, report_status, "", None, report_postponed_to, 0, "", _EPOCH, ()
-            )
-        found.append(
-            BoardOccurrence(
+        occurrence = found.get(oid)
+        if occurrence is None:
+            measure = measures.get(mid)
+            if measure is None:
+                continue
+            occurrence = found[oid] = BoardOccurrence(
                 id=oid,
                 measure=measure,
                 window_start=window_start,
@@ -229,12 +219,19 @@ def _board_occurrences(rows: Any, measures: dict[int, MeasureRow]) -> list[Board
                 status=status,
                 postponed_to=postponed_to,
                 closed_at=None,
-                report=report,
+                report=None,
                 organisation_id=organisation_id,
             )
-        )
-    found.sort(key=lambda o: (o.measure.position, o.due_date, o.organisation_id, o.id))
-    return found
+        if report_id is not None and (
+            occurrence.report is None or report_id > occurrence.report.id
+        ):
+            # Only what the grid reads (status, postponement): texts come with a cell.
+            occurrence.report = ReportRow(
+                report_id, report_status, "", None, report_postponed_to, 0, "", _EPOCH, ()
+            )
+    ordered = list(found.values())
+    ordered.sort(key=lambda o: (o.measure.position, o.due_date, o.organisation_id, o.id))
+    return ordered
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
