@@ -277,6 +277,7 @@ async def _measures(
             Measure.document_type,
             Measure.expected_result,
             Measure.section_id,
+            Measure.deadline_state,
         )
         .where(live)
         .order_by(Measure.roadmap_id, Measure.position, Measure.id),
@@ -334,6 +335,7 @@ def _add_measure(
         persons=tuple(n for _, n in people),
         unit_ids=tuple(u for u, _ in groups),
         units=tuple(n for _, n in groups),
+        deadline_unclear=row[11] is not None,
     )
 
 
