@@ -113,7 +113,9 @@ class ReportRow:
     author_id: int
     author: str
     created_at: datetime
-    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are skipped)
+    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are below)
+    # The kinds of attachments sent without a name (a photo, a voice message): "photo", …
+    unnamed: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)  # read-only by convention: see the note at the top

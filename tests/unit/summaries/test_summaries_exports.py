@@ -140,19 +140,42 @@ def test_docx_is_the_official_execution_report() -> None:
     assert [c.text for c in signature.rows[1].cells] == ["(должность)", "(подпись)", "(ФИО)"]
 
 
-def test_docx_leaves_out_measures_not_due_in_the_period_and_signs() -> None:
+def test_docx_lists_every_measure_and_signs() -> None:
     only_q1 = [o for o in OCCURRENCES if o.due_date <= date(2023, 3, 31)]
     plan = plan_data(MEASURES, only_q1, start=date(2023, 1, 1), end=date(2023, 3, 31))
     exported = plan_docx(plan, TODAY, signer_position="Директор", signer_name="Петров П.П.")
     document, table = _docx_rows(exported.content)
     numbers = [row.cells[0].text for row in table.rows[1:]]
-    assert numbers == ["1. Организационные мероприятия", "1.1", "2. Работа с кадрами", "2.1"]
+    # No row is left out: measures with no deadline in the period say so.
+    assert numbers == [
+        "1. Организационные мероприятия",
+        "1.1",
+        "1.2",
+        "1.3",
+        "2. Работа с кадрами",
+        "2.1",
+        "2.2",
+        "6",
+    ]
+    not_due = {row.cells[0].text: row.cells[4].text for row in table.rows[1:]}
+    assert not_due["1.2"] == "— (срок вне периода)"
+    assert only_due_numbers(plan) == [
+        "1. Организационные мероприятия",
+        "1.1",
+        "2. Работа с кадрами",
+        "2.1",
+    ]
     assert [c.text for c in document.tables[1].rows[0].cells][::2] == ["Директор", "Петров П.П."]
 
     english = plan_docx(plan, TODAY, locale="en")
     _doc, table = _docx_rows(english.content)
     assert table.rows[0].cells[4].text == "Execution"
     assert english.file_name == "Execution report for Q1 2023.docx"
+
+
+def only_due_numbers(plan: object) -> list[str]:
+    _document, table = _docx_rows(plan_docx(plan, TODAY, only_due=True).content)  # type: ignore[arg-type]
+    return [row.cells[0].text for row in table.rows[1:]]
 
 
 def test_docx_with_nothing_due_says_so() -> None:
