@@ -160,7 +160,7 @@ async def test_one_message_edit_and_a_phrase_not_understood(running_bot: Running
     await coordinator.send_text("/edit 1.2 срок: когда-нибудь потом")
     refused = await coordinator.wait_for_text("ничего не изменено")
     assert "когда-нибудь потом" in refused.text
-    raw, state, _dues = await _measure(running_bot, "1.2")
+    _raw, state, _dues = await _measure(running_bot, "1.2")
     assert state == "unclear"
 
     await coordinator.send_text("/edit 1.2 срок: ежегодно, май")
