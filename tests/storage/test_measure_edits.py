@@ -207,3 +207,50 @@ async def test_edits_survive_reimport_of_the_same_plan(session_factory, now) -> 
         assert measure is not None and measure.deadline_raw == "по запросу"
         assert await uow.roadmaps.edits(roadmap_id) == []
         assert len(await uow.roadmaps.edits(roadmap_id, include_superseded=True)) == 1
+
+
+async def test_reads_mark_unclear_deadlines_and_windows_open_in_the_period(
+    session_factory, now
+) -> None:  # type: ignore[no-untyped-def]
+    from storage.models import Attachment, Report
+
+    org_id, roadmap_id, coordinator_id = await _setup(session_factory, now)
+    async with UnitOfWork(session_factory) as uow:
+        items = await uow.reads.measure_items(
+            org_id, start=date(2022, 6, 1), end=date(2022, 6, 30)
+        )
+        assert {(i.number, i.unclear) for i in items} == {("1.2", True)}
+        # A May window read in mid-May: open in the period, due later, still exported.
+        plan = await uow.reads.plan(roadmap_id, date(2022, 5, 1), date(2022, 5, 15))
+        assert {o.measure.number for o in plan.occurrences} >= {"1.1", "1.2", "1.3"}
+        assert [m.deadline_unclear for m in plan.measures] == [False, True, False]
+        # A photo has no file name: the exports learn what it is.
+        occurrence = next(o for o in plan.occurrences if o.measure.number == "1.1")
+        assert uow.session is not None
+        report = Report(
+            occurrence_id=occurrence.id,
+            person_id=coordinator_id,
+            status="done",
+            text="сделано",
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(report)
+        await uow.session.flush()
+        for name, kind in (("акт.pdf", "document"), (None, "photo")):
+            uow.session.add(
+                Attachment(
+                    report_id=report.id,
+                    kind=kind,
+                    telegram_file_id="f",
+                    telegram_file_unique_id="u",
+                    file_name=name,
+                    created_at=now,
+                )
+            )
+        await uow.commit()
+    async with UnitOfWork(session_factory) as uow:
+        plan = await uow.reads.plan(roadmap_id, date(2022, 5, 1), date(2022, 5, 31))
+        reported = next(o for o in plan.occurrences if o.report is not None)
+        assert reported.report is not None
+        assert reported.report.files == ("акт.pdf",) and reported.report.unnamed == ("photo",)
