@@ -152,6 +152,18 @@ async def test_one_message_edit_and_a_phrase_not_understood(running_bot: Running
         plan_text=PLAN,
         linked={"Бобров В.С.": BOBROV},
     )
+    # «покажи 1.2» to the coordinator: the measure, marked, with a button to fix it.
+    await coordinator.send_text("покажи 1.2")
+    shown = await coordinator.wait_for_text("Анализ сайта")
+    assert "срок уточняется" in shown.text
+    await coordinator.press(shown, "✏️ Исправить 1.2")
+    card = await coordinator.wait_for_text("Что исправить?")
+    assert card.button_texts == ["📅 Срок", "👤 Ответственные", "✏️ Название"]
+    # …and an officer asking the same gets no such button.
+    await bobrov.send_text("покажи 1.2")
+    officer_view = await bobrov.wait_for_text("Анализ сайта")
+    assert not any("Исправить" in text for text in officer_view.button_texts)
+
     # /edit alone lists the deadlines still to be set, with a button each.
     await coordinator.send_text("/edit")
     listing = await coordinator.wait_for_text("Сроки не поняты (1)")
