@@ -10,6 +10,7 @@ and new value, what the document said) and is applied again on re-import.
 """
 
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,8 +24,49 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("measure", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deadline_state", sa.String(length=16), nullable=True))
-    # Measures stored before: a deadline the importer did not understand is unclear.
+    # Measures stored before: a deadline the importer did not understand is unclear, and
+    # gets what a new import gives it, one span over the plan period for its owner (unless
+    # the plan gave it to member organisations: their shares come with the next import).
     op.execute("UPDATE measure SET deadline_state = 'unclear' WHERE schedule_kind = 'unparsed'")
+    rows = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT m.id, r.organisation_id, r.period_start, r.period_end "
+                "FROM measure m JOIN roadmap r ON r.id = m.roadmap_id "
+                "WHERE m.deadline_state = 'unclear' AND m.archived_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.measure_id = m.id) "
+                "AND NOT EXISTS (SELECT 1 FROM assignment a JOIN unit u ON u.id = a.unit_id "
+                "WHERE a.measure_id = m.id "
+                "AND u.kind IN ('member_organisations', 'organisation'))"
+            )
+        )
+        .all()
+    )
+    occurrence = sa.table(
+        "occurrence",
+        sa.column("measure_id", sa.Integer()),
+        sa.column("organisation_id", sa.Integer()),
+        sa.column("window_start", sa.Date()),
+        sa.column("due_date", sa.Date()),
+        sa.column("is_span", sa.Boolean()),
+        sa.column("status", sa.String()),
+    )
+    if rows:
+        op.bulk_insert(
+            occurrence,
+            [
+                {
+                    "measure_id": measure_id,
+                    "organisation_id": organisation_id,
+                    "window_start": date(first, 1, 1),
+                    "due_date": date(last, 12, 31),
+                    "is_span": True,
+                    "status": "open",
+                }
+                for measure_id, organisation_id, first, last in rows
+            ],
+        )
 
     op.create_table(
         "measure_edit",
