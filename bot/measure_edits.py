@@ -122,7 +122,7 @@ async def _editable(
         or roadmap.organisation_id != organisation_id
         or measure.archived_at is not None
     ):
-        raise MeasureNotFound(number=str(measure_id))
+        raise MeasureNotFound(number=(measure.number if measure else None) or "—")
     return measure, roadmap
 
 

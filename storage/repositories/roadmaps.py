@@ -81,7 +81,7 @@ class RoadmapRepository(Repository):
         return int(result.scalar_one())
 
     async def measures_numbered(self, organisation_id: int, number: str) -> list[Measure]:
-        """The organisation's active measures with that number, in its plans' order."""
+        """The organisation's active measures with that number, the newest plan's first."""
         result = await self.session.execute(
             select(Measure)
             .join(Roadmap, Roadmap.id == Measure.roadmap_id)
@@ -90,7 +90,7 @@ class RoadmapRepository(Repository):
                 Measure.number == number,
                 Measure.archived_at.is_(None),
             )
-            .order_by(Roadmap.id, Measure.position)
+            .order_by(Roadmap.id.desc(), Measure.position)
         )
         return list(result.scalars())
 
