@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _, day
+from bot.i18n import _, day, pgettext
 from bot.markup import fit, measure_label, quote, quote_short
 from bot.measure_edits import (
     EditOutcome,
@@ -43,10 +43,10 @@ def pending_deadline() -> str:
 
 def _kind(kind: ScheduleKind) -> str:
     return {
-        ScheduleKind.ONCE: _("one-off"),
-        ScheduleKind.RECURRING: _("recurring"),
-        ScheduleKind.CONTINUOUS: _("ongoing"),
-        ScheduleKind.ON_REQUEST: _("on request"),
+        ScheduleKind.ONCE: pgettext("edit", "once"),
+        ScheduleKind.RECURRING: pgettext("edit", "repeats"),
+        ScheduleKind.CONTINUOUS: pgettext("edit", "ongoing"),
+        ScheduleKind.ON_REQUEST: pgettext("edit", "on request"),
     }.get(kind, "")
 
 
