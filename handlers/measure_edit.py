@@ -6,6 +6,7 @@ rules and shown back. `/edit 1.6 срок: ежегодно, май` does it in 
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -246,6 +247,11 @@ async def on_value(
     if _is_cancel(text):
         await _cancel(message, state)
         return
+    if _looks_like_question(text):
+        # The coordinator moved on to asking something: the edit is dropped, the question
+        # answered as usual (never saved as a deadline or a title).
+        await state.clear()
+        raise SkipHandler()
     chosen = field_of(text)
     try:
         measure_id = int(data["measure_id"])
@@ -264,6 +270,16 @@ async def on_value(
     )
     await state.clear()
     await message.answer(outcome_text(outcome))
+
+
+_QUESTION_WORDS = frozenset(
+    {"что", "кто", "когда", "покажи", "сколько", "как", "где", "какие", "какой", "выгрузи"}
+)
+
+
+def _looks_like_question(text: str) -> bool:
+    words = text.strip().casefold().split()
+    return text.strip().endswith("?") or (bool(words) and words[0] in _QUESTION_WORDS)
 
 
 def _is_cancel(text: str) -> bool:

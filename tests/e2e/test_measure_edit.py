@@ -164,6 +164,14 @@ async def test_one_message_edit_and_a_phrase_not_understood(running_bot: Running
     officer_view = await bobrov.wait_for_text("Анализ сайта")
     assert not any("Исправить" in text for text in officer_view.button_texts)
 
+    # Asked for a value, a question is a question: answered, the edit dropped.
+    await coordinator.press(card, "📅 Срок")
+    await coordinator.wait_for_text("Пришлите срок")
+    await coordinator.send_text("что у меня в мае")
+    await coordinator.wait_for_message(lambda m: "Сохранено" not in (m.text or ""))
+    _raw, state, _dues = await _measure(running_bot, "1.2")
+    assert state == "unclear"
+
     # /edit alone lists the deadlines still to be set, with a button each.
     await coordinator.send_text("/edit")
     listing = await coordinator.wait_for_text("Сроки не поняты (1)")
