@@ -91,6 +91,7 @@ bench: install
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/summaries.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/edits.py
 
 locales-extract: $(STAMP)

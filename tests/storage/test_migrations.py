@@ -81,7 +81,7 @@ def test_unparsed_deadlines_stored_before_get_their_span(tmp_path: Path) -> None
 
     path = tmp_path / "old.db"
     url = f"sqlite+aiosqlite:///{path}"
-    upgrade_sync(url, "0003_municipal")
+    upgrade_sync(url, "0004_assignment_share_index")
     with sqlite3.connect(path) as db:
         db.executescript(
             """

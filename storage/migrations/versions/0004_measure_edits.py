@@ -1,7 +1,7 @@
 """measure edits: a deadline the importer did not understand, and the coordinator's fixes
 
 Revision ID: 0004_measure_edits
-Revises: 0003_municipal
+Revises: 0004_assignment_share_index
 Create Date: 2026-12-01
 
 `measure.deadline_state` is "unclear" while a measure's deadline gives no dates (it then
@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_measure_edits"
-down_revision: str | None = "0003_municipal"
+# Chained after main's index migration (both started from 0003_municipal): one head.
+down_revision: str | None = "0004_assignment_share_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
