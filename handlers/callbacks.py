@@ -207,3 +207,11 @@ class OrgSettingsCallback(CallbackData, prefix="org"):
 
     action: str
     value: str = ""
+
+
+class EditCallback(CallbackData, prefix="ed"):
+    """Fix a measure (coordinators): `field` is "d" deadline, "r" responsible, "t" title,
+    or "" to show the measure with those three buttons."""
+
+    measure_id: int
+    field: str = ""
