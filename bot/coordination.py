@@ -14,12 +14,13 @@ from typing import Literal
 from bot.access import require_coordinator
 from bot.calendar import is_working_day, local_date, local_time
 from bot.charts import completion_chart, trend_chart
-from bot.errors import UserError
+from bot.errors import AccessDenied, UserError
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import normalise_locale, use_locale
+from bot.queries.organisations import parse_organisation_question
 from bot.queries.parse import parse_query
-from bot.records import SummaryData
+from bot.records import OrganisationRow, SummaryData
 from bot.services import Identity
 from bot.summaries import (
     compute_summary,
@@ -29,7 +30,20 @@ from bot.summaries import (
     render_digest_text,
     render_summary_text,
 )
-from bot.summaries.compute import concerns, section_label
+from bot.summaries.compute import assess, concerns, overdue_items, section_label
+from bot.summaries.render import (
+    render_municipal_summary_text,
+    render_not_reported,
+    render_school_overdue,
+    render_which_organisation,
+)
+from bot.summaries.shares import (
+    SchoolOverdue,
+    measures_numbered,
+    municipal_summary,
+    not_reported,
+    only_organisation,
+)
 from storage.uow import UnitOfWork
 
 ExportFormat = Literal["xlsx", "docx"]
@@ -43,6 +57,7 @@ class SummaryResult:
     end: date
     people: list[tuple[int, str]] = field(default_factory=list)  # worst first, for buttons
     sections: list[tuple[str, str]] = field(default_factory=list)
+    organisations: list[tuple[int, str]] = field(default_factory=list)  # worst first
 
 
 @dataclass
@@ -86,13 +101,28 @@ async def summary(
     text: str | None = None,
     person_id: int | None = None,
     section: str | None = None,
+    member_id: int | None = None,
     charts: bool = True,
 ) -> SummaryResult:
     """The organisation's summary for the period named in `text` (default: this year),
-    optionally narrowed to one person or one section; in the locale in force."""
+    optionally narrowed to one person, one section or one member organisation; in the
+    locale in force.
+
+    An organisation with member organisations (a municipality) gets the municipal summary:
+    completion per member (worst first), the overdue list by member and the roll-up of the
+    members' own plans. A member sees its own share only: `member_id` must be a member of
+    the caller's organisation (callback data is user-controlled).
+    """
     organisation_id = require_coordinator(identity)
     today = identity.today(now)
     period = period_from_text(text, today) or (date(today.year, 1, 1), date(today.year, 12, 31))
+    members = await uow.reads.members(organisation_id)
+    if member_id is not None and member_id not in {m.id for m in members}:
+        raise AccessDenied()
+    if members and person_id is None and section is None:
+        return await _municipal_summary(
+            uow, organisation_id, today, period, member_id, charts=charts
+        )
     data = await uow.reads.summary_data(organisation_id, period[0], period[1])
     if person_id is not None or section is not None:
         data = _narrow(data, person_id=person_id, section=section)
@@ -117,6 +147,76 @@ async def summary(
     people = [(row.key, row.label) for row in result.persons if isinstance(row.key, int)]
     sections = [(_section_id(row.key), row.label) for row in result.sections]
     return SummaryResult(pages, images, period[0], period[1], people[:8], sections[:8])
+
+
+async def _municipal_summary(
+    uow: UnitOfWork,
+    organisation_id: int,
+    today: date,
+    period: tuple[date, date],
+    member_id: int | None,
+    *,
+    charts: bool,
+) -> SummaryResult:
+    data = await uow.reads.municipal_data(organisation_id, period[0], period[1])
+    if member_id is not None:
+        data = only_organisation(data, member_id)
+    figures = municipal_summary(data, today)
+    if member_id is not None:
+        # One member's share: its people are its own business, the office's are not its.
+        figures = replace(figures, summary=replace(figures.summary, persons=()))
+    pages = render_municipal_summary_text(figures)
+    images: list[tuple[str, bytes]] = []
+    if charts and data.occurrences:
+        if figures.schools and member_id is None:
+            images.append(("completion.png", completion_chart(figures.schools, "units")))
+        elif figures.summary.sections:
+            chart = completion_chart(figures.summary.sections, "sections")
+            images.append(("completion.png", chart))
+    organisations = [(row.key, row.label) for row in figures.schools if isinstance(row.key, int)]
+    sections = [(_section_id(row.key), row.label) for row in figures.summary.sections]
+    return SummaryResult(
+        pages,
+        images,
+        period[0],
+        period[1],
+        [],
+        sections[:8] if member_id is None else [],
+        organisations[:8] if member_id is None else [],
+    )
+
+
+async def organisation_question(
+    uow: UnitOfWork, identity: Identity, text: str, *, now: datetime
+) -> list[str] | None:
+    """The short answer to a question about member organisations («какие школы не
+    отчитались по 2.1», «что просрочено у СОШ №3»), or None when `text` is not one (or the
+    caller's organisation has no members). In the locale in force."""
+    if identity.organisation is None or not identity.is_coordinator:
+        return None
+    members = await uow.reads.members(identity.organisation.id)
+    question = parse_organisation_question(text, members)
+    if question is None:
+        return None
+    organisation_id = require_coordinator(identity)
+    today = identity.today(now)
+    roadmaps = await uow.reads.roadmaps(organisation_id)
+    end = max((plan_period(r)[1] for r in roadmaps), default=today)
+    if question.kind == "not_reported":
+        data = await uow.reads.municipal_data(organisation_id, None, max(end, today))
+        measure_ids = None
+        if question.number is not None:
+            pool = {o.measure.id: o.measure for o in data.occurrences}
+            measure_ids = [m.id for m in measures_numbered(pool.values(), question.number)]
+        result = not_reported(data.members, data.occurrences, today, measure_ids)
+        return render_not_reported(result, question.number, today)
+    if len(question.organisations) != 1:
+        return render_which_organisation(question.named or text, question.organisations)
+    member: OrganisationRow = question.organisations[0]
+    data = await uow.reads.municipal_data(organisation_id, None, today)
+    mine = [o for o in data.occurrences if o.organisation_id == member.id]
+    items = overdue_items((assess(o, today) for o in mine), today)
+    return render_school_overdue(SchoolOverdue(member, tuple(items)), member.name, today)
 
 
 def _section_id(key: object) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.i18n import _, day, day_short, pgettext, use_locale
 from bot.markup import fit, quote_short
-from bot.records import OccurrenceRow, PersonRow
+from bot.records import OccurrenceRow, OrganisationRow, PersonRow
 from bot.summaries.compute import (
     CompletionRow,
     Digest,
@@ -354,6 +354,18 @@ def render_not_reported(answer: NotReported, number: str | None, today: date) ->
             )
         )
     return paginate([lines], 3500)
+
+
+def render_which_organisation(named: str, candidates: Sequence[OrganisationRow]) -> list[str]:
+    """No single organisation is called so: say which ones might be meant, or none."""
+    if not candidates:
+        text = pgettext(
+            "summary", "No organisation of yours is called “{name}”. The list: /schools"
+        )
+        return [_e(text.format(name=named), 300)]
+    lines = [_e(pgettext("summary", "Which one do you mean?"))]
+    lines += [f"• {_e(o.name, TITLE_CHARS)}" for o in candidates[:20]]
+    return paginate([_limited(lines, len(candidates) + 1, min(len(candidates), 20) + 1)], 3500)
 
 
 def _number_of(number: str | None) -> str:
