@@ -244,7 +244,7 @@ def create_router() -> Router:
     router.callback_query.filter(Coordinator())
     router.message.register(cmd_summary, Command("summary"))
     router.message.register(cmd_export, Command("export"))
-    router.message.register(on_member_question, F.text.regexp(MEMBER_WORDS))
+    router.message.register(on_member_question, F.text.func(MEMBER_WORDS.search))
     router.message.register(on_summary_words, F.text, SummaryQuestion())
     router.callback_query.register(on_drill, SummaryCallback.filter())
     router.callback_query.register(on_export_button, ExportCallback.filter())
