@@ -63,6 +63,7 @@ from storage.models import (
     Unit,
     UnitMember,
 )
+from storage.responsibility import MEMBER_GROUP_KINDS
 
 __all__ = [
     "read_members",
@@ -193,7 +194,13 @@ async def _read_summary_data(
         roadmaps = [r for r in roadmaps if r.id == roadmap_id]
     roadmap_ids = [r.id for r in roadmaps]
     sections = await _sections(session, roadmap_ids)
-    measures = await _measures(session, roadmap_ids, sections, persons_of=organisation_id)
+    measures = await _measures(
+        session,
+        roadmap_ids,
+        sections,
+        persons_of=organisation_id,
+        member_of=organisation_id if parent_id is not None else None,
+    )
     # The organisation's own obligations (a municipal plan's schools have theirs).
     occurrences = await _occurrences(session, roadmap_ids, measures, start, end, [organisation_id])
     return SummaryData(
@@ -349,11 +356,13 @@ async def _measures(
     sections: dict[int, SectionRow],
     *,
     persons_of: int | None = None,
+    member_of: int | None = None,
 ) -> dict[int, MeasureRow]:
     """Non-archived measures of the plans, in plan order, keyed by id.
 
     `persons_of`: only the people an organisation named (a school hands its share of a
     municipal measure to its own deputy; the municipality's summary does not list them).
+    `member_of`: only the units of that organisation and the groups of members.
     """
     if not roadmap_ids:
         return {}
@@ -363,7 +372,14 @@ async def _measures(
     )
 
     persons = await _assignees(session, named_here, Assignment.person_id, Person.full_name)
-    units = await _assignees(session, live, Assignment.unit_id, Unit.name)
+    units_here = live
+    if member_of is not None:
+        # A member reading its parent's plan sees the groups that make a measure its own
+        # (`ОО`), not the parent's own departments.
+        units_here = and_(
+            live, or_(Unit.organisation_id == member_of, Unit.kind.in_(MEMBER_GROUP_KINDS))
+        )
+    units = await _assignees(session, units_here, Assignment.unit_id, Unit.name)
 
     result = await _rows(
         session,

@@ -250,7 +250,7 @@ def _municipal_blocks(
     if municipal.owner_overdue:
         blocks.append(
             [
-                pgettext("summary", "<b>Overdue at {name}</b>").format(
+                pgettext("summary", "<b>{name}: overdue</b>").format(
                     name=_e(municipal.summary.organisation_name, TITLE_CHARS)
                 ),
                 *_overdue_lines(municipal.owner_overdue, today, max_overdue),
