@@ -7,6 +7,7 @@ line) get here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -58,6 +59,11 @@ class SummaryResult:
     people: list[tuple[int, str]] = field(default_factory=list)  # worst first, for buttons
     sections: list[tuple[str, str]] = field(default_factory=list)
     organisations: list[tuple[int, str]] = field(default_factory=list)  # worst first
+    # Charts drawn only when asked for (after the pages are sent: drawing takes a while).
+    later_charts: Callable[[], list[tuple[str, bytes]]] | None = None
+
+    def all_charts(self) -> list[tuple[str, bytes]]:
+        return self.charts + (self.later_charts() if self.later_charts else [])
 
 
 @dataclass
@@ -166,23 +172,27 @@ async def _municipal_summary(
         # One member's share: its people are its own business, the office's are not its.
         figures = replace(figures, summary=replace(figures.summary, persons=()))
     pages = render_municipal_summary_text(figures)
-    images: list[tuple[str, bytes]] = []
-    if charts and data.occurrences:
+
+    def draw() -> list[tuple[str, bytes]]:
+        if not data.occurrences:
+            return []
         if figures.schools and member_id is None:
-            images.append(("completion.png", completion_chart(figures.schools, "units")))
-        elif figures.summary.sections:
-            chart = completion_chart(figures.summary.sections, "sections")
-            images.append(("completion.png", chart))
+            return [("completion.png", completion_chart(figures.schools, "organisations"))]
+        if figures.summary.sections:
+            return [("completion.png", completion_chart(figures.summary.sections, "sections"))]
+        return []
+
     organisations = [(row.key, row.label) for row in figures.schools if isinstance(row.key, int)]
     sections = [(_section_id(row.key), row.label) for row in figures.summary.sections]
     return SummaryResult(
         pages,
-        images,
+        [],
         period[0],
         period[1],
         [],
         sections[:8] if member_id is None else [],
         organisations[:8] if member_id is None else [],
+        later_charts=draw if charts else None,
     )
 
 

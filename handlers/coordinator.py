@@ -122,7 +122,8 @@ async def _send_summary(
         await _paced(
             partial(bot.send_message, chat_id, page, reply_markup=markup if last else None)
         )
-    for name, png in result.charts:
+    # Drawn off the event loop, after the pages are out.
+    for name, png in await asyncio.to_thread(result.all_charts):
         photo = BufferedInputFile(png, filename=name)
         await _paced(partial(bot.send_photo, chat_id, photo))
 
