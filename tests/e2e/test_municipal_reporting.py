@@ -48,11 +48,9 @@ class Sample:
     office: str
 
 
+SAMPLE_002 = Sample("002_6e3e695228452652.txt", "Управление образования Правдинского округа")
 SAMPLES = [
-    pytest.param(
-        Sample("002_6e3e695228452652.txt", "Управление образования Правдинского округа"),
-        id="002-municipal",
-    ),
+    pytest.param(SAMPLE_002, id="002-municipal"),
     pytest.param(
         Sample("004_d69cd12a23d95c9e.txt", "Департамент образования г. Мегиона"), id="004-city"
     ),
@@ -342,3 +340,25 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
     for name, *_ in SCHOOLS[1:]:
         assert name not in seen
     assert [c for c in tg.failed_calls if c.error_code != 403] == []
+
+
+async def test_a_long_summary_reaches_the_chat_under_telegrams_limits(
+    running_bot: RunningBot, samples_dir: Path
+) -> None:
+    """Pages and the chart at one chat: a 429 is waited out, nothing is lost."""
+    tg = running_bot.tg
+    await _office(running_bot, samples_dir, SAMPLE_002)
+    office = tg.user(OFFICE, first_name="Лариса")
+    await _schools_join(running_bot, office)
+    running_bot.clock.set(datetime.fromisoformat("2022-12-20T07:00:00+00:00"))
+    tg.set_limits(True, per_chat_per_second=1)
+    before = len(office.messages)
+    await office.send_text("/summary")
+    chart = await office.wait_for_message(lambda m: m.photo is not None, timeout=60)
+    received = office.messages[before:]
+    pages = [m for m in received if m.photo is None]
+    assert len(pages) >= 3 and "Исполнение плана" in (pages[0].text or "")
+    assert any("🏫" in text for text in pages[-1].button_texts)  # the last page came too
+    assert received[-1] is chart
+    failures = [c for c in tg.failed_calls if c.error_code != 429]
+    assert failures == []
