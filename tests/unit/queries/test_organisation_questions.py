@@ -4,6 +4,8 @@ questions about schools, and which school a typed name means."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.queries.organisations import match_organisations, parse_organisation_question
 from bot.records import OrganisationRow
@@ -77,3 +79,12 @@ def test_other_questions_are_left_to_the_others(text: str) -> None:
 
 def test_without_members_nothing_is_a_question_about_them() -> None:
     assert parse_organisation_question("какие школы не отчитались по 2.1", []) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="абвгдеёжзиклмнопрстуфхцчшщыэюя СОШ№«»\"'.,;:!?0123456789-у", max_size=80))
+def test_any_text_is_a_question_or_not_never_a_crash(text: str) -> None:
+    question = parse_organisation_question(text, SCHOOLS)
+    if question is not None:
+        assert question.kind in ("not_reported", "overdue")
+        assert all(o in SCHOOLS for o in question.organisations)
