@@ -125,9 +125,9 @@ async def summary(
     members = await uow.reads.members(organisation_id)
     if member_id is not None and member_id not in {m.id for m in members}:
         raise AccessDenied()
-    if members and person_id is None and section is None:
+    if members and person_id is None:
         return await _municipal_summary(
-            uow, organisation_id, today, period, member_id, charts=charts
+            uow, organisation_id, today, period, member_id, section, charts=charts
         )
     data = await uow.reads.summary_data(organisation_id, period[0], period[1])
     if person_id is not None or section is not None:
@@ -161,12 +161,15 @@ async def _municipal_summary(
     today: date,
     period: tuple[date, date],
     member_id: int | None,
+    section: str | None,
     *,
     charts: bool,
 ) -> SummaryResult:
     data = await uow.reads.municipal_data(organisation_id, period[0], period[1])
     if member_id is not None:
         data = only_organisation(data, member_id)
+    if section is not None:
+        data = _narrow(data, person_id=None, section=section)
     figures = municipal_summary(data, today)
     if member_id is not None:
         # One member's share: its people are its own business, the office's are not its.
@@ -190,8 +193,8 @@ async def _municipal_summary(
         period[0],
         period[1],
         [],
-        sections[:8] if member_id is None else [],
-        organisations[:8] if member_id is None else [],
+        sections[:8] if member_id is None and section is None else [],
+        organisations[:8] if member_id is None and section is None else [],
         later_charts=draw if charts else None,
     )
 

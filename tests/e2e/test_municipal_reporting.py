@@ -228,7 +228,14 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
         positions.append((text.index(line), done / due if due else 2.0))
     rates = [rate for _pos, rate in sorted(positions)]
     assert rates == sorted(rates)  # worst first
-    assert [b for b in summary.button_texts if b.startswith("🏫")]
+    # A 🏫 button opens one school's figures.
+    school_button = f"🏫 {shorts[SCHOOLS[3][0]]}"
+    assert school_button in summary.button_texts
+    await office.press(summary, school_button)
+    drill = await office.wait_for_text(SCHOOLS[3][0])
+    done, due = expected[SCHOOLS[3][0]]
+    assert f"Выполнено: {done}" in (drill.text or "")
+    assert all(name not in (drill.text or "") for name, *_ in SCHOOLS[:3])
 
     # «какие школы не отчитались по N»: who, short, as computed here.
     answer = await _text_after(office, f"какие школы не отчитались по {number}", "Не отчитались")
