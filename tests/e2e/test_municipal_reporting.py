@@ -299,10 +299,17 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
     for name, *_ in SCHOOLS[1:]:
         assert name not in own
     assert "По организациям" not in own
+    await school.wait_for_message(lambda m: m.photo is not None)  # the summary's last
     await school.send_text(f"какие школы не отчитались по {number}")
-    reply = await school.wait_for_message()
+    reply = await school.wait_for_message(lambda m: m.text)
     for name, *_ in SCHOOLS[1:]:
         assert name not in (reply.text or "")
+    # Its reports on the measure: its own, never another school's.
+    await school.send_text(f"/reports {number}")
+    reports = await school.wait_for_message(lambda m: m.text and number in m.text)
+    assert "Сидорова" in (reports.text or "")
+    for _name, _short, contact, _t in SCHOOLS[1:]:
+        assert contact not in (reports.text or "")
     # Forged drill-down buttons: another school's id, and another school's coordinator.
     async with UnitOfWork(running_bot.app.session_factory) as uow:
         assert uow.session is not None
