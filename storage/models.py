@@ -263,6 +263,12 @@ class Assignment(Base):
     person its coordinator handed that organisation's part of the measure to."""
 
     __tablename__ = "assignment"
+    # "Who answers for this occurrence" looks up a measure's assignments in one organisation
+    # for every occurrence it reads: without this pair the planner walks the whole
+    # organisation's assignments per occurrence (14 s for one question at 10,000 measures).
+    __table_args__ = (
+        Index("ix_assignment_measure_organisation", "measure_id", "organisation_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(

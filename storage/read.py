@@ -91,7 +91,13 @@ async def measure_items(
     if end is not None:
         conditions.append(Occurrence.window_start <= end)
     if person_id is not None:
-        conditions.append(responsible(person_id, is_coordinator=person_is_coordinator))
+        conditions.append(
+            responsible(
+                person_id,
+                is_coordinator=person_is_coordinator,
+                organisation_id=organisation_id,
+            )
+        )
     result = await session.execute(
         select(
             Occurrence.id,
