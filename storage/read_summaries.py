@@ -491,11 +491,13 @@ async def _occurrences(
     measures: dict[int, MeasureRow],
     start: date | None,
     end: date,
-    organisation_ids: Sequence[int] | None = None,
+    organisation_ids: int | Sequence[int] | None = None,
 ) -> list[OccurrenceRow]:
     """The occurrences of the plans in the period: the obligations of `organisation_ids`
-    (every organisation's when None)."""
-    if not roadmap_ids or organisation_ids == []:
+    (one id or several; every organisation's when None)."""
+    if isinstance(organisation_ids, int):
+        organisation_ids = [organisation_ids]
+    if not roadmap_ids or (organisation_ids is not None and not organisation_ids):
         return []
     if organisation_ids is None:
         whose: list[ColumnElement[bool]] = []
