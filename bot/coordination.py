@@ -226,8 +226,10 @@ async def organisation_question(
     if len(question.organisations) != 1:
         return render_which_organisation(question.named or text, question.organisations)
     member: OrganisationRow = question.organisations[0]
-    data = await uow.reads.municipal_data(organisation_id, None, today)
-    mine = [o for o in data.occurrences if o.organisation_id == member.id]
+    # The member's share of the office's plans (its own plan is its own business).
+    data = await uow.reads.summary_data(member.id, None, today)
+    plans = {r.id for r in roadmaps}
+    mine = [o for o in data.occurrences if o.measure.roadmap_id in plans]
     items = overdue_items((assess(o, today) for o in mine), today)
     return render_school_overdue(SchoolOverdue(member, tuple(items)), member.name, today)
 

@@ -23,9 +23,10 @@ from sqlalchemy import and_, or_, select
 
 from bot.import_flow import save_roadmap
 from bot.roadmap import parse_text
-from storage.models import Measure, Occurrence, Organisation, Report, Role
+from storage.models import Measure, Occurrence, Organisation, Report, Roadmap, Role
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
+from tests.e2e.seed import SMALL_PLAN
 from tests.fake_telegram import FakeUser
 
 OFFICE = 7001
@@ -119,8 +120,10 @@ class Row:
     reported: bool
 
 
-async def _rows(bot: RunningBot, office_id: int) -> list[Row]:
-    """Every school's occurrence of the office's plan, read straight from the tables."""
+async def _rows(bot: RunningBot, office_id: int, roadmap_owner: int | None = None) -> list[Row]:
+    """Every school's occurrence of the office's plan (or of the plans `roadmap_owner`
+    owns), read straight from the tables."""
+    roadmap_owner = office_id if roadmap_owner is None else roadmap_owner
     async with UnitOfWork(bot.app.session_factory) as uow:
         assert uow.session is not None
         reported = select(Report.occurrence_id).where(Report.withdrawn_at.is_(None))
@@ -138,7 +141,12 @@ async def _rows(bot: RunningBot, office_id: int) -> list[Row]:
             )
             .join(Occurrence, Occurrence.organisation_id == Organisation.id)
             .join(Measure, Measure.id == Occurrence.measure_id)
-            .where(Organisation.parent_id == office_id, Measure.archived_at.is_(None))
+            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+            .where(
+                Organisation.parent_id == office_id,
+                Roadmap.organisation_id == roadmap_owner,
+                Measure.archived_at.is_(None),
+            )
         )
         return [Row(*row) for row in result.all()]
 
@@ -212,10 +220,30 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
     reported_on = {r.organisation for r in rows if r.measure_id == first.measure_id and r.reported}
     assert reported_on == {name for name, *_ in REPORTING}
 
-    # /summary: one line per school, worst first, each as computed here.
+    # The first school also has a plan of its own: a line of its own in the roll-up.
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        first_school = await uow.organisations.by_name(SCHOOLS[0][0])
+        assert first_school is not None
+        await save_roadmap(
+            uow,
+            organisation_id=first_school.id,
+            parsed=parse_text(SMALL_PLAN),
+            now=running_bot.clock.now(),
+            source_name="own.txt",
+            source_sha256=None,
+        )
+    own_rows = await _rows(running_bot, office_id, roadmap_owner=first_school.id)
+    own_done, own_due = _expected_completion(own_rows, today).get(SCHOOLS[0][0], (0, 0))
+
+    # /summary: one line per school, worst first, each as computed here (the schools' own
+    # plans apart).
+    before = len(office.messages)
     await office.send_text("/summary")
-    summary = await office.wait_for_text("По организациям")
-    text = summary.text or ""
+    await office.wait_for_message(lambda m: m.photo is not None)  # the chart comes last
+    pages = [m for m in office.messages[before:] if m.photo is None]
+    summary = pages[-1]  # with the buttons
+    text = "\n".join(m.text or "" for m in pages)
+    assert "По организациям" in pages[0].text
     expected = _expected_completion(rows, today)
     shorts = {name: short for name, short, *_ in SCHOOLS}
     positions = []
@@ -228,6 +256,15 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
         positions.append((text.index(line), done / due if due else 2.0))
     rates = [rate for _pos, rate in sorted(positions)]
     assert rates == sorted(rates)  # worst first
+    rollup = text.split("Собственные планы организаций")[1]
+    (own_line,) = [
+        line for line in rollup.splitlines() if line.startswith(f"{shorts[SCHOOLS[0][0]]}: ")
+    ]
+    assert "План мероприятий" in own_line
+    if own_due:
+        assert f"— {own_done} из {own_due} ({_percent(own_done, own_due)}%)" in own_line
+    else:
+        assert own_line.endswith("сроки не наступили"), own_line
     # A 🏫 button opens one school's figures.
     school_button = f"🏫 {shorts[SCHOOLS[3][0]]}"
     assert school_button in summary.button_texts
