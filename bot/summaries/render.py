@@ -258,7 +258,7 @@ def _municipal_blocks(
         )
     if municipal.overdue_by_school:
         lines = [pgettext("summary", "<b>Overdue by organisation</b>")]
-        shown = municipal.overdue_by_school[: max_rows * 2]
+        shown = municipal.overdue_by_school[:max_rows]
         for school in shown:
             lines += _school_overdue_lines(school, today, 3)
         blocks.append(_limited(lines, len(municipal.overdue_by_school), len(shown)))
