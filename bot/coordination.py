@@ -199,12 +199,19 @@ async def _municipal_summary(
     )
 
 
+@dataclass
+class OrganisationAnswer:
+    pages: list[str]
+    member_id: int | None = None  # one member's summary is wanted: send it as /summary does
+    period_text: str | None = None  # the period it was asked for («за май»), if any
+
+
 async def organisation_question(
     uow: UnitOfWork, identity: Identity, text: str, *, now: datetime
-) -> list[str] | None:
+) -> OrganisationAnswer | None:
     """The short answer to a question about member organisations («какие школы не
-    отчитались по 2.1», «что просрочено у СОШ №3»), or None when `text` is not one (or the
-    caller's organisation has no members). In the locale in force."""
+    отчитались по 2.1», «что просрочено у СОШ №3», «сводка по СОШ №3»), or None when `text`
+    is not one (or the caller's organisation has no members). In the locale in force."""
     if identity.organisation is None or not identity.is_coordinator:
         return None
     members = await uow.reads.members(identity.organisation.id)
@@ -222,16 +229,22 @@ async def organisation_question(
             pool = {o.measure.id: o.measure for o in data.occurrences}
             measure_ids = [m.id for m in measures_numbered(pool.values(), question.number)]
         result = not_reported(data.members, data.occurrences, today, measure_ids)
-        return render_not_reported(result, question.number, today)
+        return OrganisationAnswer(render_not_reported(result, question.number, today))
     if len(question.organisations) != 1:
-        return render_which_organisation(question.named or text, question.organisations)
+        return OrganisationAnswer(
+            render_which_organisation(question.named or text, question.organisations)
+        )
     member: OrganisationRow = question.organisations[0]
+    if question.kind == "summary":
+        return OrganisationAnswer([], member_id=member.id, period_text=question.period)
     # The member's share of the office's plans (its own plan is its own business).
     data = await uow.reads.summary_data(member.id, None, today)
     plans = {r.id for r in roadmaps}
     mine = [o for o in data.occurrences if o.measure.roadmap_id in plans]
     items = overdue_items((assess(o, today) for o in mine), today)
-    return render_school_overdue(SchoolOverdue(member, tuple(items)), member.name, today)
+    return OrganisationAnswer(
+        render_school_overdue(SchoolOverdue(member, tuple(items)), member.name, today)
+    )
 
 
 def _section_id(key: object) -> str:

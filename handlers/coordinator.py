@@ -30,7 +30,10 @@ from handlers.filters import Coordinator
 
 EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
 # Questions that may be about member organisations (checked against their names later).
-MEMBER_WORDS = re.compile(r"отчита|просроч|долг|отста|сдал|прислал", re.IGNORECASE)
+MEMBER_WORDS = re.compile(
+    r"отчита|просроч|долг|отста|сдал|прислал|сводк|как\s+дела|как\s+ид|исполнени|положени",
+    re.IGNORECASE,
+)
 RETRIES = 3
 LONGEST_WAIT = 30  # seconds of a 429's retry_after honoured before giving up
 
@@ -176,14 +179,24 @@ async def on_summary_words(
 async def on_member_question(
     message: Message, identity: Identity, services: Services, bot: Bot
 ) -> None:
-    """«какие школы не отчитались по 2.1», «что просрочено у СОШ №3»: a short answer; any
-    other text goes on to the next handler."""
-    pages = await coordination.organisation_question(
+    """«какие школы не отчитались по 2.1», «что просрочено у СОШ №3»: a short answer; «сводка
+    по СОШ №3»: that school's summary; any other text goes on to the next handler."""
+    answer = await coordination.organisation_question(
         services.uow, identity, message.text or "", now=services.clock.now()
     )
-    if pages is None:
+    if answer is None:
         raise SkipHandler
-    for page in pages:
+    if answer.member_id is not None:
+        await _send_summary(
+            bot,
+            message.chat.id,
+            identity,
+            services,
+            text=answer.period_text,
+            member_id=answer.member_id,
+        )
+        return
+    for page in answer.pages:
         await _paced(partial(bot.send_message, message.chat.id, page))
 
 

@@ -2,6 +2,7 @@
 
     «какие школы не отчитались по 2.1»  -> OrganisationQuestion("not_reported", number="2.1")
     «что просрочено у СОШ №3»          -> OrganisationQuestion("overdue", organisations=(…,))
+    «сводка по СОШ №3»                 -> OrganisationQuestion("summary", organisations=(…,))
 
 Organisations are named as people name them: the short name or a part of the full name,
 with or without the legal form (МБОУ), quotes and spaces after «№», inflected («у
@@ -22,6 +23,16 @@ NOT_REPORTED = re.compile(
 ABOUT_MEMBERS = re.compile(
     r"\b(?:школ\w*|организаци\w*|оо|ооо|учреждени\w*|сад\w*|кто)\b", re.IGNORECASE
 )
+SUMMARY = re.compile(
+    r"сводк\w*|как\s+(?:дела|ид[её]т|обсто\w*)|исполнени\w*|положени\w*", re.IGNORECASE
+)
+# The period of a summary («за май», «за 2022 год», «в апреле»): not part of a name.
+PERIOD = re.compile(
+    r"\b(?:за|в|во|на)\s+(?:(?:этот|прошлый|текущий)\s+)?"
+    r"(?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр|"
+    r"квартал|полугоди|год|месяц|недел|\d{4})\w*(?:\s+\d{4})?(?:\s+год\w*)?",
+    re.IGNORECASE,
+)
 OVERDUE = re.compile(r"просроч\w*|долг\w*|отста\w*|не\s+сделал\w*|задолж\w*", re.IGNORECASE)
 NUMBER = re.compile(r"(?<![\w№.])(\d{1,3}(?:\.\d{1,3})+|\d{1,3})\.?(?![\w.])")
 
@@ -36,6 +47,8 @@ _STOP = """
     мбоу маоу мкоу моу мбоо мау мбу мбдоу мадоу мкдоу мдоу мбудо маудо мкудо гбоу гоу оу
     г город города им имени
     я меня мне мой моя мои моё мое нас нам наш наша наши мы
+    сводка сводку сводки дела дело идет идёт исполнение исполнения выполнение покажи дай
+    положение обстоят обстоит
 """
 STOP_WORDS = frozenset(_STOP.split())
 _QUOTES = re.compile(r"[«»\"'“”„`()]")
@@ -44,10 +57,11 @@ _SIGN = re.compile(r"(?:№|n|#)\s*(\d+)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class OrganisationQuestion:
-    kind: str  # "not_reported" | "overdue"
+    kind: str  # "not_reported" | "overdue" | "summary" (one organisation's figures)
     number: str | None = None  # a measure number ("2.1"), for not_reported
     named: str | None = None  # the organisation words as typed, for overdue
     organisations: tuple[OrganisationRow, ...] = ()  # the ones it may mean (best first)
+    period: str | None = None  # the words of the period asked about («за май»), for summary
 
 
 def words(text: str) -> list[str]:
@@ -125,6 +139,19 @@ def parse_organisation_question(
     if NOT_REPORTED.search(text) and ABOUT_MEMBERS.search(text):
         numbers = NUMBER.findall(text)
         return OrganisationQuestion("not_reported", number=numbers[-1] if numbers else None)
+    if SUMMARY.search(text) and not OVERDUE.search(text):
+        # «сводка по СОШ №3», «как дела у Железнодорожной СОШ»: only when one is named.
+        named = _named_part(PERIOD.sub(" ", SUMMARY.sub(" ", text))).strip(" ?.!")
+        found = match_organisations(named, organisations)
+        if found:
+            period = PERIOD.search(text)
+            return OrganisationQuestion(
+                "summary",
+                named=named,
+                organisations=tuple(found),
+                period=period.group(0) if period else None,
+            )
+        return None
     if OVERDUE.search(text):
         named = _named_part(OVERDUE.sub(" ", text)).strip(" ?.!")
         found = match_organisations(named, organisations)

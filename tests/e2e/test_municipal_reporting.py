@@ -303,6 +303,11 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
     assert f"Просрочено у {SCHOOLS[3][0]}: {len(late)}" in overdue, overdue
     assert number in overdue
 
+    # «сводка по Железнодорожной СОШ»: that school's figures, as its 🏫 button gives them.
+    await office.send_text("сводка по Железнодорожной СОШ")
+    asked = await office.wait_for_text(f"Исполнение плана за {today.year} год\n{SCHOOLS[3][0]}")
+    assert f"Выполнено: {done}" in (asked.text or "")
+
     # The XLSX sheet «По организациям»: the reporting schools done, the others not reported.
     await office.send_text("/export xlsx")
     xlsx = await office.wait_for_message(lambda m: m.document is not None)

@@ -56,6 +56,28 @@ def test_overdue_at_a_school_named_loosely(text: str, ids: list[int]) -> None:
     assert [o.id for o in question.organisations] == ids
 
 
+@pytest.mark.parametrize(
+    ("text", "ids", "period"),
+    [
+        ("сводка по СОШ №3", [5], None),
+        ("как дела у Железнодорожной СОШ?", [3], None),
+        ("сводка по СОШ №3 за май", [5], "за май"),
+        ("покажи сводку по гимназии №5 за 2022 год", [6], "за 2022 год"),
+    ],
+)
+def test_one_schools_summary(text: str, ids: list[int], period: str | None) -> None:
+    question = parse_organisation_question(text, SCHOOLS)
+    assert question is not None and question.kind == "summary"
+    assert ([o.id for o in question.organisations], question.period) == (ids, period)
+
+
+@pytest.mark.parametrize(
+    "text", ["сводка за апрель", "как идёт исполнение", "сводка", "как дела?", "сводка за 2022"]
+)
+def test_a_summary_naming_no_school_is_the_whole_summary(text: str) -> None:
+    assert parse_organisation_question(text, SCHOOLS) is None
+
+
 def test_a_name_that_fits_several_is_all_of_them_and_an_unknown_one_none() -> None:
     assert [o.id for o in match_organisations("СОШ", SCHOOLS)] == [1, 2, 3, 4, 5]
     question = parse_organisation_question("что просрочено у Ромашки", SCHOOLS)
