@@ -188,7 +188,8 @@ class AskPeriodCallback(CallbackData, prefix="qp"):
 
 
 class SummaryCallback(CallbackData, prefix="sum"):
-    """Drill into a summary: kind "p" (person id) or "s" (section key), and the period."""
+    """Drill into a summary: kind "p" (person id), "s" (section key) or "o" (member
+    organisation id), and the period."""
 
     kind: str
     key: str

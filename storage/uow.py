@@ -14,7 +14,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.board.records import BoardData, BoardPlan, CellEvent, CellReport
-from bot.records import PersonRow, PlanData, RoadmapRow, SummaryData
+from bot.records import OrganisationRow, PersonRow, PlanData, RoadmapRow, SummaryData
 from storage import read, read_board, read_summaries
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
@@ -37,6 +37,14 @@ class Reads:
         self, organisation_id: int, start: date | None, end: date
     ) -> SummaryData:
         return await read_summaries.read_summary_data(self._session, organisation_id, start, end)
+
+    async def municipal_data(
+        self, organisation_id: int, start: date | None, end: date
+    ) -> SummaryData:
+        return await read_summaries.read_municipal_data(self._session, organisation_id, start, end)
+
+    async def members(self, parent_id: int) -> list[OrganisationRow]:
+        return await read_summaries.read_members(self._session, parent_id)
 
     async def plan(self, roadmap_id: int, start: date, end: date) -> PlanData:
         return await read_summaries.read_plan(self._session, roadmap_id, start, end)
