@@ -69,17 +69,6 @@ def is_plan_attempt(refusal: ImportRefused) -> bool:
     return refusal.reason in PLAN_LIKE_REFUSALS
 
 
-async def looks_like_plan(data: bytes, filename: str | None) -> bool:
-    """Whether a file is (or is meant to be) a roadmap; read by the limited reader."""
-    if len(data) > MAX_FILE_BYTES:
-        return False
-    try:
-        await read_roadmap(data, filename or "document")
-    except ImportRefused as refusal:
-        return is_plan_attempt(refusal)
-    return True
-
-
 class ImportExpired(UserError):
     msgid = N_("This import is no longer waiting: send the file again.")
 

@@ -195,22 +195,6 @@ async def on_not_coordinator(message: Message) -> None:
     await message.answer(views.only_coordinators())
 
 
-async def on_officer_document(message: Message, bot: Bot) -> None:
-    """An officer's file is most likely a report: it goes on to the reports feature unless
-    it is a roadmap, which only coordinators import."""
-    document = message.document
-    assert document is not None
-    if _too_big(document):
-        raise SkipHandler()
-    try:
-        data = await _download(bot, document)
-    except ImportRefused:
-        raise SkipHandler() from None
-    if not await import_flow.looks_like_plan(data, document.file_name):
-        raise SkipHandler()
-    await message.answer(views.only_coordinators())
-
-
 # --- the plan period --------------------------------------------------------------------
 
 
@@ -441,9 +425,9 @@ def create_router() -> Router:
     router.message.register(
         on_document, F.document, coordinator, StateFilter(None), _caption_names_no_measure
     )
-    router.message.register(
-        on_officer_document, F.document, KnownPerson(), ~coordinator, StateFilter(None)
-    )
+    # An officer's file is never read as a plan: it goes on to the reports router, which
+    # asks which measure it reports on (only coordinators import, so reading a report's
+    # 500-page scan as a possible plan would only cost time).
     router.message.register(on_photo, F.photo, coordinator, StateFilter(ImportForm.waiting_file))
     router.message.register(
         on_pasted_text,
