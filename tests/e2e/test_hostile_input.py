@@ -1,0 +1,157 @@
+"""Issue 13 through the bot, cases 3-5: hostile button data, file names and texts.
+
+Run on SQLite and PostgreSQL: PostgreSQL refuses what SQLite stores (an id beyond its
+integer, a NUL byte, a string longer than its column), and the bot must answer both the
+same way: a clear message, nothing half stored, no traceback in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from handlers.callbacks import FACTORIES
+from storage.models import Organisation
+from storage.uow import UnitOfWork
+from tests.e2e.conftest import START_MOMENT, RunningBot
+from tests.e2e.seed import Seeded, seed_organisation
+from tests.fake_telegram import FakeUser
+
+pytestmark = pytest.mark.both_databases
+
+COORDINATOR = 7001
+BOBROV = 7002
+OUT_OF_DATE = "This button is out of date."
+BEYOND = "99999999999"  # more than PostgreSQL's integer holds
+
+# At least one forged value for every callback-data factory (checked below): ids beyond
+# the database's range, words where numbers belong, values no button carries, wrong arity.
+FORGED = [
+    f"rep:{BEYOND}",
+    "rep:abc",
+    "rep:0",
+    "rep:1:2",
+    f"rem:d:{BEYOND}",
+    "rem:z:1",
+    f"mp:{BEYOND}:0",
+    "mp:1:-1",
+    f"cp:{BEYOND}",
+    "cpp:abc",
+    "imp:zz",
+    "pg:key:abc",
+    "ex:-1",
+    f"ppl:lnk:{BEYOND}",
+    "ppl:zzz:1",
+    "mem:zz",
+    f"uk:{BEYOND}:school",
+    "uk:1:castle",
+    "set:h:abc",
+    "set:h:99",
+    "set:l:xx",
+    "set:lv:-1",
+    "set:lv:abc",
+    "set:rs:5",
+    "rf:zz",
+    f"rdt:{BEYOND}",
+    "rdt:abc",
+    f"rm:w:{BEYOND}",
+    f"rx:{BEYOND}:done",
+    "rx:1:zzz",
+    f"mrp:{BEYOND}",
+    f"rro:{BEYOND}",
+    f"qp:k:1:{BEYOND}",
+    f"sum:p:{BEYOND}::",
+    "sum:p:abc::",
+    "sum:x:1::",
+    "sum:s:1:zzz:",
+    "exp:pdf::",
+    "exp:xlsx:2022-13-01:",
+    "org:h:-1",
+    "org:h:abc",
+    "org:h:24",
+    "org:c:zzz",
+    "org:c:",
+    "org:x:1",
+    "zzz:1",
+]
+
+
+def test_every_factory_has_a_forged_case() -> None:
+    forged_prefixes = {data.split(":", 1)[0] for data in FORGED}
+    assert {factory.__prefix__ for factory in FACTORIES} <= forged_prefixes
+
+
+async def seed(running_bot: RunningBot) -> Seeded:
+    return await seed_organisation(
+        running_bot.app.session_factory,
+        START_MOMENT,
+        linked={"Бобров В.С.": BOBROV},
+        plan_reminders=False,
+    )
+
+
+def user(running_bot: RunningBot, telegram_id: int) -> FakeUser:
+    return running_bot.tg.user(telegram_id, first_name="User", language_code="en")
+
+
+async def press_forged(running_bot: RunningBot, person: FakeUser, data: str, n: int) -> str:
+    """Press callback data the bot never sent, on the person's last message."""
+    shown = person.messages[-1]
+    query_id = f"forged-{person.id}-{n}"
+    running_bot.tg.queue_update(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": person.user_dict,
+            "message": shown.data,
+            "chat_instance": "1",
+            "data": data,
+        },
+    )
+    answer = await running_bot.tg.wait_for_callback_answer(query_id)
+    assert answer.show_alert, (data, answer)
+    return answer.text or ""
+
+
+async def organisation_settings(running_bot: RunningBot, organisation_id: int) -> tuple:
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        organisation = await uow.organisations.get(organisation_id)
+        assert isinstance(organisation, Organisation)
+        return organisation.morning_hour, organisation.one_report_closes, organisation.timezone
+
+
+async def test_forged_buttons_are_out_of_date_change_nothing_and_log_no_traceback(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cases 4 and 5: `rep:99999999999`, `set:h:abc`, `org:h:-1`, `org:c:zzz`… each
+    answers that the button is out of date; the organisation's settings stay as they were
+    (a forged `org:c:zzz` used to switch off "one report closes the measure")."""
+    seeded = await seed(running_bot)
+    coordinator = user(running_bot, COORDINATOR)
+    await coordinator.send_text("/orgsettings")
+    await coordinator.wait_for_text("Organisation settings")
+    before = await organisation_settings(running_bot, seeded.organisation_id)
+    assert before[1] is True  # one report closes the measure
+    caplog.set_level(logging.INFO)
+    for n, data in enumerate(FORGED):
+        assert await press_forged(running_bot, coordinator, data, n) == OUT_OF_DATE, data
+    officer = user(running_bot, BOBROV)
+    await officer.send_text("/settings")
+    await officer.wait_for_text("Settings")
+    for n, data in enumerate(["set:h:abc", f"rep:{BEYOND}", "set:l:xx"]):
+        assert await press_forged(running_bot, officer, data, 100 + n) == OUT_OF_DATE, data
+
+    assert await organisation_settings(running_bot, seeded.organisation_id) == before
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert problems == []
+    assert not any("went wrong" in m.content for m in coordinator.messages + officer.messages)
+    # The real buttons still work: switch the closing rule and back.
+    await coordinator.press("org:c:0")
+    await running_bot.tg.wait_until(
+        lambda: "each responsible person reports separately" in coordinator.messages[-1].content,
+        10,
+        failure="the closing rule did not change",
+    )
+    assert (await organisation_settings(running_bot, seeded.organisation_id))[1] is False
+    assert running_bot.tg.failed_calls == []
