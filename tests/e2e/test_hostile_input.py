@@ -155,3 +155,64 @@ async def test_forged_buttons_are_out_of_date_change_nothing_and_log_no_tracebac
     )
     assert (await organisation_settings(running_bot, seeded.organisation_id))[1] is False
     assert running_bot.tg.failed_calls == []
+
+
+# --- case 3: file names ---------------------------------------------------------------
+
+BAD_NAMES = [
+    "акт\x00сверки.pdf",  # the NUL byte that lost a whole report on PostgreSQL
+    "../../etc/passwd",
+    "C:\\Windows\\system32\\приказ.docx",
+    "счёт\u202efdp.exe",  # a right-to-left override: shows as "счётexe.pdf"
+    "строка\nвторая\tтаб.pdf",
+    "\ud800half.pdf",  # an unpaired surrogate (valid JSON, invalid UTF-8)
+    "Протокол " + "очень " * 80 + "длинный.xlsx",
+    "order.pdf",
+]
+
+
+async def test_a_report_with_a_bad_file_name_is_saved_whole_with_clean_names(
+    running_bot: RunningBot,
+) -> None:
+    """Case 3: 8 files, one named with a NUL byte (and the others with every other kind
+    of bad name): the report and all 8 files are stored, the names cleaned; each stored
+    copy is on disk under its checksum."""
+    from sqlalchemy import select
+
+    from storage.models import Attachment, Report
+
+    await seed(running_bot)
+    bobrov = user(running_bot, BOBROV)
+    await bobrov.send_text("отчёт 1.2")
+    prompt = await bobrov.wait_for_message(
+        lambda m: any(b.get("callback_data", "").startswith("rf:d") for b in m.buttons)
+    )
+    for n, name in enumerate(BAD_NAMES):
+        await bobrov.send_document(f"file {n}".encode(), name, mime_type="application/pdf")
+        await bobrov.wait_for_text(f"{n + 1} file" if n == 0 else f"{n + 1} files")
+    await bobrov.press(prompt, "rf:d")
+    saved = await bobrov.wait_for_message(
+        lambda m: "Report saved" in m.content or "wrong" in m.content
+    )
+    assert "Report saved" in saved.content
+
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        reports = list((await uow.session.execute(select(Report))).scalars())
+        attachments = list(
+            (await uow.session.execute(select(Attachment).order_by(Attachment.id))).scalars()
+        )
+        uow.session.expunge_all()  # readable after the unit of work closes
+    assert len(reports) == 1 and len(attachments) == 8
+    names = [a.file_name or "" for a in attachments]
+    for name in names:
+        assert name and len(name) <= 300
+        assert not any(ch in name for ch in "\x00\n\t/\\\u202e\ud800"), name
+        assert not name.startswith(".")
+    assert names[0] == "акт сверки.pdf"
+    assert names[-1] == "order.pdf"
+    assert names[6].endswith(".xlsx") and "…" in names[6]
+    for attachment in attachments:
+        assert attachment.stored_path is not None
+        assert (running_bot.settings.files_dir / attachment.stored_path).is_file()
+    assert running_bot.tg.failed_calls == []
