@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.errors import N_, UserError
+
 ELLIPSIS = "…"
 # Control characters (Cc), format characters (Cf: bidi overrides, zero-width marks),
 # unpaired surrogates (Cs) and line/paragraph separators (Zl, Zp): never part of a name.
@@ -27,6 +29,28 @@ def clean_line(text: str | None) -> str:
         return ""
     kept = "".join(" " if unicodedata.category(ch) in _NOT_IN_NAMES else ch for ch in text)
     return " ".join(kept.split())
+
+
+# What a name longer than its column gets told, by what it names.
+PERSON_NAME_TOO_LONG = N_("A name can be at most {limit} characters long; this one has {length}.")
+ORGANISATION_NAME_TOO_LONG = N_(
+    "An organisation name can be at most {limit} characters long; this one has {length}."
+)
+UNIT_NAME_TOO_LONG = N_(
+    "A unit name can be at most {limit} characters long; this one has {length}."
+)
+GROUP_NAME_TOO_LONG = N_(
+    "A group name can be at most {limit} characters long; this one has {length}."
+)
+
+
+def fitted_line(text: str | None, limit: int, msgid: str) -> str:
+    """`clean_line(text)`, refused with `msgid` (and its limit) when longer than `limit`:
+    what a person types as a name is never cut silently."""
+    line = clean_line(text)
+    if len(line) > limit:
+        raise UserError(msgid, limit=limit, length=len(line))
+    return line
 
 
 def clean_text(text: str | None) -> str:

@@ -12,8 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.cleaning import clean_line
+
 MAX_MEMBERS = 500  # a municipality has at most a few hundred; more is a wrong file
 MAX_NAME = 300  # the organisation name column
+MAX_CONTACT = 200  # the person name column
 
 # A line's own numbering, never a "№ 3" that belongs to the name.
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}[.)]\s*|\d{1,3}\s+(?=\D)|[-–—•*·]\s+)")
@@ -57,7 +60,8 @@ def name_key(name: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().strip(",;")
+    # clean_line: no control characters (a NUL in a cell), one line, single spaces.
+    return clean_line(text).strip(",;").strip()
 
 
 def parse_member_lines(text: str) -> MemberList:
@@ -124,7 +128,7 @@ def _collect(rows: list[tuple[int, str, str | None]]) -> MemberList:
         if not name:
             result.skipped.append((number, raw_contact or "", SkipReason.NO_NAME))
             continue
-        if len(name) > MAX_NAME:
+        if len(name) > MAX_NAME or (contact is not None and len(contact) > MAX_CONTACT):
             result.skipped.append((number, name[:60] + "…", SkipReason.TOO_LONG))
             continue
         key = name_key(name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.access import require_coordinator
+from bot.cleaning import GROUP_NAME_TOO_LONG, clip, fitted_line
 from bot.errors import NotFound, UserError
 from bot.member_list import (
     MemberEntry,
@@ -31,7 +32,7 @@ from bot.obligations import sync_shares
 from bot.people import create_invite, display_name
 from bot.reminders.outbox import plan_measures
 from bot.services import Identity
-from storage.models import Organisation, Role, UnitKind
+from storage.models import SHORT_NAME_CHARS, UNIT_NAME_CHARS, Organisation, Role, UnitKind
 from storage.uow import UnitOfWork
 
 MAX_MEMBER_FILE = 2 * 1024 * 1024  # a list of 500 schools is a few dozen kilobytes
@@ -134,7 +135,7 @@ async def add_members(
                 now=now,
                 parent_id=parent.id,
                 kind=guess_kind(entry.name),
-                short_name=short_name(entry.name),
+                short_name=clip(short_name(entry.name), SHORT_NAME_CHARS),
             )
             member.cadence = parent.cadence
             member.one_report_closes = parent.one_report_closes
@@ -329,7 +330,7 @@ async def define_group(
 ) -> GroupDefined:
     """A named subset of the members (`ШНОР`: these schools). Commits; fan-out follows."""
     parent_id = require_coordinator(identity)
-    unit_name = " ".join(unit_name.split())
+    unit_name = fitted_line(unit_name, UNIT_NAME_CHARS, GROUP_NAME_TOO_LONG)
     if not unit_name:
         raise UserError("Write the group's name, then its members, e.g. «/group ШНОР; СОШ №3».")
     units = await uow.roadmaps.units_by_name(parent_id)

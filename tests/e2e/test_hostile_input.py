@@ -216,3 +216,62 @@ async def test_a_report_with_a_bad_file_name_is_saved_whole_with_clean_names(
         assert attachment.stored_path is not None
         assert (running_bot.settings.files_dir / attachment.stored_path).is_file()
     assert running_bot.tg.failed_calls == []
+
+
+# --- case 4: names longer than their columns -------------------------------------------
+
+LONG_NAME = "Иванова-" * 375  # 3,000 characters
+
+
+async def test_over_long_names_are_refused_with_their_limit_on_both_engines(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 3,000-character name in /invite (and a unit, a group, an organisation): PostgreSQL
+    refused what SQLite stored; now both say the limit and store nothing."""
+    from sqlalchemy import func, select
+
+    from storage.models import Person, Unit
+    from tests.e2e.conftest import ADMIN_ID
+
+    seeded = await seed(running_bot)
+    coordinator = user(running_bot, COORDINATOR)
+    caplog.set_level(logging.INFO)
+
+    async def counts() -> tuple[int, int, int]:
+        async with UnitOfWork(running_bot.app.session_factory) as uow:
+            assert uow.session is not None
+            return (
+                await uow.session.scalar(select(func.count()).select_from(Person)) or 0,
+                await uow.session.scalar(select(func.count()).select_from(Unit)) or 0,
+                await uow.session.scalar(select(func.count()).select_from(Organisation)) or 0,
+            )
+
+    before = await counts()
+    await coordinator.send_text(f"/invite {LONG_NAME}")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "A name can be at most 200 characters long; this one has 3000."
+    await coordinator.send_text(f"/unit {LONG_NAME}; Бобров В.С.")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "A unit name can be at most 300 characters long; this one has 3000."
+    await coordinator.send_text(f"/unit МОУО; {LONG_NAME}")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "A name can be at most 200 characters long; this one has 3000."
+    await coordinator.send_text(f"/group {LONG_NAME}; СОШ №3")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "A group name can be at most 300 characters long; this one has 3000."
+    admin = user(running_bot, ADMIN_ID)
+    await admin.send_text(f"/neworg {LONG_NAME}; Europe/Kaliningrad; Петрова А.А.")
+    reply = await admin.wait_for_message()
+    assert "at most 300 characters" in (reply.text or "")
+    await admin.send_text(f"/neworg СОШ №9; Europe/Kaliningrad; {LONG_NAME}")
+    reply = await admin.wait_for_message()
+    assert reply.text == "A name can be at most 200 characters long; this one has 3000."
+    # A name within the limit is still taken; one with a NUL byte is cleaned.
+    await coordinator.send_text("/invite Петрова\x00 А.А.")
+    reply = await coordinator.wait_for_text("Invite link")
+    assert "Петрова А.А." in (reply.text or "")
+
+    assert await counts() == (before[0] + 1, before[1], before[2])
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    assert seeded.organisation_id
+    assert running_bot.tg.failed_calls == []
