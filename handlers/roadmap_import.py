@@ -36,6 +36,7 @@ from handlers.callbacks import (
     PeopleAction,
     PeopleCallback,
 )
+from handlers.errors import user_error_text
 from handlers.filters import Coordinator, KnownPerson
 from handlers.states import ImportForm
 from handlers.views import unit_questions
@@ -255,7 +256,7 @@ async def on_title_text(
 def _problem_text(problem: ImportRefused | UserError) -> str:
     if isinstance(problem, ImportRefused):
         return views.refusal_text(problem)
-    return _(problem.msgid).format(**problem.params)
+    return user_error_text(problem)
 
 
 # --- buttons ----------------------------------------------------------------------------

@@ -275,3 +275,47 @@ async def test_over_long_names_are_refused_with_their_limit_on_both_engines(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
     assert seeded.organisation_id
     assert running_bot.tg.failed_calls == []
+
+
+async def test_what_people_typed_is_quoted_and_shortened_in_refusals(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Markup or a whole page typed where a name belongs comes back in the refusal as
+    text, not as broken HTML or a message over Telegram's limit (the person used to get
+    nothing, and the log a traceback)."""
+    await seed(running_bot)
+    coordinator = user(running_bot, COORDINATOR)
+    caplog.set_level(logging.INFO)
+    await coordinator.send_text("/unit <b>МОУО; Бобров В.С.")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "No unit «<b>МОУО» in your plans. Units: МОУО."
+    await coordinator.send_text("/assign 1.2<i>; Бобров В.С.")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "Measure 1.2<i> was not found."
+    await coordinator.send_text("/schools remove " + "Школа " * 680)
+    reply = await coordinator.wait_for_message()
+    assert (reply.text or "").startswith("No member organisation «Школа Школа")
+    assert len(reply.text or "") < 300
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    assert running_bot.tg.failed_calls == []
+
+
+async def test_a_plan_whose_file_name_has_a_nul_byte_is_imported(running_bot: RunningBot) -> None:
+    """The plan's file name is kept as its source: cleaned, on PostgreSQL too."""
+    from handlers.callbacks import ImportAction, ImportCallback
+    from tests.e2e.seed import SMALL_PLAN
+
+    seeded = await seed(running_bot)
+    coordinator = user(running_bot, COORDINATOR)
+    plan = SMALL_PLAN.replace("2022—2024", "2023—2025").replace("системы оценки", "оценки")
+    await coordinator.send_document(plan.encode(), "План\x00 на\u202e 2023.txt")
+    preview = await coordinator.wait_for_message(
+        lambda m: "check before saving" in m.content, timeout=30
+    )
+    await coordinator.press(preview, ImportCallback(action=ImportAction.CONFIRM).pack())
+    await coordinator.wait_for_text("Roadmap saved", timeout=30)
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        roadmaps = await uow.roadmaps.for_organisation(seeded.organisation_id)
+        names = sorted(r.source_name or "" for r in roadmaps)
+    assert "План на 2023.txt" in names
+    assert running_bot.tg.failed_calls == []
