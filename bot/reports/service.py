@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.access import occurrence_for_report, require_coordinator
-from bot.cleaning import clean_file_name, clean_label, clean_text, clip
-from bot.errors import UserError
+from bot.cleaning import clean_file_name, clean_label, clean_text
+from bot.errors import N_, UserError
 from bot.obligations import responsible_persons
 from bot.reminders.outbox import plan_changes
 from bot.reports.draft import MAX_TEXT, DraftFile
@@ -161,10 +161,19 @@ async def _store_report(
     )
 
 
+REPORT_TEXT_TOO_LONG = N_(
+    "A report's text can be at most {limit} characters; this one has {length}. "
+    "Shorten it, or send the long text as a file."
+)
+
+
 def _stored_text(text: str) -> str:
     """A report's text or reason as stored: no control characters (PostgreSQL refuses a
-    NUL), at most MAX_TEXT characters, on both engines."""
-    return clip(clean_text(text).strip(), MAX_TEXT)
+    NUL), and refused beyond MAX_TEXT characters, on both engines alike."""
+    cleaned = clean_text(text).strip()
+    if len(cleaned) > MAX_TEXT:
+        raise UserError(REPORT_TEXT_TOO_LONG, limit=MAX_TEXT, length=len(cleaned))
+    return cleaned
 
 
 async def _add_attachment(uow: UnitOfWork, report_id: int, item: DraftFile, now: datetime) -> None:

@@ -319,3 +319,32 @@ async def test_a_plan_whose_file_name_has_a_nul_byte_is_imported(running_bot: Ru
         names = sorted(r.source_name or "" for r in roadmaps)
     assert "План на 2023.txt" in names
     assert running_bot.tg.failed_calls == []
+
+
+async def test_a_report_text_beyond_its_limit_is_refused_not_cut(running_bot: RunningBot) -> None:
+    """Free text too: the part that would take a report past its limit is refused with the
+    limit; what was written before is saved whole."""
+    from sqlalchemy import select
+
+    from storage.models import Report
+
+    await seed(running_bot)
+    bobrov = user(running_bot, BOBROV)
+    await bobrov.send_text("отчёт 1.2")
+    prompt = await bobrov.wait_for_message(
+        lambda m: any(b.get("callback_data", "").startswith("rf:d") for b in m.buttons)
+    )
+    first, second, third = "Первое. " * 250, "Второе. " * 250, "Третье. " * 250
+    for part in (first, second):
+        await bobrov.send_text(part)
+        await bobrov.wait_for_text("Text added.")
+    await bobrov.send_text(third)
+    refused = await bobrov.wait_for_text("at most 4000 characters")
+    assert "not added" in (refused.text or "")
+    await bobrov.press(prompt, "rf:d")
+    await bobrov.wait_for_text("Report saved")
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        (report,) = list((await uow.session.execute(select(Report))).scalars())
+        assert report.text == f"{first.strip()}\n{second.strip()}"
+    assert running_bot.tg.failed_calls == []
