@@ -348,3 +348,26 @@ async def test_a_report_text_beyond_its_limit_is_refused_not_cut(running_bot: Ru
         (report,) = list((await uow.session.execute(select(Report))).scalars())
         assert report.text == f"{first.strip()}\n{second.strip()}"
     assert running_bot.tg.failed_calls == []
+
+
+async def test_numbers_dates_and_zones_beyond_reason_are_refused(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Typed values that used to end in the generic error (a cadence of 99999999999 days,
+    a 3,000-character time zone) or be stored to overflow later (leave until 9999)."""
+    seeded = await seed(running_bot)
+    coordinator = user(running_bot, COORDINATOR)
+    caplog.set_level(logging.INFO)
+    before = await organisation_settings(running_bot, seeded.organisation_id)
+    await coordinator.send_text("/cadence 99999999999 1 1 7")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "Reminders come at most 365 days before or after a deadline."
+    await coordinator.send_text("/orgsettings " + "Europe/" * 430)
+    reply = await coordinator.wait_for_message()
+    assert (reply.text or "").startswith("Unknown time zone: Europe/Europe/")
+    await coordinator.send_text("/leave 31.12.9999")
+    reply = await coordinator.wait_for_message()
+    assert reply.text == "Leave can last at most 366 days: write an earlier last day."
+    assert await organisation_settings(running_bot, seeded.organisation_id) == before
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    assert running_bot.tg.failed_calls == []
