@@ -26,7 +26,7 @@ from bot.people import CHOOSABLE_KINDS
 
 # The primary keys are PostgreSQL `integer`s: a larger id would fail in the database.
 DB_INT_MAX = 2**31 - 1
-DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+DbId = Annotated[int, Field(ge=0, le=DB_INT_MAX)]  # 0 is no row: found nowhere, harmless
 Page = Annotated[int, Field(ge=0, le=10_000)]
 # Dates on buttons (postponements, periods) lie within the plans' years.
 FIRST_ORDINAL = date(2000, 1, 1).toordinal()
@@ -119,7 +119,7 @@ class PeopleAction(StrEnum):
 
 class PeopleCallback(CallbackData, prefix="ppl"):
     action: PeopleAction
-    person_id: Annotated[int, Field(ge=0, le=DB_INT_MAX)] = 0  # 0: none (INVITE_ALL)
+    person_id: DbId = 0  # 0: none (INVITE_ALL)
 
 
 class MembersAction(StrEnum):
@@ -261,7 +261,7 @@ class SummaryCallback(CallbackData, prefix="sum"):
 
     @model_validator(mode="after")
     def _valid_key_and_period(self) -> Self:
-        if self.kind is SummaryKind.PERSON and not _number_in(self.key, 1, DB_INT_MAX):
+        if self.kind is SummaryKind.PERSON and not _number_in(self.key, 0, DB_INT_MAX):
             raise ValueError(f"not a person id: {self.key}")
         if not (_iso_date_or_empty(self.start) and _iso_date_or_empty(self.end)):
             raise ValueError("not a period")

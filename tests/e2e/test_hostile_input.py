@@ -30,7 +30,7 @@ BEYOND = "99999999999"  # more than PostgreSQL's integer holds
 FORGED = [
     f"rep:{BEYOND}",
     "rep:abc",
-    "rep:0",
+    "rep:-1",
     "rep:1:2",
     f"rem:d:{BEYOND}",
     "rem:z:1",
