@@ -99,6 +99,8 @@ class MeasureRow:
     persons: tuple[str, ...]  # full names, in assignment order
     unit_ids: tuple[int, ...]
     units: tuple[str, ...]  # unit names, in assignment order
+    # The deadline is still to be set («срок уточняется»): a span over the plan period.
+    deadline_unclear: bool = False
 
 
 @dataclass(slots=True)  # read-only by convention: see the note at the top
@@ -111,7 +113,9 @@ class ReportRow:
     author_id: int
     author: str
     created_at: datetime
-    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are skipped)
+    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are below)
+    # The kinds of attachments sent without a name (a photo, a voice message): "photo", …
+    unnamed: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)  # read-only by convention: see the note at the top

@@ -309,6 +309,20 @@ class OrgSettingsCallback(CallbackData, prefix="org"):
         return self
 
 
+class EditCallback(CallbackData, prefix="ed"):
+    """Fix a measure (coordinators): `field` is "d" deadline, "r" responsible, "t" title,
+    or "" to show the measure with those three buttons."""
+
+    measure_id: DbId
+    field: str = ""
+
+    @model_validator(mode="after")
+    def _known_field(self) -> Self:
+        if self.field not in ("", "d", "r", "t"):  # handlers.measure_edit._CODES
+            raise ValueError(f"no such field: {self.field}")
+        return self
+
+
 FACTORIES: tuple[type[CallbackData], ...] = tuple(
     factory
     for factory in list(globals().values())

@@ -5,12 +5,21 @@ report (XLSX or DOCX), and the same from plain words ("сводка за апр�
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    MenuButtonWebApp,
+    Message,
+    WebAppInfo,
+)
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -92,11 +101,25 @@ async def _send_summary(
             callback_data=ExportCallback(fmt=fmt, start=_iso(result.start), end=_iso(result.end)),
         )
     keyboard.adjust(2)
+    board_url = services.settings.board_url
+    if board_url:
+        # The board (a Mini App): under the summary, and as this chat's menu button.
+        keyboard.row(*_board_buttons(board_url))
+        # If Telegram refuses the menu button, the button under the summary still opens it.
+        with suppress(TelegramAPIError):
+            await bot.set_chat_menu_button(
+                chat_id=chat_id,
+                menu_button=MenuButtonWebApp(text=_("Board"), web_app=WebAppInfo(url=board_url)),
+            )
     for index, page in enumerate(result.pages):
         last = index == len(result.pages) - 1
         await bot.send_message(chat_id, page, reply_markup=keyboard.as_markup() if last else None)
     for name, png in result.charts:
         await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+
+
+def _board_buttons(board_url: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("🗂 Board"), web_app=WebAppInfo(url=board_url))]
 
 
 async def _send_export(

@@ -217,7 +217,11 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
     roadmap = RoadmapRow(row[0], row[1], row[2], row[3], row[5], row[6], row[7])
     sections = await _sections(session, [roadmap_id])
     measures = await _measures(session, [roadmap_id], sections)
-    occurrences = await _occurrences(session, [roadmap_id], measures, start, end, owner_id)
+    # Every measure of the plan is exported: a deadline open in the period but due later
+    # is shown as not yet due, not as "no deadline in the period".
+    occurrences = await _occurrences(
+        session, [roadmap_id], measures, start, end, owner_id, open_windows=True
+    )
     return PlanData(
         organisation_name=row[4],
         roadmap=roadmap,
@@ -277,6 +281,7 @@ async def _measures(
             Measure.document_type,
             Measure.expected_result,
             Measure.section_id,
+            Measure.deadline_state,
         )
         .where(live)
         .order_by(Measure.roadmap_id, Measure.position, Measure.id),
@@ -334,10 +339,17 @@ def _add_measure(
         persons=tuple(n for _, n in people),
         unit_ids=tuple(u for u, _ in groups),
         units=tuple(n for _, n in groups),
+        deadline_unclear=row[11] is not None,
     )
 
 
-def _in_period(start: date | None, end: date) -> ColumnElement[bool]:
+def _in_period(
+    start: date | None, end: date, *, open_windows: bool = False
+) -> ColumnElement[bool]:
+    """Deadlines due in the period and spans that overlap it; with `open_windows` (the
+    exports), also deadlines whose window is open in the period though due later."""
+    if start is not None and open_windows:
+        return and_(Occurrence.window_start <= end, Occurrence.due_date >= start)
     if start is None:
         return Occurrence.due_date <= end
     deadline = and_(Occurrence.is_span.is_(False), Occurrence.due_date.between(start, end))
@@ -374,13 +386,15 @@ async def _occurrences(
     start: date | None,
     end: date,
     organisation_id: int | None = None,
+    *,
+    open_windows: bool = False,
 ) -> list[OccurrenceRow]:
     if not roadmap_ids:
         return []
     scope = and_(
         Measure.roadmap_id.in_(roadmap_ids),
         Measure.archived_at.is_(None),
-        _in_period(start, end),
+        _in_period(start, end, open_windows=open_windows),
         *([Occurrence.organisation_id == organisation_id] if organisation_id else []),
     )
 
@@ -428,21 +442,22 @@ async def _occurrences(
             latest[oid] = report
 
     files: dict[int, list[str]] = defaultdict(list)
+    unnamed: dict[int, list[str]] = defaultdict(list)
     report_ids = sorted(report[1] for report in latest.values())
     for offset in range(0, len(report_ids), IN_CHUNK):
-        for report_id, name in await _rows(
+        for report_id, name, kind in await _rows(
             session,
-            select(Attachment.report_id, Attachment.file_name)
-            .where(
-                Attachment.report_id.in_(report_ids[offset : offset + IN_CHUNK]),
-                Attachment.file_name.is_not(None),
-            )
+            select(Attachment.report_id, Attachment.file_name, Attachment.kind)
+            .where(Attachment.report_id.in_(report_ids[offset : offset + IN_CHUNK]))
             .order_by(Attachment.report_id, Attachment.id),
         ):
             if name:
                 files[report_id].append(name)
+            else:
+                # A photo has no file name: the exports say «фото» rather than nothing.
+                unnamed[report_id].append(kind)
 
-    return _occurrence_rows(occurrences, latest, files, measures)
+    return _occurrence_rows(occurrences, latest, files, measures, unnamed)
 
 
 def _occurrence_rows(
@@ -450,7 +465,9 @@ def _occurrence_rows(
     latest: dict[int, tuple[Any, ...]],
     files: dict[int, list[str]],
     measures: dict[int, MeasureRow],
+    unnamed: dict[int, list[str]] | None = None,
 ) -> list[OccurrenceRow]:
+    unnamed = unnamed or {}
     reports = {
         oid: ReportRow(
             id=rid,
@@ -462,6 +479,7 @@ def _occurrence_rows(
             author=author or "",
             created_at=created_at,
             files=tuple(files.get(rid, ())),
+            unnamed=tuple(unnamed.get(rid, ())),
         )
         for oid, (created_at, rid, status, text, reason, postponed_to, author_id, author) in (
             latest.items()

@@ -163,14 +163,15 @@ def plan_docx(
     today: date,
     *,
     locale: str | None = None,
-    only_due: bool = True,
+    only_due: bool = False,
     signer_position: str | None = None,
     signer_name: str | None = None,
 ) -> ExportedFile:
     """The execution report of `plan` for `plan.start`..`plan.end`, as of `today`, in
     `locale` (default: the locale in force).
 
-    With `only_due` (the default) only measures with a deadline in the period are listed.
+    Every measure of the plan is listed (one with no deadline in the period with a dash);
+    with `only_due`, only those with a deadline in the period.
     `signer_position` / `signer_name` fill the signature line; blanks are left otherwise.
     """
     with use_locale(locale):
@@ -210,7 +211,9 @@ def _plan_docx(
     document.add_paragraph()
 
     lines = list(plan_lines(plan, only_due=only_due))
-    if not any(line.measure is not None for line in lines):
+    no_deadline = pgettext("docx", "— (no deadline in the period)")
+    # A period the plan has nothing in at all (outside it) is said in a line.
+    if not plan.occurrences or not any(line.measure is not None for line in lines):
         document.add_paragraph(pgettext("docx", "No measure falls due in the period."))
         _signature(document, signer_position, signer_name)
         return _save(document, plan)
@@ -255,6 +258,7 @@ def _plan_docx(
         assert measure is not None
         index += 1
         marks = [mark(o, today) for o in line.occurrences]
+        marks_text = [no_deadline] if not marks else [m.text for m in marks]
         rows.append(
             measure_row.fill(
                 [
@@ -262,7 +266,7 @@ def _plan_docx(
                     clean(measure.title, CELL_CHARS),
                     clean(deadline_text(measure, line.occurrences), 2000),
                     clean(responsible_text(measure), 4000),
-                    _execution_text([m.text for m in marks], [f for m in marks for f in m.files]),
+                    _execution_text(marks_text, [f for m in marks for f in m.files]),
                 ]
             )
         )

@@ -106,6 +106,26 @@ def _completion_block(heading: str, rows: Sequence[CompletionRow], max_rows: int
     return _limited(lines, len(rows), min(len(rows), max_rows))
 
 
+def _unclear_block(summary: Summary, max_items: int) -> list[str]:
+    """Measures whose deadline is still to be set: first, so that they get fixed."""
+    if not summary.unclear:
+        return []
+    lines = [
+        pgettext("summary", "<b>⚠️ Deadline to be set: {n}</b> (fix: /edit NUMBER)").format(
+            n=len(summary.unclear)
+        )
+    ]
+    lines += [
+        pgettext("summary", "{number}{title}; {who}").format(
+            number=f"{_e(measure.number, 20)} " if measure.number else "",
+            title=_e(measure.title, TITLE_CHARS),
+            who=_who(measure.persons + measure.units),
+        )
+        for measure in summary.unclear[:max_items]
+    ]
+    return _limited(lines, len(summary.unclear), min(len(summary.unclear), max_items))
+
+
 def _overdue_lines(items: Sequence[OverdueItem], today: date, max_items: int) -> list[str]:
     lines = [
         pgettext("summary", "{number}{title} — {days} overdue (due {due}); {who}").format(
@@ -187,6 +207,7 @@ def _summary_blocks(summary: Summary, max_rows: int, max_overdue: int) -> list[l
         figures.append(pgettext("summary", "Completion: <b>{pct}%</b>").format(pct=totals.percent))
     blocks = [
         header,
+        _unclear_block(summary, max_overdue),
         figures,
         _completion_block(
             pgettext("summary", "<b>By person</b> (worst first)"), summary.persons, max_rows

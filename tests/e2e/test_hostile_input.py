@@ -73,6 +73,8 @@ FORGED = [
     "org:c:zzz",
     "org:c:",
     "org:x:1",
+    f"ed:{BEYOND}:",
+    "ed:1:z",
     "zzz:1",
 ]
 
