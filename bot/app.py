@@ -29,12 +29,13 @@ from bot.clock import Clock
 from bot.reminders.delivery import Pacer, ReminderDelivery
 from bot.settings import Settings
 from bot.telegram_io import RetryNetworkErrors
-from handlers import get_routers, views
+from handlers import callbacks, get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.callbacks import (
     AnswerCallbacksMiddleware,
     AnsweredCallbacks,
     RecordCallbackAnswers,
+    RefuseUnknownButtons,
 )
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
@@ -177,6 +178,8 @@ async def build_app(
     answered = AnsweredCallbacks()
     dispatcher["answered_callbacks"] = answered
     dispatcher.callback_query.outer_middleware(AnswerCallbacksMiddleware(answered))
+    # Forged or stale button data stops here, answered as out of date (issue 13).
+    dispatcher.callback_query.outer_middleware(RefuseUnknownButtons(callbacks.FACTORIES))
     dispatcher.include_routers(*get_routers())
     bot = build_bot(settings, session)
     bot.session.middleware(RecordCallbackAnswers(answered))

@@ -82,12 +82,13 @@ def month_bounds(d: date) -> tuple[date, date]:
 
 def validate_timezone(name: object) -> bool:
     """True if `name` is an IANA time zone name this system can resolve (e.g. "Asia/Omsk")."""
-    if not isinstance(name, str) or not name or name != name.strip():
-        return False
+    if not isinstance(name, str) or not name or name != name.strip() or len(name) > 64:
+        return False  # the longest IANA name is 32 characters; the column holds 64
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # ValueError covers names that are not even well-formed keys ("../etc", "/abs").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError covers names that are not even well-formed keys ("../etc", "/abs"),
+        # OSError one the file system cannot even look up (a NUL, a name too long).
         return False
     return True
 

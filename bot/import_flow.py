@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.access import require_coordinator
+from bot.cleaning import clean_file_name
 from bot.errors import N_, UserError
 from bot.imports import ImportResult, store_roadmap, unit_kinds_of
 from bot.limited_reader import read_roadmap
@@ -35,6 +36,7 @@ from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap
 from bot.services import Identity
 from storage.db import SessionFactory
+from storage.models import SOURCE_NAME_CHARS
 from storage.uow import UnitOfWork
 
 # Telegram lets bots download files of up to 20 MB; the importer's own limit is the same.
@@ -67,17 +69,6 @@ PLAN_LIKE_REFUSALS = frozenset(
 
 def is_plan_attempt(refusal: ImportRefused) -> bool:
     return refusal.reason in PLAN_LIKE_REFUSALS
-
-
-async def looks_like_plan(data: bytes, filename: str | None) -> bool:
-    """Whether a file is (or is meant to be) a roadmap; read by the limited reader."""
-    if len(data) > MAX_FILE_BYTES:
-        return False
-    try:
-        await read_roadmap(data, filename or "document")
-    except ImportRefused as refusal:
-        return is_plan_attempt(refusal)
-    return True
 
 
 class ImportExpired(UserError):
@@ -205,14 +196,19 @@ def save_upload(files_dir: Path, data: bytes, filename: str | None) -> PendingIm
     folder = imports_dir(files_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / digest
-    if not path.exists():
+    if path.exists():
+        with contextlib.suppress(OSError):
+            os.utime(path)  # renewed: the sweep (bot.sweep) leaves an open preview's file
+    else:
         # Write aside and rename, so a crash never leaves a half-written file under the name
         # another pending import may already point to.
         temporary = folder / f".{digest}.{os.getpid()}.part"
         temporary.write_bytes(data)
         temporary.replace(path)
-    name = (filename or "").strip().replace("/", "_").replace("\\", "_") or "document"
-    return PendingImport(path=str(path), filename=name[:200], sha256=digest)
+    # Cleaned (no NUL, control characters or path separators; the column's length): the
+    # name is stored as the roadmap's source, and its extension tells the reader the format.
+    name = clean_file_name(filename, SOURCE_NAME_CHARS) or "document"
+    return PendingImport(path=str(path), filename=name, sha256=digest)
 
 
 def discard_upload(files_dir: Path, pending: PendingImport) -> None:

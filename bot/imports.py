@@ -9,14 +9,27 @@ so the coordinator can see it before and after confirming.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.cleaning import clean_file_name, clean_line, clip
 from bot.obligations import deadline_state, sync_shares
 from bot.roadmap.edits import EditField, apply_edit, document_value
 from bot.roadmap.model import MemberGroup, ParsedMeasure, ParsedRoadmap
 from bot.roadmap.units import classify
-from storage.models import Measure, MeasureEdit, Role, UnitKind
+from storage.models import (
+    APPROVAL_ISSUER_CHARS,
+    APPROVAL_KIND_CHARS,
+    APPROVAL_NUMBER_CHARS,
+    NUMBER_CHARS,
+    PERSON_NAME_CHARS,
+    SOURCE_NAME_CHARS,
+    UNIT_NAME_CHARS,
+    Measure,
+    MeasureEdit,
+    Role,
+    UnitKind,
+)
 from storage.uow import UnitOfWork
 
 
@@ -85,6 +98,51 @@ def _with_edits(
     return effective
 
 
+def fit_unit_name(name: str) -> str:
+    return clip(clean_line(name), UNIT_NAME_CHARS)
+
+
+def fit_person_name(name: str) -> str:
+    return clip(clean_line(name), PERSON_NAME_CHARS)
+
+
+def _fit_number(number: str | None) -> str | None:
+    if number is None:
+        return None
+    return clip(clean_line(number), NUMBER_CHARS) or None
+
+
+def _fit_measure(measure: ParsedMeasure) -> ParsedMeasure:
+    return replace(
+        measure,
+        number=_fit_number(measure.number),
+        section=_fit_number(measure.section),
+        persons=list(dict.fromkeys(fit_person_name(p) for p in measure.persons)),
+        units=list(dict.fromkeys(fit_unit_name(u) for u in measure.units)),
+    )
+
+
+def fit_to_columns(parsed: ParsedRoadmap) -> ParsedRoadmap:
+    """The roadmap with every name and number its columns hold clipped to their length
+    (and cleaned of control characters): PostgreSQL refuses a longer string where SQLite
+    stores it, and a document may hold a unit name of a thousand characters (a cell read
+    whole). References between measures, sections, people and units stay consistent.
+    Titles and texts are `Text` columns and are left as they are."""
+    sections = [
+        replace(section, number=_fit_number(section.number)) for section in parsed.sections
+    ]
+    approval = parsed.approval
+    if approval is not None:
+        approval = replace(
+            approval,
+            kind=clip(clean_line(approval.kind), APPROVAL_KIND_CHARS),
+            number=clip(clean_line(approval.number), APPROVAL_NUMBER_CHARS),
+            issuer=clip(clean_line(approval.issuer), APPROVAL_ISSUER_CHARS) or None,
+        )
+    measures = [_fit_measure(measure) for measure in parsed.measures]
+    return replace(parsed, measures=measures, sections=sections, approval=approval)
+
+
 async def store_roadmap(
     uow: UnitOfWork,
     *,
@@ -105,6 +163,8 @@ async def store_roadmap(
     if parsed.plan_period is None:
         raise ValueError("a roadmap needs its plan period before it is stored")
     start_year, end_year = parsed.plan_period
+    parsed = fit_to_columns(parsed)
+    source_name = clean_file_name(source_name, SOURCE_NAME_CHARS)
 
     roadmap = None
     if roadmap_id is not None:
@@ -167,6 +227,7 @@ async def store_roadmap(
             parsed_measure = _with_edits(
                 parsed_measure, edits[key], parsed, (start_year, end_year), result, now
             )
+            parsed_measure = _fit_measure(parsed_measure)  # an edit's names fit too
         measures.append(parsed_measure)
     persons = list(dict.fromkeys(p for m in measures for p in m.persons))
     unit_names = list(dict.fromkeys(u for m in measures for u in m.units))
@@ -181,7 +242,7 @@ async def store_roadmap(
             people[name] = person
             result.new_persons.append(name)
     units = await uow.roadmaps.units_by_name(organisation_id)
-    kinds = dict(unit_kinds or {})
+    kinds = {fit_unit_name(name): kind for name, kind in (unit_kinds or {}).items()}
     if unit_kinds is not None and any(name not in kinds for name in unit_names):
         # Units only an edit names are classified as the importer would have.
         organisation = await uow.organisations.get(organisation_id)

@@ -8,6 +8,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -84,6 +85,17 @@ async def send_digests(app: App, slot: tuple[str, int] | None = None) -> int:
                 )
             await uow.commit()
     return len(messages)
+
+
+async def sweep_files(app: App) -> int:
+    """Stored files that no report or roadmap references, after a day (bot.sweep)."""
+    from bot.sweep import sweep_unreferenced_files
+
+    # Files age by the file system's clock: a clock shifted ahead (`--clock`) must not
+    # make a report being written now look a day old.
+    now = min(app.clock.now(), datetime.now(UTC))
+    result = await sweep_unreferenced_files(app.session_factory, app.settings.files_dir, now=now)
+    return len(result.removed)
 
 
 MORNING_JOB = "morning:"
@@ -168,6 +180,15 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         minutes=30,
         args=[app],
         id="plan",
+        misfire_grace_time=3600,
+        **common,
+    )
+    scheduler.add_job(
+        tracked(sweep_files),
+        "interval",
+        hours=6,
+        args=[app],
+        id="sweep-files",
         misfire_grace_time=3600,
         **common,
     )

@@ -7,13 +7,17 @@ and repeated names are forgiven and reported; nothing is dropped without a word.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.cleaning import clean_line
+
 MAX_MEMBERS = 500  # a municipality has at most a few hundred; more is a wrong file
 MAX_NAME = 300  # the organisation name column
+MAX_CONTACT = 200  # the person name column
 
 # A line's own numbering, never a "№ 3" that belongs to the name.
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}[.)]\s*|\d{1,3}\s+(?=\D)|[-–—•*·]\s+)")
@@ -57,7 +61,8 @@ def name_key(name: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().strip(",;")
+    # clean_line: no control characters (a NUL in a cell), one line, single spaces.
+    return clean_line(text).strip(",;").strip()
 
 
 def parse_member_lines(text: str) -> MemberList:
@@ -124,7 +129,7 @@ def _collect(rows: list[tuple[int, str, str | None]]) -> MemberList:
         if not name:
             result.skipped.append((number, raw_contact or "", SkipReason.NO_NAME))
             continue
-        if len(name) > MAX_NAME:
+        if len(name) > MAX_NAME or (contact is not None and len(contact) > MAX_CONTACT):
             result.skipped.append((number, name[:60] + "…", SkipReason.TOO_LONG))
             continue
         key = name_key(name)
@@ -232,3 +237,87 @@ def short_name(name: str) -> str:
     if not text or text.startswith("№") or text[0].isdigit():
         return full
     return text
+
+
+# --- reading a file (in the limited child process: bot.limited_reader) -------------------
+
+MAX_MEMBER_ROWS = 2000  # rows read from a sheet; the list itself is capped at 500
+# Words of a header row (a table, not a list whose first line is a school).
+HEADER_WORDS = ("наименование", "название", "организация", "фио", "телефон", "адрес", "№")
+
+
+def read_member_bytes(data: bytes, filename: str = "members") -> MemberList:
+    """A member list from the bytes of a text, CSV or XLSX file. Runs in the limited child
+    (task `member_list`): an XLSX passes the importer's prechecks (zip directory, inflated
+    sizes, cell count) before openpyxl opens it. Raises MemberListError, or ImportRefused
+    for what the prechecks refuse."""
+    if data[:2] == b"PK":
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        from bot.roadmap.precheck import zip_kind
+
+        if zip_kind(data, filename.lower()) != "xlsx":
+            raise MemberListError("unreadable")
+        try:
+            sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
+            rows = (
+                list(sheet.iter_rows(values_only=True, max_row=MAX_MEMBER_ROWS))
+                if sheet is not None
+                else []
+            )
+        except MemoryError:
+            raise
+        except Exception as error:  # any damage in the file: say it cannot be read
+            raise MemberListError("unreadable") from error
+        if not rows:
+            raise MemberListError("unreadable")
+        return parse_member_rows(rows[0], rows[1:])
+    text = data.decode("utf-8-sig", errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[0].casefold() if lines else ""
+    separator = next((s for s in (";", "\t", ",") if s in first), None)
+    if separator and _is_header(first.split(separator)):
+        # A CSV table with a header row: read it by its columns.
+        import csv
+
+        table = list(csv.reader(lines, delimiter=separator))
+        return parse_member_rows(table[0], table[1:])
+    return parse_member_lines(text)
+
+
+def _is_header(cells: list[str]) -> bool:
+    # "№" heads a column only as a cell of its own: «СОШ №3; Сидорова А.А.» is a school.
+    cells = [cell.strip() for cell in cells]
+    return any(
+        cell == "№" or any(word in cell for word in HEADER_WORDS if word != "№") for cell in cells
+    )
+
+
+def member_list_to_json(members: MemberList | MemberListError) -> bytes:
+    """The child's answer: the list, or the refusal of the list as a whole."""
+    if isinstance(members, MemberListError):
+        payload: dict[str, object] = {"error": members.code, "params": members.params}
+    else:
+        payload = {
+            "entries": [[e.name, e.contact, e.line] for e in members.entries],
+            "skipped": [[line, text, reason.value] for line, text, reason in members.skipped],
+        }
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8", "replace")
+
+
+def member_list_from_json(result: bytes | bytearray) -> MemberList:
+    """Back from the child: the list, or raises its MemberListError."""
+    payload = json.loads(result)
+    if "error" in payload:
+        raise MemberListError(str(payload["error"]), **dict(payload.get("params") or {}))
+    return MemberList(
+        entries=[
+            MemberEntry(name=str(name), contact=contact, line=int(line))
+            for name, contact, line in payload["entries"]
+        ],
+        skipped=[
+            (int(line), str(text), SkipReason(reason)) for line, text, reason in payload["skipped"]
+        ],
+    )

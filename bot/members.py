@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.access import require_coordinator
+from bot.cleaning import GROUP_NAME_TOO_LONG, clip, fitted_line
 from bot.errors import NotFound, UserError
 from bot.member_list import (
     MemberEntry,
@@ -22,65 +23,34 @@ from bot.member_list import (
     MemberListError,
     SkipReason,
     guess_kind,
+    member_list_from_json,
     name_key,
-    parse_member_lines,
-    parse_member_rows,
     short_name,
 )
 from bot.obligations import sync_shares
 from bot.people import create_invite, display_name
 from bot.reminders.outbox import plan_measures
 from bot.services import Identity
-from storage.models import Organisation, Role, UnitKind
+from storage.models import SHORT_NAME_CHARS, UNIT_NAME_CHARS, Organisation, Role, UnitKind
 from storage.uow import UnitOfWork
 
 MAX_MEMBER_FILE = 2 * 1024 * 1024  # a list of 500 schools is a few dozen kilobytes
-MAX_MEMBER_ROWS = 2000  # rows read from a sheet; the list itself is capped at 500
-MAX_INFLATED = 20 * 1024 * 1024  # an XLSX of a school list inflates to far less
 
 
-def read_member_bytes(data: bytes) -> MemberList:
-    """A member list from the bytes of a text, CSV or XLSX file (see read_member_file)."""
+async def read_member_document(data: bytes, filename: str | None) -> MemberList:
+    """A member list from the bytes of a text, CSV or XLSX file, read like a plan: in the
+    limited child process (bot.limited_reader), after the importer's prechecks of the zip
+    directory and the cell count. Raises MemberListError."""
+    from bot.limited_reader import read
+    from bot.roadmap import ImportRefused
+
     if len(data) > MAX_MEMBER_FILE:
         raise MemberListError("too_big", limit=MAX_MEMBER_FILE)
-    if data[:2] == b"PK":
-        import zipfile
-        from io import BytesIO
-
-        from openpyxl import load_workbook
-
-        try:
-            # Judged before the library inflates anything: a small file can be a zip bomb.
-            with zipfile.ZipFile(BytesIO(data)) as archive:
-                parts = archive.infolist()
-            if len(parts) > 200 or sum(p.file_size for p in parts) > MAX_INFLATED:
-                raise MemberListError("unreadable")
-            sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
-        except MemberListError:
-            raise
-        except Exception as error:  # any damage in the file: say it cannot be read
-            raise MemberListError("unreadable") from error
-        if sheet is None:
-            raise MemberListError("unreadable")
-        rows = list(sheet.iter_rows(values_only=True, max_row=MAX_MEMBER_ROWS))
-        if not rows:
-            raise MemberListError("unreadable")
-        return parse_member_rows(rows[0], rows[1:])
-    text = data.decode("utf-8-sig", errors="replace")
-    lines = [line for line in text.splitlines() if line.strip()]
-    first = lines[0].casefold() if lines else ""
-    separator = next((s for s in (";", "\t", ",") if s in first), None)
-    if separator and any(word in first for word in HEADER_WORDS):
-        # A CSV table with a header row: read it by its columns.
-        import csv
-
-        table = list(csv.reader(lines, delimiter=separator))
-        return parse_member_rows(table[0], table[1:])
-    return parse_member_lines(text)
-
-
-# Words of a header row (a table, not a list whose first line is a school).
-HEADER_WORDS = ("наименование", "название", "организация", "фио", "телефон", "адрес", "№")
+    try:
+        result = await read("member_list", data, filename or "members")
+    except ImportRefused as refusal:  # a zip bomb, too many cells, out of memory or time
+        raise MemberListError("unreadable", reason=refusal.reason) from refusal
+    return member_list_from_json(result)
 
 
 @dataclass(frozen=True)
@@ -134,7 +104,7 @@ async def add_members(
                 now=now,
                 parent_id=parent.id,
                 kind=guess_kind(entry.name),
-                short_name=short_name(entry.name),
+                short_name=clip(short_name(entry.name), SHORT_NAME_CHARS),
             )
             member.cadence = parent.cadence
             member.one_report_closes = parent.one_report_closes
@@ -329,7 +299,7 @@ async def define_group(
 ) -> GroupDefined:
     """A named subset of the members (`ШНОР`: these schools). Commits; fan-out follows."""
     parent_id = require_coordinator(identity)
-    unit_name = " ".join(unit_name.split())
+    unit_name = fitted_line(unit_name, UNIT_NAME_CHARS, GROUP_NAME_TOO_LONG)
     if not unit_name:
         raise UserError("Write the group's name, then its members, e.g. «/group ШНОР; СОШ №3».")
     units = await uow.roadmaps.units_by_name(parent_id)

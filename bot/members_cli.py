@@ -13,16 +13,18 @@ import sys
 from pathlib import Path
 
 from bot.member_list import MemberList, MemberListError
-from bot.members import read_member_bytes
+from bot.members import read_member_document
 from bot.settings import Settings
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
 
 
-def read_member_file(path: Path) -> MemberList:
-    """A member list from a text, CSV or XLSX file, or raises MemberListError."""
-    return read_member_bytes(path.read_bytes())
+async def read_member_file(path: Path) -> MemberList:
+    """A member list from a text, CSV or XLSX file (read in the limited child, as in the
+    chat), or raises MemberListError."""
+    data = await asyncio.to_thread(path.read_bytes)
+    return await read_member_document(data, path.name)
 
 
 async def add_members_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -33,7 +35,7 @@ async def add_members_command(settings: Settings, args: argparse.Namespace) -> i
     from storage.uow import UnitOfWork
 
     try:
-        members = await asyncio.to_thread(read_member_file, Path(args.file))
+        members = await read_member_file(Path(args.file))
     except OSError as error:
         print(f"add-members: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return EXIT_REFUSED

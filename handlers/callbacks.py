@@ -3,13 +3,49 @@
 Buttons in proactive messages (reminders, digests) carry self-contained data and are
 checked against the database and the presser's identity on every press: callback data
 is user-controlled, and conversation state may be gone after a restart.
+
+Every field is typed as narrowly as the buttons the bot makes: ids within the database's
+integer range, pages and dates within sane bounds, codes from their closed sets. So a
+forged or stale value (`rep:99999999999`, `set:h:abc`, `org:c:zzz`) fails to unpack, and
+`handlers.middlewares.callbacks.RefuseUnknownButtons` answers it as out of date before
+any handler (or the database) sees it. `FACTORIES` lists every factory; no other module
+defines one (a unit test checks).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
+from typing import Annotated, Self
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field, model_validator
+
+from bot.i18n import SUPPORTED_LOCALES
+from bot.people import CHOOSABLE_KINDS
+
+# The primary keys are PostgreSQL `integer`s: a larger id would fail in the database.
+DB_INT_MAX = 2**31 - 1
+DbId = Annotated[int, Field(ge=0, le=DB_INT_MAX)]  # 0 is no row: found nowhere, harmless
+Page = Annotated[int, Field(ge=0, le=10_000)]
+# Dates on buttons (postponements, periods) lie within the plans' years.
+FIRST_ORDINAL = date(2000, 1, 1).toordinal()
+LAST_ORDINAL = date(2100, 12, 31).toordinal()
+DateOrdinal = Annotated[int, Field(ge=FIRST_ORDINAL, le=LAST_ORDINAL)]
+Key = Annotated[str, Field(min_length=1)]
+
+
+def _number_in(value: str, low: int, high: int) -> bool:
+    return value.isascii() and value.isdigit() and low <= int(value) <= high
+
+
+def _iso_date_or_empty(value: str) -> bool:
+    if not value:
+        return True
+    try:
+        return FIRST_ORDINAL <= date.fromisoformat(value).toordinal() <= LAST_ORDINAL
+    except ValueError:
+        return False
 
 
 class ReminderAction(StrEnum):
@@ -25,25 +61,25 @@ class ReminderAction(StrEnum):
 class MorningPageCallback(CallbackData, prefix="mp"):
     """A page of "show all" of the morning message that `reminder_id` was delivered in."""
 
-    reminder_id: int
-    page: int
+    reminder_id: DbId
+    page: Page
 
 
 class CheckinPickCallback(CallbackData, prefix="cp"):
     """Toggle one ongoing measure in the check-in report being put together."""
 
-    occurrence_id: int
+    occurrence_id: DbId
 
 
 class CheckinPageCallback(CallbackData, prefix="cpp"):
     """Another page of the ongoing measures to choose from."""
 
-    page: int
+    page: Page
 
 
 class ReminderCallback(CallbackData, prefix="rem"):
     action: ReminderAction
-    reminder_id: int
+    reminder_id: DbId
 
 
 class ImportAction(StrEnum):
@@ -61,18 +97,18 @@ class ImportCallback(CallbackData, prefix="imp"):
 class PageCallback(CallbackData, prefix="pg"):
     """ "Ещё" on a long answer: which stored answer and which page."""
 
-    key: str
-    page: int
+    key: Key
+    page: Page
 
 
 class ExampleCallback(CallbackData, prefix="ex"):
-    index: int
+    index: Page
 
 
 class ReportCallback(CallbackData, prefix="rep"):
     """Start a report on an occurrence (from any answer that lists measures)."""
 
-    occurrence_id: int
+    occurrence_id: DbId
 
 
 class PeopleAction(StrEnum):
@@ -83,7 +119,7 @@ class PeopleAction(StrEnum):
 
 class PeopleCallback(CallbackData, prefix="ppl"):
     action: PeopleAction
-    person_id: int = 0
+    person_id: DbId = 0  # 0: none (INVITE_ALL)
 
 
 class MembersAction(StrEnum):
@@ -98,8 +134,14 @@ class MembersCallback(CallbackData, prefix="mem"):
 class UnitKindCallback(CallbackData, prefix="uk"):
     """The coordinator says what an unclassified unit is (a key of CHOOSABLE_KINDS)."""
 
-    unit_id: int
+    unit_id: DbId
     choice: str
+
+    @model_validator(mode="after")
+    def _known_choice(self) -> Self:
+        if self.choice not in CHOOSABLE_KINDS:
+            raise ValueError("unknown unit kind")
+        return self
 
 
 class SettingsAction(StrEnum):
@@ -113,6 +155,17 @@ class SettingsAction(StrEnum):
 class SettingsCallback(CallbackData, prefix="set"):
     action: SettingsAction
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_action(self) -> Self:
+        valid = {
+            SettingsAction.HOUR: _number_in(self.value, 0, 23),
+            SettingsAction.LANGUAGE: self.value in SUPPORTED_LOCALES,
+            SettingsAction.LEAVE: _number_in(self.value, 1, 366),
+        }.get(self.action, self.value == "")
+        if not valid:
+            raise ValueError(f"no such setting: {self.action}:{self.value}")
+        return self
 
 
 # --- reports -------------------------------------------------------------------------------
@@ -139,7 +192,7 @@ class ReportFlowCallback(CallbackData, prefix="rf"):
 class ReportDateCallback(CallbackData, prefix="rdt"):
     """A quick postponement date, as a proleptic ordinal (date.toordinal())."""
 
-    ordinal: int
+    ordinal: DateOrdinal
 
 
 class ReportManageAction(StrEnum):
@@ -153,26 +206,32 @@ class ReportManageCallback(CallbackData, prefix="rm"):
     """A stored report's buttons: checked against its author/organisation on every press."""
 
     action: ReportManageAction
-    report_id: int
+    report_id: DbId
 
 
 class ReportFixCallback(CallbackData, prefix="rx"):
     """Correct a stored report's status (done or partly)."""
 
-    report_id: int
+    report_id: DbId
     status: str
+
+    @model_validator(mode="after")
+    def _correctable_status(self) -> Self:
+        if self.status not in ("done", "partial"):  # bot.reports.service.ReportStatus
+            raise ValueError(f"not a correctable status: {self.status}")
+        return self
 
 
 class MeasureReportsCallback(CallbackData, prefix="mrp"):
     """Every report on a measure (coordinators)."""
 
-    measure_id: int
+    measure_id: DbId
 
 
 class ReopenCallback(CallbackData, prefix="rro"):
     """A coordinator reopens a closed occurrence."""
 
-    occurrence_id: int
+    occurrence_id: DbId
 
 
 class AskPeriodCallback(CallbackData, prefix="qp"):
@@ -182,37 +241,96 @@ class AskPeriodCallback(CallbackData, prefix="qp"):
     `key` names the stored question (as in PageCallback).
     """
 
-    key: str
-    start: int
-    end: int
+    key: Key
+    start: DateOrdinal
+    end: DateOrdinal
+
+
+class SummaryKind(StrEnum):
+    PERSON = "p"
+    SECTION = "s"
+    ORGANISATION = "o"
 
 
 class SummaryCallback(CallbackData, prefix="sum"):
     """Drill into a summary: kind "p" (person id), "s" (section key) or "o" (member
     organisation id), and the period."""
 
-    kind: str
-    key: str
+    kind: SummaryKind
+    key: Key
     start: str = ""
     end: str = ""
+
+    @model_validator(mode="after")
+    def _valid_key_and_period(self) -> Self:
+        if self.kind is SummaryKind.PERSON and not _number_in(self.key, 0, DB_INT_MAX):
+            raise ValueError(f"not a person id: {self.key}")
+        if self.kind is SummaryKind.ORGANISATION and not _number_in(self.key, 0, DB_INT_MAX):
+            raise ValueError(f"not an organisation id: {self.key}")
+        if not (_iso_date_or_empty(self.start) and _iso_date_or_empty(self.end)):
+            raise ValueError("not a period")
+        return self
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    DOCX = "docx"
 
 
 class ExportCallback(CallbackData, prefix="exp"):
-    fmt: str
+    fmt: ExportFormat
     start: str = ""
     end: str = ""
 
+    @model_validator(mode="after")
+    def _valid_period(self) -> Self:
+        if not (_iso_date_or_empty(self.start) and _iso_date_or_empty(self.end)):
+            raise ValueError("not a period")
+        return self
+
+
+class OrgSettingsAction(StrEnum):
+    HOUR = "h"  # the morning hour
+    CLOSING = "c"  # whether one report closes a measure for everyone responsible
+
 
 class OrgSettingsCallback(CallbackData, prefix="org"):
-    """Organisation settings: "h" hour, "c" closing rule."""
+    """Organisation settings: "h" hour (0–23), "c" closing rule ("1" one report closes
+    for all, "0" each reports separately). Anything else does not unpack."""
 
-    action: str
-    value: str = ""
+    action: OrgSettingsAction
+    value: str
+
+    @model_validator(mode="after")
+    def _value_fits_action(self) -> Self:
+        valid = (
+            _number_in(self.value, 0, 23)
+            if self.action is OrgSettingsAction.HOUR
+            else self.value in ("0", "1")
+        )
+        if not valid:
+            raise ValueError(f"no such organisation setting: {self.action}:{self.value}")
+        return self
 
 
 class EditCallback(CallbackData, prefix="ed"):
     """Fix a measure (coordinators): `field` is "d" deadline, "r" responsible, "t" title,
     or "" to show the measure with those three buttons."""
 
-    measure_id: int
+    measure_id: DbId
     field: str = ""
+
+    @model_validator(mode="after")
+    def _known_field(self) -> Self:
+        if self.field not in ("", "d", "r", "t"):  # handlers.measure_edit._CODES
+            raise ValueError(f"no such field: {self.field}")
+        return self
+
+
+FACTORIES: tuple[type[CallbackData], ...] = tuple(
+    factory
+    for factory in list(globals().values())
+    if isinstance(factory, type)
+    and issubclass(factory, CallbackData)
+    and factory is not CallbackData
+)

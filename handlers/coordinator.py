@@ -33,7 +33,7 @@ from bot.i18n import _
 from bot.markup import shorten
 from bot.queries.parse import parse_query
 from bot.services import Identity, Services
-from handlers.callbacks import ExportCallback, SummaryCallback
+from handlers.callbacks import ExportCallback, SummaryCallback, SummaryKind
 from handlers.filters import Coordinator
 
 EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
@@ -104,21 +104,30 @@ async def _send_summary(
             keyboard.button(
                 text=f"🏫 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
-                    kind="o", key=str(oid), start=_iso(result.start), end=_iso(result.end)
+                    kind=SummaryKind.ORGANISATION,
+                    key=str(oid),
+                    start=_iso(result.start),
+                    end=_iso(result.end),
                 ),
             )
         for pid, label in result.people[:6]:
             keyboard.button(
                 text=f"👤 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
-                    kind="p", key=str(pid), start=_iso(result.start), end=_iso(result.end)
+                    kind=SummaryKind.PERSON,
+                    key=str(pid),
+                    start=_iso(result.start),
+                    end=_iso(result.end),
                 ),
             )
         for sid, label in result.sections[:4]:
             keyboard.button(
                 text=f"📂 {shorten(label, 28)}",
                 callback_data=SummaryCallback(
-                    kind="s", key=sid, start=_iso(result.start), end=_iso(result.end)
+                    kind=SummaryKind.SECTION,
+                    key=sid,
+                    start=_iso(result.start),
+                    end=_iso(result.end),
                 ),
             )
     for fmt, label in (("xlsx", _("📊 XLSX")), ("docx", _("📄 DOCX report"))):
@@ -231,7 +240,7 @@ async def on_drill(
 ) -> None:
     assert callback.message is not None
     period = f"{callback_data.start}..{callback_data.end}" if callback_data.start else None
-    if callback_data.kind == "o" and callback_data.key.isdigit():
+    if callback_data.kind is SummaryKind.ORGANISATION:  # the key is a checked id
         await _send_summary(
             bot,
             callback.message.chat.id,
@@ -240,7 +249,7 @@ async def on_drill(
             text=period,
             member_id=int(callback_data.key),
         )
-    elif callback_data.kind == "p" and callback_data.key.isdigit():
+    elif callback_data.kind is SummaryKind.PERSON:  # the key is a checked id
         await _send_summary(
             bot,
             callback.message.chat.id,

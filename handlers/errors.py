@@ -11,11 +11,25 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.errors import UserError
 from bot.i18n import _
-from bot.markup import shorten
+from bot.markup import quote_short, shorten
 from handlers import views
 from handlers.messages import ANSWER_CHARS
 
 logger = logging.getLogger(__name__)
+
+# A parameter of an error (a name, a number the person typed) is shown at most this long.
+PARAM_CHARS = 200
+
+
+def user_error_text(error: UserError) -> str:
+    """The error in the user's language. Its parameters are what people typed: quoted for
+    Telegram's HTML (a name «<b>Иванова» must not break the message) and shortened (a
+    3,000-character name must not make it longer than a message may be)."""
+    params = {
+        name: quote_short(value, PARAM_CHARS, one_line=True) if isinstance(value, str) else value
+        for name, value in error.params.items()
+    }
+    return _(error.msgid).format(**params)
 
 
 async def _tell_user(event: ErrorEvent, text: str, answered: Any = ()) -> None:
@@ -35,7 +49,7 @@ async def _tell_user(event: ErrorEvent, text: str, answered: Any = ()) -> None:
 async def on_error(event: ErrorEvent, answered_callbacks: Any = ()) -> bool:
     exception = event.exception
     if isinstance(exception, UserError):
-        await _tell_user(event, _(exception.msgid).format(**exception.params), answered_callbacks)
+        await _tell_user(event, user_error_text(exception), answered_callbacks)
         return True
     if isinstance(exception, TelegramBadRequest) and "message is not modified" in str(exception):
         return True

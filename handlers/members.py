@@ -176,7 +176,7 @@ async def on_list_file(
     downloaded = await bot.download(document.file_id)
     data = downloaded.read() if downloaded is not None else b""
     try:
-        parsed = members.read_member_bytes(data)
+        parsed = await members.read_member_document(data, document.file_name)
     except MemberListError as error:
         await message.answer(_refusal(error))
         return

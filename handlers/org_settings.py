@@ -13,7 +13,7 @@ from bot.markup import quote
 from bot.people import update_cadence, update_organisation
 from bot.reminders.planner import Cadence
 from bot.services import Identity, Services
-from handlers.callbacks import OrgSettingsCallback
+from handlers.callbacks import OrgSettingsAction, OrgSettingsCallback
 from handlers.filters import Coordinator
 from storage.models import Organisation
 
@@ -51,14 +51,15 @@ def _menu(organisation: Organisation) -> tuple[str, InlineKeyboardMarkup]:
     for hour in HOURS:
         mark = "• " if hour == organisation.morning_hour else ""
         keyboard.button(
-            text=f"{mark}{hour}:00", callback_data=OrgSettingsCallback(action="h", value=str(hour))
+            text=f"{mark}{hour}:00",
+            callback_data=OrgSettingsCallback(action=OrgSettingsAction.HOUR, value=str(hour)),
         )
     keyboard.button(
         text=_("Each reports separately")
         if organisation.one_report_closes
         else _("One report closes for all"),
         callback_data=OrgSettingsCallback(
-            action="c", value="0" if organisation.one_report_closes else "1"
+            action=OrgSettingsAction.CLOSING, value="0" if organisation.one_report_closes else "1"
         ),
     )
     keyboard.adjust(6, 1)
@@ -87,8 +88,10 @@ async def on_org_setting(
     identity: Identity,
     services: Services,
 ) -> None:
+    # The value is checked by OrgSettingsCallback: an hour of 0-23, or "0"/"1"; a forged one
+    # never gets here (it is answered as out of date).
     now = services.clock.now()
-    if callback_data.action == "h" and callback_data.value.isdigit():
+    if callback_data.action is OrgSettingsAction.HOUR:
         organisation = await update_organisation(
             services.uow, identity, now=now, morning_hour=int(callback_data.value)
         )

@@ -37,6 +37,7 @@ from handlers.callbacks import (
     PeopleAction,
     PeopleCallback,
 )
+from handlers.errors import user_error_text
 from handlers.filters import Coordinator, KnownPerson
 from handlers.measure_edit import unclear_keyboard, unclear_list_text
 from handlers.states import ImportForm
@@ -197,22 +198,6 @@ async def on_not_coordinator(message: Message) -> None:
     await message.answer(views.only_coordinators())
 
 
-async def on_officer_document(message: Message, bot: Bot) -> None:
-    """An officer's file is most likely a report: it goes on to the reports feature unless
-    it is a roadmap, which only coordinators import."""
-    document = message.document
-    assert document is not None
-    if _too_big(document):
-        raise SkipHandler()
-    try:
-        data = await _download(bot, document)
-    except ImportRefused:
-        raise SkipHandler() from None
-    if not await import_flow.looks_like_plan(data, document.file_name):
-        raise SkipHandler()
-    await message.answer(views.only_coordinators())
-
-
 # --- the plan period --------------------------------------------------------------------
 
 
@@ -273,7 +258,7 @@ async def on_title_text(
 def _problem_text(problem: ImportRefused | UserError) -> str:
     if isinstance(problem, ImportRefused):
         return views.refusal_text(problem)
-    return _(problem.msgid).format(**problem.params)
+    return user_error_text(problem)
 
 
 # --- buttons ----------------------------------------------------------------------------
@@ -451,9 +436,9 @@ def create_router() -> Router:
     router.message.register(
         on_document, F.document, coordinator, StateFilter(None), _caption_names_no_measure
     )
-    router.message.register(
-        on_officer_document, F.document, KnownPerson(), ~coordinator, StateFilter(None)
-    )
+    # An officer's file is never read as a plan: it goes on to the reports router, which
+    # asks which measure it reports on (only coordinators import, so reading a report's
+    # 500-page scan as a possible plan would only cost time).
     router.message.register(on_photo, F.photo, coordinator, StateFilter(ImportForm.waiting_file))
     router.message.register(
         on_pasted_text,

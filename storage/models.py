@@ -34,6 +34,21 @@ from bot.records import OccurrenceStatus as OccurrenceStatus
 from bot.records import OrganisationKind as OrganisationKind
 from bot.records import UnitKind as UnitKind
 
+# The lengths of the columns people fill (PostgreSQL refuses a longer string, SQLite stores
+# it): the services clean and check names against these before they reach the database.
+ORGANISATION_NAME_CHARS = 300
+SHORT_NAME_CHARS = 120
+PERSON_NAME_CHARS = 200
+POSITION_CHARS = 200
+UNIT_NAME_CHARS = 300
+SOURCE_NAME_CHARS = 300
+FILE_NAME_CHARS = 300
+MIME_TYPE_CHARS = 128
+NUMBER_CHARS = 32  # a section's or a measure's number
+APPROVAL_KIND_CHARS = 32
+APPROVAL_NUMBER_CHARS = 64
+APPROVAL_ISSUER_CHARS = 300
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -100,12 +115,12 @@ class Organisation(Base):
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(ORGANISATION_NAME_CHARS))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(16), default=OrganisationKind.OTHER)
-    short_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    short_name: Mapped[str | None] = mapped_column(String(SHORT_NAME_CHARS), nullable=True)
     # A member removed from its parent: its obligations leave every count and reminder,
     # its reports stay.
     archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -126,7 +141,7 @@ class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(PERSON_NAME_CHARS))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -149,7 +164,7 @@ class Membership(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.OFFICER)
-    position: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    position: Mapped[str | None] = mapped_column(String(POSITION_CHARS), nullable=True)
     joined_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
 
@@ -171,7 +186,7 @@ class Unit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(UNIT_NAME_CHARS))
     kind: Mapped[str] = mapped_column(String(24), default=UnitKind.PEOPLE_GROUP)
     # For member_organisations: school | kindergarten | supplementary | all | named.
     member_filter: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -212,14 +227,18 @@ class Roadmap(Base):
     title: Mapped[str] = mapped_column(Text)
     period_start: Mapped[int] = mapped_column(Integer)
     period_end: Mapped[int] = mapped_column(Integer)
-    source_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    source_name: Mapped[str | None] = mapped_column(String(SOURCE_NAME_CHARS), nullable=True)
     source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The order that approved the plan (приказ № 116 от 17.02.2022), cited by the official
     # execution report; empty when the document does not name it.
-    approval_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    approval_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approval_kind: Mapped[str | None] = mapped_column(String(APPROVAL_KIND_CHARS), nullable=True)
+    approval_number: Mapped[str | None] = mapped_column(
+        String(APPROVAL_NUMBER_CHARS), nullable=True
+    )
     approval_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    approval_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    approval_issuer: Mapped[str | None] = mapped_column(
+        String(APPROVAL_ISSUER_CHARS), nullable=True
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -231,7 +250,7 @@ class Section(Base):
     roadmap_id: Mapped[int] = mapped_column(
         ForeignKey("roadmap.id", ondelete="CASCADE"), index=True
     )
-    number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    number: Mapped[str | None] = mapped_column(String(NUMBER_CHARS), nullable=True)
     title: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
 
@@ -245,7 +264,7 @@ class Measure(Base):
     section_id: Mapped[int | None] = mapped_column(
         ForeignKey("section.id", ondelete="SET NULL"), nullable=True
     )
-    number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    number: Mapped[str | None] = mapped_column(String(NUMBER_CHARS), nullable=True)
     title: Mapped[str] = mapped_column(Text)
     deadline_raw: Mapped[str] = mapped_column(Text, default="")
     schedule_kind: Mapped[str] = mapped_column(String(16))
@@ -374,8 +393,8 @@ class Attachment(Base):
     kind: Mapped[str] = mapped_column(String(16))  # document, photo, voice, video_note, video
     telegram_file_id: Mapped[str] = mapped_column(String(256))
     telegram_file_unique_id: Mapped[str] = mapped_column(String(128))
-    file_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    mime_type: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    file_name: Mapped[str | None] = mapped_column(String(FILE_NAME_CHARS), nullable=True)
+    mime_type: Mapped[str | None] = mapped_column(String(MIME_TYPE_CHARS), nullable=True)
     size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stored_path: Mapped[str | None] = mapped_column(String(500), nullable=True)

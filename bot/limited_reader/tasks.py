@@ -58,4 +58,17 @@ def roadmap_from_json(result: bytes | bytearray) -> ParsedRoadmap:
     return parsed
 
 
-TASKS: dict[str, Callable[[bytes, str, dict[str, Any]], bytes]] = {"roadmap": roadmap}
+def member_list(data: bytes, filename: str, options: dict[str, Any]) -> bytes:
+    """A list of member organisations (/schools, `roadmap-bot org add-members`)."""
+    from bot.member_list import MemberListError, member_list_to_json, read_member_bytes
+
+    try:
+        return member_list_to_json(read_member_bytes(data, filename))
+    except MemberListError as error:  # the list's own refusal travels as the result
+        return member_list_to_json(error)
+
+
+TASKS: dict[str, Callable[[bytes, str, dict[str, Any]], bytes]] = {
+    "roadmap": roadmap,
+    "member_list": member_list,
+}

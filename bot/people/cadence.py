@@ -11,6 +11,8 @@ from bot.reminders.planner import Cadence
 from bot.services import Identity, audit
 from storage.uow import UnitOfWork
 
+MAX_CADENCE_DAYS = 365
+
 
 async def update_cadence(
     uow: UnitOfWork,
@@ -24,6 +26,12 @@ async def update_cadence(
     organisation's reminders; 0 switches one off. The escalation follows a day after the
     last overdue reminder. Commits; future reminders are planned again."""
     organisation_id = require_coordinator(identity)
+    if any(not 0 <= days <= MAX_CADENCE_DAYS for days in (*before, *after)):
+        # A reminder years away is a typo, and dates that far overflow the calendar.
+        raise UserError(
+            "Reminders come at most {limit} days before or after a deadline.",
+            limit=MAX_CADENCE_DAYS,
+        )
     organisation = await uow.organisations.get(organisation_id)
     assert organisation is not None
     current = Cadence.from_json(organisation.cadence)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.access import require_coordinator
+from bot.cleaning import PERSON_NAME_TOO_LONG, clean_line, fitted_line
 from bot.roadmap.people import normalise_person
 from bot.services import Identity
+from storage.models import PERSON_NAME_CHARS
 from storage.uow import UnitOfWork
 
 
@@ -23,13 +25,15 @@ class PersonLine:
 
 
 def display_name(text: str) -> str:
-    """How the plan writes people: `Фамилия И.О.`, also from a full name."""
+    """How the plan writes people: `Фамилия И.О.`, also from a full name. Refused (with
+    the limit) when longer than the database keeps."""
+    text = clean_line(text)
     words = text.split()
     if len(words) == 3 and all(w[:1].isupper() and w.isalpha() for w in words):
         surname, first, patronymic = words
         text = f"{surname} {first[0]}.{patronymic[0]}."
     normalised = normalise_person(text)
-    return normalised or " ".join(text.split())
+    return fitted_line(normalised or text, PERSON_NAME_CHARS, PERSON_NAME_TOO_LONG)
 
 
 async def people_of(uow: UnitOfWork, identity: Identity, *, now: datetime) -> list[PersonLine]:

@@ -6,12 +6,13 @@ from datetime import datetime
 
 from bot.access import require_coordinator
 from bot.calendar import validate_timezone
+from bot.cleaning import ORGANISATION_NAME_TOO_LONG, fitted_line
 from bot.errors import UserError
 from bot.people.invites import create_invite
 from bot.people.members import display_name
 from bot.reminders.outbox import replan_organisation
 from bot.services import Identity, audit
-from storage.models import Organisation, Role
+from storage.models import ORGANISATION_NAME_CHARS, Organisation, Role
 from storage.uow import UnitOfWork
 
 
@@ -30,7 +31,7 @@ async def create_organisation(
     With a coordinator name, returns an invite token for them; without one, the admin who
     asked becomes the coordinator at once.
     """
-    name = " ".join(name.split())
+    name = fitted_line(name, ORGANISATION_NAME_CHARS, ORGANISATION_NAME_TOO_LONG)
     if not name:
         raise UserError("The organisation needs a name.")
     _check_timezone(timezone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 from bot.errors import UserError
@@ -18,6 +18,7 @@ class Unchanged(Enum):
 
 
 UNCHANGED = Unchanged.UNCHANGED
+MAX_LEAVE = timedelta(days=366)
 
 
 async def update_preferences(
@@ -37,6 +38,12 @@ async def update_preferences(
     if language is not None:
         person.language = language
     if not isinstance(paused_until, Unchanged):
+        if paused_until is not None and paused_until > now.date() + MAX_LEAVE:
+            # Leave until 31.12.9999 is a typo, and a date that far overflows the calendar.
+            raise UserError(
+                "Leave can last at most {days} days: write an earlier last day.",
+                days=MAX_LEAVE.days,
+            )
         person.paused_until = paused_until
     await uow.audit.record(
         action="person.preferences",

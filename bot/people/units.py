@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.access import require_coordinator
+from bot.cleaning import UNIT_NAME_TOO_LONG, fitted_line
 from bot.errors import UserError
 from bot.people.members import display_name
 from bot.reminders.outbox import replan_person
 from bot.services import Identity, audit
-from storage.models import UnitKind
+from storage.models import UNIT_NAME_CHARS, UnitKind
 from storage.uow import UnitOfWork
 
 
@@ -19,9 +20,10 @@ async def link_unit_member(
 ) -> tuple[str, str]:
     """Who reads a unit's reminders: `МОУО` → Иванова А.П. Commits; plans their rows."""
     organisation_id = require_coordinator(identity)
+    unit_name = fitted_line(unit_name, UNIT_NAME_CHARS, UNIT_NAME_TOO_LONG)
     units = await uow.roadmaps.units_by_name(organisation_id)
-    unit = units.get(unit_name.strip()) or next(
-        (u for name, u in units.items() if name.lower() == unit_name.strip().lower()), None
+    unit = units.get(unit_name) or next(
+        (u for name, u in units.items() if name.lower() == unit_name.lower()), None
     )
     if unit is None:
         raise UserError(

@@ -68,12 +68,22 @@ class Draft:
             batch=[int(i) for i in data.get("batch") or []],
         )
 
-    def add_text(self, text: str) -> None:
+    def add_text(self, text: str) -> bool:
+        """Add a message's text; False (and nothing added) when the report's text would
+        grow beyond MAX_TEXT: the person is told, never a part silently cut off."""
         text = text.strip()
         if not text:
-            return
+            return True
         joined = f"{self.text}\n{text}" if self.text else text
-        self.text = joined[:MAX_TEXT]
+        if len(joined) > MAX_TEXT:
+            return False
+        self.text = joined
+        return True
+
+    def length_with(self, text: str) -> int:
+        """How long the report's text would be with this text added."""
+        text = text.strip()
+        return len(f"{self.text}\n{text}" if self.text else text)
 
     def add_file(self, item: DraftFile) -> bool:
         """False when the very same file is already in the draft (sent twice)."""

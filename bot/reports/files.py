@@ -22,8 +22,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
+from bot.cleaning import clean_file_name, clean_label
 from bot.reports.draft import MAX_DOWNLOAD_BYTES, DraftFile
 from bot.telegram_io import download
+from storage.models import FILE_NAME_CHARS, MIME_TYPE_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +43,17 @@ class Received:
 
 
 def incoming_file(message: Message) -> DraftFile | None:
-    """The file a message carries (the largest photo size), without its bytes yet."""
+    """The file a message carries (the largest photo size), without its bytes yet. The
+    sender's file name is cleaned at once (no NUL, control characters or path separators,
+    at most the column's length): it is shown in the draft and stored as it is shown."""
     if message.document is not None:
         doc = message.document
         return DraftFile(
             "document",
             doc.file_id,
             doc.file_unique_id,
-            doc.file_name,
-            doc.mime_type,
+            clean_file_name(doc.file_name, FILE_NAME_CHARS),
+            clean_label(doc.mime_type, MIME_TYPE_CHARS),
             doc.file_size,
         )
     if message.photo:
@@ -64,8 +68,8 @@ def incoming_file(message: Message) -> DraftFile | None:
                 kind,
                 media.file_id,
                 media.file_unique_id,
-                getattr(media, "file_name", None),
-                getattr(media, "mime_type", None),
+                clean_file_name(getattr(media, "file_name", None), FILE_NAME_CHARS),
+                clean_label(getattr(media, "mime_type", None), MIME_TYPE_CHARS),
                 media.file_size,
             )
     return None
@@ -94,7 +98,11 @@ class FileStore:
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
         if target.exists() and target.stat().st_size == len(data):
-            return  # same checksum, same content: stored once
+            # Same checksum, same content: stored once. Renewed, so that the sweep of
+            # unreferenced files (bot.sweep) leaves it to the report now being written.
+            with contextlib.suppress(OSError):
+                os.utime(target)
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename: a crash never leaves a half file under the name.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")

@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.access import occurrence_for_report, require_coordinator
-from bot.errors import UserError
+from bot.cleaning import clean_file_name, clean_label, clean_text
+from bot.errors import N_, UserError
 from bot.obligations import responsible_persons
 from bot.reminders.outbox import plan_changes
-from bot.reports.draft import DraftFile
+from bot.reports.draft import MAX_TEXT, DraftFile
 from bot.services import Identity, audit
-from storage.models import OccurrenceStatus, Report
+from storage.models import FILE_NAME_CHARS, MIME_TYPE_CHARS, OccurrenceStatus, Report
 from storage.uow import UnitOfWork
 
 CORRECTION_WINDOW = timedelta(hours=24)
@@ -126,8 +127,8 @@ async def _store_report(
         occurrence_id=occurrence.id,
         person_id=identity.person.id,
         status=status.value,
-        text=text.strip(),
-        reason=reason,
+        text=_stored_text(text),
+        reason=_stored_text(reason) if reason is not None else None,
         postponed_to=postponed_to,
         created_at=now,
         updated_at=now,
@@ -160,6 +161,21 @@ async def _store_report(
     )
 
 
+REPORT_TEXT_TOO_LONG = N_(
+    "A report's text can be at most {limit} characters; this one has {length}. "
+    "Shorten it, or send the long text as a file."
+)
+
+
+def _stored_text(text: str) -> str:
+    """A report's text or reason as stored: no control characters (PostgreSQL refuses a
+    NUL), and refused beyond MAX_TEXT characters, on both engines alike."""
+    cleaned = clean_text(text).strip()
+    if len(cleaned) > MAX_TEXT:
+        raise UserError(REPORT_TEXT_TOO_LONG, limit=MAX_TEXT, length=len(cleaned))
+    return cleaned
+
+
 async def _add_attachment(uow: UnitOfWork, report_id: int, item: DraftFile, now: datetime) -> None:
     stored_path = item.stored_path
     if stored_path is None and item.sha256 is not None:
@@ -171,8 +187,10 @@ async def _add_attachment(uow: UnitOfWork, report_id: int, item: DraftFile, now:
         kind=item.kind,
         telegram_file_id=item.file_id,
         telegram_file_unique_id=item.file_unique_id,
-        file_name=(item.file_name or None) and item.file_name[:300],
-        mime_type=item.mime_type,
+        # Cleaned again here: a draft kept in the conversation state by an older version
+        # may hold a raw name, and PostgreSQL refuses a NUL or a name over the column.
+        file_name=clean_file_name(item.file_name, FILE_NAME_CHARS),
+        mime_type=clean_label(item.mime_type, MIME_TYPE_CHARS),
         size=item.size,
         sha256=item.sha256,
         stored_path=stored_path,
@@ -283,7 +301,7 @@ async def correct_report(
     report = await _own_recent_report(uow, identity, report_id, now)
     before = {"text": report.text, "status": report.status}
     if text is not None:
-        report.text = text.strip()
+        report.text = _stored_text(text)
     if status is not None:
         report.status = status.value
     report.updated_at = now

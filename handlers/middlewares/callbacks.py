@@ -1,4 +1,5 @@
-"""Every callback query is answered exactly once.
+"""Every callback query is answered exactly once, and only buttons the bot could have made
+reach a handler.
 
 A handler may answer a button press itself (with a text) or not at all; aiogram's
 CallbackAnswerMiddleware cannot see a handler's own answer and would answer a second
@@ -9,8 +10,9 @@ sends, and after the handler this middleware answers only the queries nobody ans
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -18,9 +20,15 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, TelegramObject
+
+from bot.i18n import _
+from bot.markup import shorten
+
+logger = logging.getLogger(__name__)
 
 
 class AnsweredCallbacks:
@@ -69,3 +77,41 @@ class AnswerCallbacksMiddleware(BaseMiddleware):
         if isinstance(event, CallbackQuery) and event.id not in self.answered:
             await event.answer()
         return result
+
+
+class RefuseUnknownButtons(BaseMiddleware):
+    """Callback data is user-controlled: a press whose data no factory of
+    `handlers.callbacks` unpacks (an unknown prefix, an id beyond the database's range, a
+    word where a number belongs, a value no button carries) is answered as out of date, in
+    the presser's language, and reaches neither a handler nor the database."""
+
+    def __init__(self, factories: Iterable[type[CallbackData]]) -> None:
+        self._by_prefix = {factory.__prefix__: factory for factory in factories}
+
+    def accepts(self, data: str | None) -> bool:
+        if not data:
+            return False
+        factory = self._by_prefix.get(data.split(":", 1)[0])
+        if factory is None:
+            return False
+        try:
+            factory.unpack(data)
+        except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+            return False
+        return True
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, CallbackQuery) and not self.accepts(event.data):
+            logger.info(
+                "button refused as out of date: %r from user %s",
+                shorten(event.data or "", 80),
+                event.from_user.id,
+            )
+            await event.answer(_("This button is out of date."), show_alert=True)
+            return None
+        return await handler(event, data)

@@ -9,7 +9,7 @@ from bot.calendar import local_time
 from bot.errors import N_
 from bot.i18n import _, day
 from bot.markup import measure_label, quote, quote_short
-from bot.reports.draft import Draft
+from bot.reports.draft import MAX_TEXT, Draft
 from bot.reports.files import Outcome, Received
 from bot.reports.reading import ReportView, Target
 from bot.reports.service import ReportStatus, SubmittedReport
@@ -104,6 +104,13 @@ def draft_summary(draft: Draft) -> str:
         parts.append(_("Text: «{text}»").format(text=quote_short(draft.text, 200)))
     parts.append(files_count(len(draft.files)))
     return "\n".join(parts)
+
+
+def text_too_long(length: int) -> str:
+    return _(
+        "A report's text can be at most {limit} characters; with this message it would have "
+        "{length}, so the message was not added. Shorten it, or send the long text as a file."
+    ).format(limit=MAX_TEXT, length=length)
 
 
 def files_count(n: int) -> str:

@@ -102,8 +102,8 @@ class ReportWriting:
     ) -> None:
         """Open a draft (on a target, or asking which measure) and show it."""
         draft = Draft(occurrence_id=target.occurrence_id if target else None)
-        draft.add_text(text)
-        notes = views.received_notes(add_to_draft(draft, files))
+        notes = [] if draft.add_text(text) else [views.text_too_long(draft.length_with(text))]
+        notes += views.received_notes(add_to_draft(draft, files))
         await state.set_state(ReportStates.collecting)
         await state.set_data({"draft": draft.to_dict()})
         if target is not None:
@@ -259,7 +259,8 @@ class ReportWriting:
             if is_drafting(current):
                 draft = await _draft(state)
                 notes = views.received_notes(add_to_draft(draft, received))
-                draft.add_text(caption or "")
+                if not draft.add_text(caption or ""):
+                    notes.append(views.text_too_long(draft.length_with(caption or "")))
                 await state.update_data(draft=draft.to_dict())
                 await self._show_draft(first, identity, services, draft, notes)
                 return
@@ -321,9 +322,11 @@ class ReportWriting:
     ) -> None:
         async with self.lock(message.chat.id, identity.telegram_user_id):
             draft = await _draft(state)
-            draft.add_text(message.text or "")
+            text = message.text or ""
+            added = draft.add_text(text)
             await state.update_data(draft=draft.to_dict())
-            await self._show_draft(message, identity, services, draft, [_("Text added.")])
+            note = _("Text added.") if added else views.text_too_long(draft.length_with(text))
+            await self._show_draft(message, identity, services, draft, [note])
 
     # --- choosing the measure and the result ---
 

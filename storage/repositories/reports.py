@@ -220,6 +220,17 @@ class ReportRepository(Repository):
             .limit(1)
         )
 
+    async def referenced_paths(self, paths: Sequence[str]) -> set[str]:
+        """Which of these stored copies (relative paths) some attachment points to."""
+        found: set[str] = set()
+        for start in range(0, len(paths), 500):
+            batch = list(paths[start : start + 500])
+            result = await self.session.execute(
+                select(Attachment.stored_path).where(Attachment.stored_path.in_(batch))
+            )
+            found.update(path for path in result.scalars() if path is not None)
+        return found
+
     async def attachment_counts(self, report_ids: Sequence[int]) -> dict[int, int]:
         if not report_ids:
             return {}

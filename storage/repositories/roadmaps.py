@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +24,17 @@ from storage.repositories.base import Repository
 class RoadmapRepository(Repository):
     async def get(self, roadmap_id: int) -> Roadmap | None:
         return await self.session.get(Roadmap, roadmap_id)
+
+    async def known_sources(self, sha256s: Sequence[str]) -> set[str]:
+        """Which of these checksums some stored roadmap was imported from."""
+        found: set[str] = set()
+        for start in range(0, len(sha256s), 500):
+            batch = list(sha256s[start : start + 500])
+            result = await self.session.execute(
+                select(Roadmap.source_sha256).where(Roadmap.source_sha256.in_(batch))
+            )
+            found.update(sha for sha in result.scalars() if sha is not None)
+        return found
 
     async def for_organisation(self, organisation_id: int) -> list[Roadmap]:
         result = await self.session.execute(

@@ -270,16 +270,39 @@ async def test_a_photo_during_import_is_refused(running_bot: RunningBot) -> None
     assert running_bot.tg.failed_calls == []
 
 
-async def test_an_officer_cannot_import(running_bot: RunningBot, samples_dir: Path) -> None:
+async def test_an_officer_s_file_starts_a_report_and_is_never_read_as_a_plan(
+    running_bot: RunningBot, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13, case 2: only coordinators import, so an officer's file outside a report
+    is a report's attachment (asked "which measure", the officer's own measures to pick),
+    never parsed as a possible plan first; /import still says who may import."""
+    import bot.import_flow as flow
+
+    read: list[str] = []
+    original = flow.read_roadmap
+
+    async def spy(data: bytes, filename: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        read.append(filename)
+        return await original(data, filename, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flow, "read_roadmap", spy)
     seeded = await seed(running_bot, linked={"Бобров В.С.": OFFICER_ID})
     officer = running_bot.tg.user(OFFICER_ID, first_name="Виктор", language_code="en")
     await officer.send_document(gymnasium_docx(samples_dir), "Дорожная карта.docx")
-    reply = await officer.wait_for_text("Only the coordinator", timeout=30)
-    assert reply.buttons == []
+    reply = await officer.wait_for_text("Which measure", timeout=30)
+    picks = [b["text"] for b in reply.buttons if b.get("callback_data", "").startswith("rep:")]
+    assert picks and all("1.2" in text or "1.4" in text for text in picks)  # Бобров's own
+    assert not any("Only the coordinator" in m.content for m in officer.messages)
+    assert read == []
     await officer.send_text("/import")
     await officer.wait_for_text("Only the coordinator")
     assert len(await roadmaps(running_bot, seeded.organisation_id)) == 1
     assert list(imports_dir(running_bot.settings.files_dir).glob("*")) == []
+    # A coordinator's file is still read as a plan.
+    user = coordinator(running_bot)
+    await user.send_document(gymnasium_docx(samples_dir), "Дорожная карта.docx")
+    await wait_preview(user)
+    assert read == ["Дорожная карта.docx"]
     assert running_bot.tg.failed_calls == []
 
 

@@ -155,12 +155,6 @@ def test_plan_like_refusals() -> None:
     assert not import_flow.is_plan_attempt(ImportRefused("unsupported_format", kind="PNG"))
 
 
-async def test_looks_like_plan() -> None:
-    assert await import_flow.looks_like_plan(SMALL_PLAN.encode(), "plan.txt")
-    assert not await import_flow.looks_like_plan(b"Acts of the meeting, signed.", "a.txt")
-    assert not await import_flow.looks_like_plan(b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "x.png")
-
-
 # --- preview and confirm against a database ------------------------------------------
 
 

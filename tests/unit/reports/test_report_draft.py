@@ -145,3 +145,15 @@ async def test_a_disk_error_keeps_the_file_by_its_telegram_id(tmp_path: Path) ->
     assert received.outcome is Outcome.NOT_STORED
     assert received.file.file_id == "fid" and received.file.stored_path is None
     assert received.file.sha256 == hashlib.sha256(b"scan").hexdigest()
+
+
+def test_text_beyond_the_limit_is_refused_whole_never_cut() -> None:
+    from bot.reports.draft import MAX_TEXT
+
+    draft = Draft(occurrence_id=5)
+    assert draft.add_text("а" * 3000)
+    assert draft.length_with("б" * 1500) == 4501
+    assert not draft.add_text("б" * 1500)
+    assert draft.text == "а" * 3000  # nothing of the refused part, nothing cut
+    assert draft.add_text("б" * (MAX_TEXT - 3001))
+    assert len(draft.text) == MAX_TEXT

@@ -1,0 +1,104 @@
+"""Button data is validated in one place (issue 13, case 4): every factory is listed in
+`handlers.callbacks.FACTORIES`, the middleware accepts exactly what they unpack, and no
+handler parses callback data by hand."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+from aiogram.filters.callback_data import CallbackData
+
+import handlers
+from handlers.callbacks import (
+    FACTORIES,
+    OrgSettingsAction,
+    OrgSettingsCallback,
+    ReportCallback,
+    SettingsAction,
+    SettingsCallback,
+    SummaryCallback,
+    SummaryKind,
+)
+from handlers.middlewares.callbacks import RefuseUnknownButtons
+
+HANDLERS_DIR = Path(handlers.__file__).parent
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_all_subclasses(sub)}
+    return found
+
+
+def test_every_callback_data_factory_of_the_handlers_is_checked() -> None:
+    for module in pkgutil.walk_packages(handlers.__path__, "handlers."):
+        importlib.import_module(module.name)
+    ours = {c for c in _all_subclasses(CallbackData) if c.__module__.startswith("handlers")}
+    assert ours == set(FACTORIES)
+    prefixes = [factory.__prefix__ for factory in FACTORIES]
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_no_handler_reads_callback_data_by_hand() -> None:
+    hand_parsed = re.compile(r"\b(callback|query|event)\.data\b")
+    offenders = [
+        str(path.relative_to(HANDLERS_DIR))
+        for path in HANDLERS_DIR.rglob("*.py")
+        if path.name != "callbacks.py" and hand_parsed.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+REFUSE = RefuseUnknownButtons(FACTORIES)
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        ReportCallback(occurrence_id=2**31 - 1),
+        SettingsCallback(action=SettingsAction.HOUR, value="23"),
+        SettingsCallback(action=SettingsAction.LANGUAGE, value="en"),
+        SettingsCallback(action=SettingsAction.LEAVE, value="14"),
+        SettingsCallback(action=SettingsAction.RESUME),
+        OrgSettingsCallback(action=OrgSettingsAction.HOUR, value="7"),
+        OrgSettingsCallback(action=OrgSettingsAction.CLOSING, value="0"),
+        SummaryCallback(kind=SummaryKind.PERSON, key="12", start="2022-01-01", end="2022-12-31"),
+        SummaryCallback(kind=SummaryKind.SECTION, key="3"),
+        SummaryCallback(kind=SummaryKind.ORGANISATION, key="7", start="2022-01-01"),
+    ],
+)
+def test_the_buttons_the_bot_makes_are_accepted(button: CallbackData) -> None:
+    assert REFUSE.accepts(button.pack())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "rep:2147483648",
+        "rep:-1",
+        "rep:1e3",
+        "rep:١٢",  # Arabic-Indic digits: int() reads them, no button carries them
+        "set:h:abc",
+        "set:h:٣",
+        "org:h:-1",
+        "org:c:zzz",
+        "org:c",
+        "sum:o:99999999999::",
+        "sum:o:abc::",
+        "nothing",
+    ],
+)
+def test_forged_data_is_refused(data: str | None) -> None:
+    assert not REFUSE.accepts(data)
+
+
+def test_a_forged_value_cannot_be_built_either() -> None:
+    with pytest.raises(ValueError):
+        OrgSettingsCallback(action=OrgSettingsAction.CLOSING, value="zzz")
