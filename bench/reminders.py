@@ -30,7 +30,8 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 
 from bot.app import build_bot  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
-from bot.reminders.delivery import Pacer, ReminderDelivery  # noqa: E402
+from bot.reminders.delivery import ReminderDelivery  # noqa: E402
+from bot.reminders.pacing import MemoryPacer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers import views  # noqa: E402
 from storage.db import create_engine, create_session_factory, upgrade_sync  # noqa: E402
@@ -55,7 +56,7 @@ async def deliver_once(database_url: str, api_url: str, rate: float) -> dict[str
         clock=FixedClock(FIRE_AT + timedelta(minutes=1)),
         render=views.reminder_messages,
         render_unreachable=views.unreachable_notice,
-        pacer=Pacer(per_second=rate),
+        pacer=MemoryPacer(per_second=rate),
     )
     try:
         stats = await delivery.tick()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 
+from bot.shared import Shared
 from handlers.callbacks import (
     CheckinPageCallback,
     CheckinPickCallback,
@@ -33,7 +34,7 @@ from handlers.callbacks import (
 )
 from handlers.filters import KnownPerson
 from handlers.reports import stored
-from handlers.reports.albums import Albums, ChatLocks
+from handlers.reports.albums import Albums, ChatLocks, RedisAlbums, RedisChatLocks
 from handlers.reports.batch import CheckinReports
 from handlers.reports.states import (
     FILE_MESSAGE,
@@ -48,9 +49,10 @@ from handlers.reports.writing import ReportWriting
 __all__ = ["ReportStates", "create_router"]
 
 
-def create_router() -> Router:
-    locks = ChatLocks()
-    writing = ReportWriting(locks, Albums())
+def create_router(shared: Shared | None = None) -> Router:
+    # With Redis (several processes), the locks and album buffers are shared through it.
+    locks = RedisChatLocks(shared) if shared else ChatLocks()
+    writing = ReportWriting(locks, RedisAlbums(shared) if shared else Albums())
     managing = StoredReports(locks)
     checkins = CheckinReports(locks)
     router = Router(name=__name__)
