@@ -48,7 +48,9 @@ async def test_four_processes_migrating_at_once_all_succeed(_postgres_url: str) 
             for _ in range(4)
         ]
         outputs = await asyncio.gather(*(p.communicate() for p in processes))
-        failures = [out.decode() for p, (out, _) in zip(processes, outputs) if p.returncode]
+        failures = [
+            out.decode() for p, (out, _) in zip(processes, outputs, strict=True) if p.returncode
+        ]
         assert failures == []
         engine = create_engine(fresh_url)
         async with engine.connect() as connection:
