@@ -3,9 +3,9 @@ per chat, and a 429's `retry_after` honoured by every sender.
 
 - `MemoryPacer`: one process's budget (the default, without `REDIS_URL`).
 - `RedisPacer`: one budget shared by every process of the bot through Redis. A Lua script
-  reserves the next free slot of the bot and of the chat atomically (Redis's own clock, so
-  the processes' clocks do not matter); a 429 stores a pause that every process reads
-  before it sends.
+  takes the bot's slot and the chat's atomically when both have come (Redis's own clock,
+  so the processes' clocks do not matter); a 429 stores a pause that the script makes
+  every process wait out.
 """
 
 from __future__ import annotations
@@ -56,30 +56,39 @@ class MemoryPacer:
 
 
 # Times are microseconds of Redis's clock, written with %.0f (Lua's default number format
-# would round them). Returns {reserved, wait}: with reserved = 1 the caller owns the slot
-# `wait` microseconds from now; with 0 the chat (or a 429 pause) is not ready before then.
-_RESERVE = """
+# would round them). Returns {outcome, wait}: 1 = the slot is the caller's, now; 0 = the
+# bot's next slot (or the end of a 429 pause) is `wait` microseconds away; 2 = the chat's
+# is. A slot is only ever taken at its moment, never reserved ahead, so a process that
+# stalls cannot send a burst of old reservations when it wakes; a sender up to one
+# interval late keeps the cadence (the next slot counts from the planned moment).
+_TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local next_slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-local chat_next = tonumber(redis.call('GET', KEYS[2]) or '0')
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then
   return {0, paused - now}
 end
-local slot = math.max(now, next_slot)
-if chat_next > slot then
-  return {0, chat_next - now}
+local next_slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if next_slot > now then
+  return {0, next_slot - now}
+end
+local chat_next = tonumber(redis.call('GET', KEYS[2]) or '0')
+if chat_next > now then
+  return {2, chat_next - now}
 end
 local interval = tonumber(ARGV[1])
 local per_chat = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%.0f', slot + interval), 'PX', 60000)
-redis.call('SET', KEYS[2], string.format('%.0f', slot + per_chat),
+local following = now + interval
+if now - next_slot < interval then
+  following = next_slot + interval
+end
+redis.call('SET', KEYS[1], string.format('%.0f', following), 'PX', 60000)
+redis.call('SET', KEYS[2], string.format('%.0f', now + per_chat),
            'PX', math.floor(per_chat / 1000) + 1000)
-return {1, slot - now}
+return {1, 0}
 """
 
-# Extends the pause to now + ARGV[1] microseconds (never shortens it); returns nothing.
+# Extends the pause to now + ARGV[1] microseconds (never shortens it).
 _PAUSE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -92,16 +101,7 @@ end
 return 0
 """
 
-# Microseconds a 429 pause still has to run (0 when none).
-_PAUSED = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if paused > now then
-  return paused - now
-end
-return 0
-"""
+GRANTED, BOT_BUSY, CHAT_BUSY = 1, 0, 2
 
 
 class RedisPacer:
@@ -120,24 +120,26 @@ class RedisPacer:
         self.interval_us = round(1_000_000 / per_second)
         self.per_chat_us = round(per_chat_interval * 1_000_000)
         self.prefix = f"roadmap:{namespace}:pacer"
-        self._reserve = redis.register_script(_RESERVE)
+        self._take = redis.register_script(_TAKE)
         self._pause = redis.register_script(_PAUSE)
-        self._paused = redis.register_script(_PAUSED)
+        # One sender of this process at a time waits for the bot's next slot, so Redis is
+        # asked about once per slot and process, not once per waiting sender.
+        self._gate = asyncio.Lock()
 
     async def acquire(self, chat_id: int) -> None:
         keys = [f"{self.prefix}:next", f"{self.prefix}:chat:{chat_id}", f"{self.prefix}:pause"]
         while True:
-            reserved, wait_us = await self._reserve(
-                keys=keys, args=[self.interval_us, self.per_chat_us]
-            )
-            if wait_us > 0:
-                await asyncio.sleep(int(wait_us) / 1_000_000)
-            if not reserved:
-                continue
-            # A 429 answered to anyone while this slot was waiting: the slot is void.
-            if wait_us > 0 and int(await self._paused(keys=[keys[2]])) > 0:
-                continue
-            return
+            async with self._gate:
+                while True:
+                    outcome, wait_us = await self._take(
+                        keys=keys, args=[self.interval_us, self.per_chat_us]
+                    )
+                    if outcome == GRANTED:
+                        return
+                    if outcome == CHAT_BUSY:
+                        break  # wait for the chat outside the gate: others may go first
+                    await asyncio.sleep(int(wait_us) / 1_000_000)
+            await asyncio.sleep(int(wait_us) / 1_000_000)
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{self.prefix}:pause"], args=[round(seconds * 1_000_000)])
