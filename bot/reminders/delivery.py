@@ -253,11 +253,11 @@ class ReminderDelivery:
         ids = list(part.reminder_ids)
         error = ""
         for _attempt in range(5):
-            await self.pacer.acquire(recipient.chat_id or 0)
             try:
-                sent = await self.bot.send_message(
-                    recipient.chat_id or 0, part.text, reply_markup=part.keyboard
-                )
+                async with self.pacer.slot(recipient.chat_id or 0):
+                    sent = await self.bot.send_message(
+                        recipient.chat_id or 0, part.text, reply_markup=part.keyboard
+                    )
             except TelegramRetryAfter as exc:
                 stats.retried_429 += 1
                 await self.pacer.pause(exc.retry_after)
@@ -323,8 +323,8 @@ class ReminderDelivery:
             with use_locale(normalise_locale(coordinator.language)):
                 text = self.render_unreachable(recipient.full_name, recipient.organisation_name)
             try:
-                await self.pacer.acquire(coordinator.chat_id)
-                await self.bot.send_message(coordinator.chat_id, text)
+                async with self.pacer.slot(coordinator.chat_id):
+                    await self.bot.send_message(coordinator.chat_id, text)
             except Exception:  # the failure itself is recorded; the coordinator list shows it
                 logger.exception("could not tell coordinator %s", coordinator.person_id)
 

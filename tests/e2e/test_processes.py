@@ -210,3 +210,54 @@ async def test_a_kill_of_one_of_two_processes_mid_burst_loses_nothing(
     received = _received(tg)
     assert [chat for chat in recipients if received[chat] == 0] == []
     assert sum(count - 1 for count in received.values() if count > 1) <= DEFAULT_CONCURRENCY
+
+
+async def test_one_of_two_polling_processes_polls_and_the_other_takes_over(
+    tmp_path: Path, shared_database: str, redis_url: str
+) -> None:
+    """Telegram lets one process poll a bot: the two agree through Redis on which, so no
+    update is answered twice and no poll is refused; when the poller is killed, the other
+    polls within the lock's lifetime."""
+    env = {"DATABASE_URL": shared_database, "REDIS_URL": redis_url}
+    async with FakeTelegram(token="6565:POLL-ONCE") as tg:
+        olga = tg.user(9001, first_name="Ольга")
+        processes = [_start(tg, tmp_path, f"poller-{index}", [], **env) for index in range(2)]
+        logs = [tmp_path / f"poller-{index}.log" for index in range(2)]
+
+        def poller() -> int | None:
+            chosen = [
+                index
+                for index, log in enumerate(logs)
+                if "this process receives the updates" in log.read_text(errors="replace")
+            ]
+            return chosen[-1] if chosen else None
+
+        try:
+            await tg.wait_until(lambda: poller() is not None, 90, failure="nobody polls")
+            first = poller()
+            assert first is not None
+            await olga.send_text("/start")
+            await olga.wait_for_text("Здравствуйте, Ольга!", timeout=30)
+            await asyncio.sleep(2)  # a second poller would have been refused by now
+            # Never two polls at once while both live.
+            assert [c for c in tg.failed_calls if c.method == "getUpdates"] == []
+
+            processes[first].send_signal(signal.SIGKILL)
+            processes[first].wait(30)
+            await olga.send_text("/start")
+            await tg.wait_until(
+                lambda: (
+                    len([m for m in olga.messages if "Здравствуйте, Ольга!" in (m.text or "")])
+                    == 2
+                ),
+                90,
+                failure="the other process did not take over",
+            )
+            assert "this process receives the updates" in logs[1 - first].read_text()
+            await asyncio.sleep(2)  # a second answer to either /start would arrive now
+        finally:
+            _stop(processes)
+
+    assert len([m for m in olga.messages if "Здравствуйте, Ольга!" in (m.text or "")]) == 2
+    # At most the dead poller's last poll, ended by its successor's.
+    assert len([c for c in tg.failed_calls if c.method == "getUpdates"]) <= 1
