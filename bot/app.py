@@ -27,10 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.reminders.delivery import ReminderDelivery
-from bot.reminders.pacing import MemoryPacer, RedisPacer
+from bot.reminders.pacing import MemoryPacer, Pacer, RedisPacer
 from bot.settings import Settings
 from bot.shared import RedisUnavailable, Shared, connect
-from bot.telegram_io import RetryNetworkErrors
+from bot.telegram_io import HonourRetryAfter, RetryNetworkErrors
 from handlers import get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.callbacks import (
@@ -222,6 +222,14 @@ async def build_app(
     bot.session.middleware(RecordCallbackAnswers(answered))
     # A dropped connection is retried (repeating at most the calls in flight).
     bot.session.middleware(RetryNetworkErrors())
+    # The bot's send budget: this process's, or (Redis) all its processes'.
+    pacer: Pacer = (
+        RedisPacer(shared.redis, shared.namespace, per_second=settings.send_rate)
+        if shared
+        else MemoryPacer(per_second=settings.send_rate)
+    )
+    # Any 429 (a reply's too) pauses every sender of reminders and digests.
+    bot.session.middleware(HonourRetryAfter(pacer))
 
     delivery = ReminderDelivery(
         bot=bot,
@@ -229,9 +237,7 @@ async def build_app(
         clock=clock,
         render=views.reminder_messages,
         render_unreachable=views.unreachable_notice,
-        pacer=RedisPacer(shared.redis, shared.namespace, per_second=settings.send_rate)
-        if shared
-        else MemoryPacer(per_second=settings.send_rate),
+        pacer=pacer,
         lease=timedelta(seconds=settings.delivery_lease),
     )
     app = App(
