@@ -53,7 +53,7 @@ POLL_LOCK_RENEW = 10
 
 
 async def poll_when_chosen(app: App, shared: Shared) -> None:
-    from redis.exceptions import LockError
+    from redis.exceptions import LockError, RedisError
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -62,7 +62,12 @@ async def poll_when_chosen(app: App, shared: Shared) -> None:
     lock = shared.redis.lock(shared.key("poller"), timeout=POLL_LOCK_SECONDS)
     try:
         while not stop.is_set():
-            if not await lock.acquire(blocking=False):
+            try:
+                chosen = await lock.acquire(blocking=False)
+            except RedisError as error:
+                logger.warning("cannot reach Redis to choose who polls (%s)", error)
+                chosen = False
+            if not chosen:
                 await _wait_for(stop, POLL_LOCK_RENEW)
                 continue
             logger.info("this process receives the updates (long polling)")
@@ -71,14 +76,14 @@ async def poll_when_chosen(app: App, shared: Shared) -> None:
             )
             try:
                 while not stop.is_set() and not polling.done():
-                    await asyncio.wait(
-                        {polling, asyncio.ensure_future(_wait_for(stop, POLL_LOCK_RENEW))},
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
+                    ticker = asyncio.ensure_future(_wait_for(stop, POLL_LOCK_RENEW))
+                    await asyncio.wait({polling, ticker}, return_when=asyncio.FIRST_COMPLETED)
+                    ticker.cancel()
                     try:
                         await lock.reacquire()
-                    except LockError:
-                        logger.warning("lost the polling lock; another process polls now")
+                    except (LockError, RedisError) as error:
+                        # Another process may poll once the lock runs out: stop first.
+                        logger.warning("lost the polling lock (%s); polling stops", error)
                         break
             finally:
                 if not polling.done():
@@ -88,7 +93,7 @@ async def poll_when_chosen(app: App, shared: Shared) -> None:
                         polling.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await polling
-                with contextlib.suppress(LockError):
+                with contextlib.suppress(LockError, RedisError):
                     await lock.release()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
