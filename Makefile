@@ -91,6 +91,10 @@ bench: install
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/summaries.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/board.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/edits.py
 
 locales-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k pgettext:1c,2 -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output --width=99 \

@@ -23,6 +23,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
@@ -42,6 +43,7 @@ from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
 from handlers.middlewares.isolation import AlbumsBypassIsolation
+from handlers.web import AccessLogger, BoardContext, mount_board
 from storage.db import (
     SessionFactory,
     check_connection,
@@ -264,3 +266,30 @@ async def build_app(
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return app
+
+
+# The web server's access log (queries left out: a board download's URL carries initData).
+WEB_ACCESS_LOGGER = AccessLogger
+
+
+def add_board(app: App, web_app: web.Application) -> None:
+    """Serve the coordinator's board (`/board/`) from `web_app`, reading report files that
+    are not on disk from Telegram through the app's bot."""
+
+    async def download(file_id: str) -> bytes:
+        found = await app.bot.get_file(file_id)
+        if found.file_path is None:
+            raise LookupError("Telegram gave no file path")
+        stream = await app.bot.download_file(found.file_path)
+        assert stream is not None
+        return stream.read()
+
+    mount_board(
+        web_app,
+        BoardContext(
+            settings=app.settings,
+            clock=app.clock,
+            session_factory=app.session_factory,
+            download=download,
+        ),
+    )

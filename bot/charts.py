@@ -35,7 +35,7 @@ LABEL_WIDTH = 62  # characters of a bar's label (one line above the bar, full wi
 
 RED, ORANGE, GREEN, BLUE, GREY = "#d9534f", "#f0ad4e", "#5cb85c", "#337ab7", "#999999"
 
-ChartKind = Literal["persons", "units", "sections"]
+ChartKind = Literal["persons", "units", "sections", "organisations"]
 
 
 @functools.cache
@@ -116,6 +116,8 @@ def _completion_title(kind: ChartKind) -> str:
         return pgettext("chart", "Completion by unit")
     if kind == "sections":
         return pgettext("chart", "Completion by section")
+    if kind == "organisations":
+        return pgettext("chart", "Completion by organisation")
     return pgettext("chart", "Completion by person")
 
 

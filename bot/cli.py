@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -70,6 +71,31 @@ async def _run(settings: Settings, clock_value: str | None, webhook: str | None)
     except TelegramAPIError as error:
         print(f"Telegram refused to start the bot: {error.message}", file=sys.stderr)
         return 2
+    finally:
+        await app.close()
+    return 0
+
+
+async def _web(settings: Settings, listen: str) -> int:
+    from bot.app import StartupError, build_app
+    from bot.runner import run_web
+
+    if settings.bot_token is None:
+        print(
+            "BOT_TOKEN is not set: the board checks Telegram's signature with it", file=sys.stderr
+        )
+        return 2
+    if not re.fullmatch(r"[^:\s]*:\d{1,5}", listen):
+        print(f"--listen: expected HOST:PORT, got {listen!r}", file=sys.stderr)
+        return 2
+    try:
+        # The bot beside it applies the migrations (two processes migrating at once race).
+        app = await build_app(settings, _clock(settings, None), migrate=False, set_commands=False)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    try:
+        await run_web(app, listen)
     finally:
         await app.close()
     return 0
@@ -279,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", metavar="URL", help="serve a webhook at this public URL")
     run.add_argument("--clock", metavar="ISO-DATETIME", help="start the bot's clock here")
 
+    web = commands.add_parser(
+        "web", help="serve the coordinator's board (next to a bot that runs by polling)"
+    )
+    web.add_argument(
+        "--listen", metavar="HOST:PORT", default="0.0.0.0:8081", help="default 0.0.0.0:8081"
+    )
+
     chat = commands.add_parser("chat", help="talk to the bot in this terminal (no Telegram)")
     chat.add_argument("--as", dest="as_name", metavar="NAME", help="play this person of the plan")
     chat.add_argument("--org", metavar="NAME", help="organisation (default: the demo one)")
@@ -395,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return asyncio.run(_chat(settings, args.clock, None, None))
         return asyncio.run(_run(settings, args.clock, args.webhook))
+    if args.command == "web":
+        return asyncio.run(_web(settings, args.listen))
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.clock, args.as_name, args.org))
     if args.command == "org" and args.org_command == "add-members":

@@ -7,6 +7,7 @@ line) get here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -14,12 +15,13 @@ from typing import Literal
 from bot.access import require_coordinator
 from bot.calendar import is_working_day, local_date, local_time
 from bot.charts import completion_chart, trend_chart
-from bot.errors import UserError
+from bot.errors import AccessDenied, UserError
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import normalise_locale, use_locale
+from bot.queries.organisations import parse_organisation_question
 from bot.queries.parse import parse_query
-from bot.records import SummaryData
+from bot.records import OrganisationRow, SummaryData
 from bot.services import Identity
 from bot.summaries import (
     compute_summary,
@@ -29,7 +31,20 @@ from bot.summaries import (
     render_digest_text,
     render_summary_text,
 )
-from bot.summaries.compute import concerns, section_label
+from bot.summaries.compute import assess, concerns, overdue_items, section_label
+from bot.summaries.render import (
+    render_municipal_summary_text,
+    render_not_reported,
+    render_school_overdue,
+    render_which_organisation,
+)
+from bot.summaries.shares import (
+    SchoolOverdue,
+    measures_numbered,
+    municipal_summary,
+    not_reported,
+    only_organisation,
+)
 from storage.uow import UnitOfWork
 
 ExportFormat = Literal["xlsx", "docx"]
@@ -43,6 +58,12 @@ class SummaryResult:
     end: date
     people: list[tuple[int, str]] = field(default_factory=list)  # worst first, for buttons
     sections: list[tuple[str, str]] = field(default_factory=list)
+    organisations: list[tuple[int, str]] = field(default_factory=list)  # worst first
+    # Charts drawn only when asked for (after the pages are sent: drawing takes a while).
+    later_charts: Callable[[], list[tuple[str, bytes]]] | None = None
+
+    def all_charts(self) -> list[tuple[str, bytes]]:
+        return self.charts + (self.later_charts() if self.later_charts else [])
 
 
 @dataclass
@@ -86,13 +107,28 @@ async def summary(
     text: str | None = None,
     person_id: int | None = None,
     section: str | None = None,
+    member_id: int | None = None,
     charts: bool = True,
 ) -> SummaryResult:
     """The organisation's summary for the period named in `text` (default: this year),
-    optionally narrowed to one person or one section; in the locale in force."""
+    optionally narrowed to one person, one section or one member organisation; in the
+    locale in force.
+
+    An organisation with member organisations (a municipality) gets the municipal summary:
+    completion per member (worst first), the overdue list by member and the roll-up of the
+    members' own plans. A member sees its own share only: `member_id` must be a member of
+    the caller's organisation (callback data is user-controlled).
+    """
     organisation_id = require_coordinator(identity)
     today = identity.today(now)
     period = period_from_text(text, today) or (date(today.year, 1, 1), date(today.year, 12, 31))
+    members = await uow.reads.members(organisation_id)
+    if member_id is not None and member_id not in {m.id for m in members}:
+        raise AccessDenied()
+    if members and person_id is None:
+        return await _municipal_summary(
+            uow, organisation_id, today, period, member_id, section, charts=charts
+        )
     data = await uow.reads.summary_data(organisation_id, period[0], period[1])
     if person_id is not None or section is not None:
         data = _narrow(data, person_id=person_id, section=section)
@@ -117,6 +153,98 @@ async def summary(
     people = [(row.key, row.label) for row in result.persons if isinstance(row.key, int)]
     sections = [(_section_id(row.key), row.label) for row in result.sections]
     return SummaryResult(pages, images, period[0], period[1], people[:8], sections[:8])
+
+
+async def _municipal_summary(
+    uow: UnitOfWork,
+    organisation_id: int,
+    today: date,
+    period: tuple[date, date],
+    member_id: int | None,
+    section: str | None,
+    *,
+    charts: bool,
+) -> SummaryResult:
+    data = await uow.reads.municipal_data(organisation_id, period[0], period[1])
+    if member_id is not None:
+        data = only_organisation(data, member_id)
+    if section is not None:
+        data = _narrow(data, person_id=None, section=section)
+    figures = municipal_summary(data, today)
+    if member_id is not None:
+        # One member's share: its people are its own business, the office's are not its.
+        figures = replace(figures, summary=replace(figures.summary, persons=()))
+    pages = render_municipal_summary_text(figures)
+
+    def draw() -> list[tuple[str, bytes]]:
+        if not data.occurrences:
+            return []
+        if figures.schools and member_id is None:
+            return [("completion.png", completion_chart(figures.schools, "organisations"))]
+        if figures.summary.sections:
+            return [("completion.png", completion_chart(figures.summary.sections, "sections"))]
+        return []
+
+    organisations = [(row.key, row.label) for row in figures.schools if isinstance(row.key, int)]
+    sections = [(_section_id(row.key), row.label) for row in figures.summary.sections]
+    return SummaryResult(
+        pages,
+        [],
+        period[0],
+        period[1],
+        [],
+        sections[:8] if member_id is None and section is None else [],
+        organisations[:8] if member_id is None and section is None else [],
+        later_charts=draw if charts else None,
+    )
+
+
+@dataclass
+class OrganisationAnswer:
+    pages: list[str]
+    member_id: int | None = None  # one member's summary is wanted: send it as /summary does
+    period_text: str | None = None  # the period it was asked for («за май»), if any
+
+
+async def organisation_question(
+    uow: UnitOfWork, identity: Identity, text: str, *, now: datetime
+) -> OrganisationAnswer | None:
+    """The short answer to a question about member organisations («какие школы не
+    отчитались по 2.1», «что просрочено у СОШ №3», «сводка по СОШ №3»), or None when `text`
+    is not one (or the caller's organisation has no members). In the locale in force."""
+    if identity.organisation is None or not identity.is_coordinator:
+        return None
+    members = await uow.reads.members(identity.organisation.id)
+    question = parse_organisation_question(text, members)
+    if question is None:
+        return None
+    organisation_id = require_coordinator(identity)
+    today = identity.today(now)
+    roadmaps = await uow.reads.roadmaps(organisation_id)
+    end = max((plan_period(r)[1] for r in roadmaps), default=today)
+    if question.kind == "not_reported":
+        data = await uow.reads.municipal_data(organisation_id, None, max(end, today))
+        measure_ids = None
+        if question.number is not None:
+            pool = {o.measure.id: o.measure for o in data.occurrences}
+            measure_ids = [m.id for m in measures_numbered(pool.values(), question.number)]
+        result = not_reported(data.members, data.occurrences, today, measure_ids)
+        return OrganisationAnswer(render_not_reported(result, question.number, today))
+    if len(question.organisations) != 1:
+        return OrganisationAnswer(
+            render_which_organisation(question.named or text, question.organisations)
+        )
+    member: OrganisationRow = question.organisations[0]
+    if question.kind == "summary":
+        return OrganisationAnswer([], member_id=member.id, period_text=question.period)
+    # The member's share of the office's plans (its own plan is its own business).
+    data = await uow.reads.summary_data(member.id, None, today)
+    plans = {r.id for r in roadmaps}
+    mine = [o for o in data.occurrences if o.measure.roadmap_id in plans]
+    items = overdue_items((assess(o, today) for o in mine), today)
+    return OrganisationAnswer(
+        render_school_overdue(SchoolOverdue(member, tuple(items)), member.name, today)
+    )
 
 
 def _section_id(key: object) -> str:

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.obligations import sync_shares
+from bot.obligations import deadline_state, sync_shares
+from bot.roadmap.edits import EditField, apply_edit, document_value
 from bot.roadmap.model import MemberGroup, ParsedMeasure, ParsedRoadmap
-from storage.models import Measure, Role, UnitKind
+from bot.roadmap.units import classify
+from storage.models import Measure, MeasureEdit, Role, UnitKind
 from storage.uow import UnitOfWork
 
 
@@ -30,15 +32,57 @@ class ImportResult:
     # The organisations that must do some measure of the plan (the owner, its schools).
     organisation_ids: set[int] = field(default_factory=set)
     measure_ids: list[int] = field(default_factory=list)  # the plan's active measures
+    # The coordinator's edits applied again ("1.6: deadline"), and those the new version of
+    # the document overrides (it changed what the edit had corrected).
+    edits_kept: list[tuple[str, str]] = field(default_factory=list)
+    edits_dropped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _measure_key(measure: ParsedMeasure | Measure, position: int) -> str:
+def key_of(number: str | None, title: str, position: int) -> str:
     # Numbers identify measures across versions; unnumbered ones fall back to their title.
-    return measure.number or f"#title:{measure.title.strip().lower()[:200]}#{position}"
+    return number or f"#title:{title.strip().lower()[:200]}#{position}"
+
+
+def measure_key(measure: ParsedMeasure | Measure, position: int) -> str:
+    return key_of(measure.number, measure.title, position)
 
 
 def _label(measure: ParsedMeasure | Measure) -> str:
     return measure.number or measure.title[:60]
+
+
+def _latest_edits(edits: list[MeasureEdit]) -> dict[str, dict[EditField, list[MeasureEdit]]]:
+    """Each measure's edits by field, oldest first (the last one is in force)."""
+    found: dict[str, dict[EditField, list[MeasureEdit]]] = {}
+    for edit in edits:
+        found.setdefault(edit.measure_key, {}).setdefault(EditField(edit.field), []).append(edit)
+    return found
+
+
+def _with_edits(
+    parsed_measure: ParsedMeasure,
+    edits: dict[EditField, list[MeasureEdit]],
+    parsed: ParsedRoadmap,
+    period: tuple[int, int],
+    result: ImportResult,
+    now: datetime,
+) -> ParsedMeasure:
+    """The document's measure with the coordinator's edits applied again, while the document
+    still says what each edit corrected; an edit the document has overtaken is superseded."""
+    label = _label(parsed_measure)
+    effective = parsed_measure
+    for edit_field, history in edits.items():
+        latest = history[-1]
+        if document_value(parsed_measure, edit_field) == latest.source_value:
+            effective = apply_edit(
+                effective, edit_field, latest.new_value, period, school_year=parsed.school_year
+            )
+            result.edits_kept.append((label, edit_field.value))
+        else:
+            for edit in history:
+                edit.superseded_at = now
+            result.edits_dropped.append((label, edit_field.value))
+    return effective
 
 
 async def store_roadmap(
@@ -109,8 +153,26 @@ async def store_roadmap(
     )
     section_ids = {section.number: section.id for section in sections if section.number}
 
+    # The coordinator's edits of a stored plan apply to the new version too.
+    edits = _latest_edits(await uow.roadmaps.edits(roadmap.id)) if not created else {}
+    keys: list[str] = []
+    measures: list[ParsedMeasure] = []
+    for position, parsed_measure in enumerate(parsed.measures):
+        key = measure_key(parsed_measure, position)
+        if key in keys:
+            # A duplicate number is reported by the importer; keep the second as its own row.
+            key = f"{key}#dup{position}"
+        keys.append(key)
+        if key in edits:
+            parsed_measure = _with_edits(
+                parsed_measure, edits[key], parsed, (start_year, end_year), result, now
+            )
+        measures.append(parsed_measure)
+    persons = list(dict.fromkeys(p for m in measures for p in m.persons))
+    unit_names = list(dict.fromkeys(u for m in measures for u in m.units))
+
     people = await uow.roadmaps.people_by_name(organisation_id)
-    for name in parsed.persons:
+    for name in persons:
         if name not in people:
             person = await uow.people.add(full_name=name, now=now)
             await uow.people.add_membership(
@@ -119,8 +181,17 @@ async def store_roadmap(
             people[name] = person
             result.new_persons.append(name)
     units = await uow.roadmaps.units_by_name(organisation_id)
-    kinds = unit_kinds or {}
-    for name in parsed.units:
+    kinds = dict(unit_kinds or {})
+    if unit_kinds is not None and any(name not in kinds for name in unit_names):
+        # Units only an edit names are classified as the importer would have.
+        organisation = await uow.organisations.get(organisation_id)
+        extra = ParsedRoadmap(
+            title="",
+            plan_period=None,
+            unit_details=[classify(name) for name in unit_names if name not in kinds],
+        )
+        kinds.update(unit_kinds_of(extra, organisation.kind if organisation else "other"))
+    for name in unit_names:
         kind, member_filter = kinds.get(name, (UnitKind.PEOPLE_GROUP.value, None))
         unit = units.get(name)
         if unit is None:
@@ -137,16 +208,11 @@ async def store_roadmap(
             unit.kind, unit.member_filter = kind, member_filter
 
     existing = {
-        _measure_key(m, m.position): m
+        measure_key(m, m.position): m
         for m in await uow.roadmaps.measures(roadmap.id, include_archived=True)
     }
-    seen: set[str] = set()
-    for position, parsed_measure in enumerate(parsed.measures):
-        key = _measure_key(parsed_measure, position)
-        if key in seen:
-            # A duplicate number is reported by the importer; keep the second as its own row.
-            key = f"{key}#dup{position}"
-        seen.add(key)
+    seen = set(keys)
+    for position, (key, parsed_measure) in enumerate(zip(keys, measures, strict=True)):
         fields = {
             "section_id": section_ids.get(parsed_measure.section or ""),
             "number": parsed_measure.number,
@@ -158,6 +224,7 @@ async def store_roadmap(
             "document_type": parsed_measure.document_type,
             "expected_result": parsed_measure.expected_result,
             "position": position,
+            "deadline_state": deadline_state(parsed_measure.schedule),
         }
         measure = existing.get(key)
         if measure is None:

@@ -25,6 +25,26 @@ from storage.repositories.obligations import AssignmentRow, OccurrenceKey
 from storage.uow import UnitOfWork
 
 SPAN_KINDS = {ScheduleKind.CONTINUOUS, ScheduleKind.ON_REQUEST}
+# A measure whose deadline gives no dates: it spans the plan period until the coordinator
+# sets its deadline (its people get the monthly check-in, answers say «срок уточняется»).
+UNCLEAR = "unclear"
+
+
+def deadline_state(schedule: Schedule) -> str | None:
+    """`UNCLEAR` when the schedule gives no dates (a phrase not understood, or no window
+    inside the plan), else None."""
+    return UNCLEAR if not schedule.windows else None
+
+
+def occurrence_windows(
+    schedule: Schedule, period: tuple[int, int]
+) -> tuple[set[tuple[date, date]], bool]:
+    """The windows a measure's occurrences have, and whether they are spans: an unclear
+    deadline is one span over the plan period, so that the measure is never nobody's."""
+    if not schedule.windows:
+        return {(date(period[0], 1, 1), date(period[1], 12, 31))}, True
+    return {(w.start, w.due) for w in schedule.windows}, schedule.kind in SPAN_KINDS
+
 
 # The owner's people read these units' reminders through unit_member rows.
 STAFF_UNIT_KINDS = {UnitKind.OWNER, UnitKind.PEOPLE_GROUP, UnitKind.UNKNOWN}
@@ -169,8 +189,7 @@ async def sync_shares(
     respan: dict[bool, list[int]] = {True: [], False: []}
     for measure in measures:
         schedule = Schedule.from_json(measure.schedule)
-        is_span = schedule.kind in SPAN_KINDS
-        windows = {(w.start, w.due) for w in schedule.windows}
+        windows, is_span = occurrence_windows(schedule, (roadmap.period_start, roadmap.period_end))
         shares = share_organisations(
             owner_id, by_measure.get(measure.id, []), members=members, linked=linked
         )

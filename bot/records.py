@@ -22,8 +22,10 @@ from bot.roadmap.model import UnitKind as UnitKind  # stored as unit.kind
 
 __all__ = [
     "MeasureRow",
+    "MemberPlanRow",
     "OccurrenceRow",
     "OccurrenceStatus",
+    "OrganisationRow",
     "PersonRow",
     "PlanData",
     "ReportRow",
@@ -99,6 +101,8 @@ class MeasureRow:
     persons: tuple[str, ...]  # full names, in assignment order
     unit_ids: tuple[int, ...]
     units: tuple[str, ...]  # unit names, in assignment order
+    # The deadline is still to be set («срок уточняется»): a span over the plan period.
+    deadline_unclear: bool = False
 
 
 @dataclass(slots=True)  # read-only by convention: see the note at the top
@@ -111,7 +115,9 @@ class ReportRow:
     author_id: int
     author: str
     created_at: datetime
-    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are skipped)
+    files: tuple[str, ...]  # attachment file names ("" never; unnamed files are below)
+    # The kinds of attachments sent without a name (a photo, a voice message): "photo", …
+    unnamed: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)  # read-only by convention: see the note at the top
@@ -125,6 +131,8 @@ class OccurrenceRow:
     postponed_to: date | None
     closed_at: datetime | None
     report: ReportRow | None  # the latest non-withdrawn report, if any
+    # Whose obligation it is: the plan's owner, or one of its member organisations.
+    organisation_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,30 @@ class UnitRow:
     id: int
     name: str
     member_ids: tuple[int, ...]
+    kind: str = ""  # a UnitKind value ("" when not read)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRow:
+    """A member organisation (a municipality's school) as summaries name it."""
+
+    id: int
+    name: str
+    short_name: str | None = None
+    kind: str = ""
+
+    @property
+    def label(self) -> str:
+        """The short name when it has one (`СОШ №3`), else the full name."""
+        return self.short_name or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPlanRow:
+    """A member organisation's own plan (a school's, besides the municipal one)."""
+
+    organisation_id: int
+    roadmap: RoadmapRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +189,12 @@ class SummaryData:
     occurrences: tuple[OccurrenceRow, ...]  # plan order: roadmap, measure position, due date
     people: tuple[PersonRow, ...]
     units: tuple[UnitRow, ...]
+    # A municipal summary: the member organisations whose obligations are among the
+    # occurrences (each occurrence says whose it is), and the members' own plans (their
+    # occurrences apart, never mixed with the owner's plan).
+    members: tuple[OrganisationRow, ...] = ()
+    member_plans: tuple[MemberPlanRow, ...] = ()
+    member_plan_occurrences: tuple[OccurrenceRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +208,10 @@ class PlanData:
     sections: tuple[SectionRow, ...]
     measures: tuple[MeasureRow, ...]  # plan order
     occurrences: tuple[OccurrenceRow, ...]  # plan order, then due date
+    # A municipal plan: the member organisations and their shares' occurrences (the
+    # owner's own are in `occurrences`).
+    members: tuple[OrganisationRow, ...] = ()
+    member_occurrences: tuple[OccurrenceRow, ...] = ()
 
 
 _gc_pauses = 0

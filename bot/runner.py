@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import App
+from bot.app import WEB_ACCESS_LOGGER, App, add_board
 from bot.jobs import build_scheduler, wait_for_running_jobs
 from bot.shared import Shared
 
@@ -116,8 +116,9 @@ async def run_webhook(app: App, url: str) -> None:
         web_app, path=path
     )
     setup_application(web_app, app.dispatcher, bot=app.bot)
+    add_board(app, web_app)
     host, _, port = settings.webhook_listen.rpartition(":")
-    runner = web.AppRunner(web_app)
+    runner = web.AppRunner(web_app, access_log_class=WEB_ACCESS_LOGGER)
     await runner.setup()
     site = web.TCPSite(runner, host or "0.0.0.0", int(port))
     await app.bot.set_webhook(url, secret_token=secret, drop_pending_updates=False)
@@ -128,3 +129,19 @@ async def run_webhook(app: App, url: str) -> None:
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()
+
+
+async def run_web(app: App, listen: str) -> None:
+    """Only the web server (the coordinator's board), next to a bot that runs by polling."""
+    web_app = web.Application()
+    add_board(app, web_app)
+    host, _, port = listen.rpartition(":")
+    runner = web.AppRunner(web_app, access_log_class=WEB_ACCESS_LOGGER)
+    await runner.setup()
+    site = web.TCPSite(runner, host or "0.0.0.0", int(port))
+    await site.start()
+    logger.info("board served on http://%s/board/", listen)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

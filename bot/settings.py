@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # Webhook mode: where the aiohttp server listens, and the secret Telegram must send.
     webhook_listen: str = "0.0.0.0:8080"
     webhook_secret: str | None = None
+    # The coordinator's board (a Telegram Mini App): its public HTTPS address (the `/board/`
+    # path of the web server, e.g. https://bot.example.org/board/). Without it no button
+    # opens the board. initData older than BOARD_AUTH_MAX_AGE seconds is refused.
+    board_url: str | None = None
+    board_auth_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
     # Messages a second the bot may send (Telegram allows about 30 per bot). With REDIS_URL
     # it is the budget of all the bot's processes together; without, of this process.
     send_rate: float = Field(default=29.0, gt=0, le=30)
@@ -120,6 +125,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("board_url")
+    @classmethod
+    def _board_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps over HTTPS)")
+        return value if value.endswith("/") else value + "/"
 
     @property
     def is_sqlite(self) -> bool:

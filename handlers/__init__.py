@@ -11,6 +11,7 @@ from handlers import (
     coordinator,
     errors,
     fallback,
+    measure_edit,
     members,
     org_settings,
     people,
@@ -46,6 +47,7 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
         org_settings.create_router(),  # /orgsettings, /cadence
         settings_menu.create_router(),  # /settings: hour, language, leave
         roadmap_import.create_router(),  # /import and documents sent by coordinators
+        measure_edit.create_router(),  # /edit: fix a measure's deadline, responsible, title
         reminders.create_router(),  # snooze, not mine
         report_flow.create_router(shared),  # reports with files
         coordinator.create_router(),  # /summary, /export

@@ -188,7 +188,8 @@ class AskPeriodCallback(CallbackData, prefix="qp"):
 
 
 class SummaryCallback(CallbackData, prefix="sum"):
-    """Drill into a summary: kind "p" (person id) or "s" (section key), and the period."""
+    """Drill into a summary: kind "p" (person id), "s" (section key) or "o" (member
+    organisation id), and the period."""
 
     kind: str
     key: str
@@ -207,3 +208,11 @@ class OrgSettingsCallback(CallbackData, prefix="org"):
 
     action: str
     value: str = ""
+
+
+class EditCallback(CallbackData, prefix="ed"):
+    """Fix a measure (coordinators): `field` is "d" deadline, "r" responsible, "t" title,
+    or "" to show the measure with those three buttons."""
+
+    measure_id: int
+    field: str = ""

@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("myreports", N_("My reports")),
     ("reports", N_("New reports (coordinator)")),
     ("import", N_("Upload a roadmap")),
+    ("edit", N_("Fix a measure (coordinator)")),
     ("summary", N_("Execution summary")),
     ("export", N_("Execution report (XLSX/DOCX)")),
     ("people", N_("People and invites")),

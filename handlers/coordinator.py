@@ -4,13 +4,26 @@ report (XLSX or DOCX), and the same from plain words ("сводка за апр�
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import date
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    MenuButtonWebApp,
+    Message,
+    WebAppInfo,
+)
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -24,6 +37,25 @@ from handlers.callbacks import ExportCallback, SummaryCallback
 from handlers.filters import Coordinator
 
 EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
+# Questions that may be about member organisations (checked against their names later).
+MEMBER_WORDS = re.compile(
+    r"отчита|просроч|долг|отста|сдал|прислал|сводк|как\s+дела|как\s+ид|исполнени|положени",
+    re.IGNORECASE,
+)
+RETRIES = 3
+LONGEST_WAIT = 30  # seconds of a 429's retry_after honoured before giving up
+
+
+async def _paced(send: Callable[[], Awaitable[Any]]) -> None:
+    """Send, waiting out Telegram's per-chat limit (a summary is several messages at once)."""
+    for attempt in range(RETRIES):
+        try:
+            await send()
+            return
+        except TelegramRetryAfter as exc:
+            if attempt == RETRIES - 1 or exc.retry_after > LONGEST_WAIT:
+                raise
+            await asyncio.sleep(exc.retry_after)
 
 
 class SummaryQuestion(Filter):
@@ -54,6 +86,7 @@ async def _send_summary(
     text: str | None = None,
     person_id: int | None = None,
     section: str | None = None,
+    member_id: int | None = None,
 ) -> None:
     async with ChatActionSender.upload_photo(bot=bot, chat_id=chat_id):
         result = await coordination.summary(
@@ -63,9 +96,17 @@ async def _send_summary(
             text=text,
             person_id=person_id,
             section=section,
+            member_id=member_id,
         )
     keyboard = InlineKeyboardBuilder()
-    if person_id is None and section is None:
+    if person_id is None and section is None and member_id is None:
+        for oid, label in result.organisations[:6]:
+            keyboard.button(
+                text=f"🏫 {shorten(label, 28)}",
+                callback_data=SummaryCallback(
+                    kind="o", key=str(oid), start=_iso(result.start), end=_iso(result.end)
+                ),
+            )
         for pid, label in result.people[:6]:
             keyboard.button(
                 text=f"👤 {shorten(label, 28)}",
@@ -86,11 +127,30 @@ async def _send_summary(
             callback_data=ExportCallback(fmt=fmt, start=_iso(result.start), end=_iso(result.end)),
         )
     keyboard.adjust(2)
+    board_url = services.settings.board_url
+    if board_url:
+        # The board (a Mini App): under the summary, and as this chat's menu button.
+        keyboard.row(*_board_buttons(board_url))
+        # If Telegram refuses the menu button, the button under the summary still opens it.
+        with suppress(TelegramAPIError):
+            await bot.set_chat_menu_button(
+                chat_id=chat_id,
+                menu_button=MenuButtonWebApp(text=_("Board"), web_app=WebAppInfo(url=board_url)),
+            )
+    markup = keyboard.as_markup()
     for index, page in enumerate(result.pages):
         last = index == len(result.pages) - 1
-        await bot.send_message(chat_id, page, reply_markup=keyboard.as_markup() if last else None)
-    for name, png in result.charts:
-        await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+        await _paced(
+            partial(bot.send_message, chat_id, page, reply_markup=markup if last else None)
+        )
+    # Drawn off the event loop, after the pages are out.
+    for name, png in await asyncio.to_thread(result.all_charts):
+        photo = BufferedInputFile(png, filename=name)
+        await _paced(partial(bot.send_photo, chat_id, photo))
+
+
+def _board_buttons(board_url: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=_("🗂 Board"), web_app=WebAppInfo(url=board_url))]
 
 
 async def _send_export(
@@ -138,6 +198,30 @@ async def on_summary_words(
     await _send_summary(bot, message.chat.id, identity, services, text=text)
 
 
+async def on_member_question(
+    message: Message, identity: Identity, services: Services, bot: Bot
+) -> None:
+    """«какие школы не отчитались по 2.1», «что просрочено у СОШ №3»: a short answer; «сводка
+    по СОШ №3»: that school's summary; any other text goes on to the next handler."""
+    answer = await coordination.organisation_question(
+        services.uow, identity, message.text or "", now=services.clock.now()
+    )
+    if answer is None:
+        raise SkipHandler
+    if answer.member_id is not None:
+        await _send_summary(
+            bot,
+            message.chat.id,
+            identity,
+            services,
+            text=answer.period_text,
+            member_id=answer.member_id,
+        )
+        return
+    for page in answer.pages:
+        await _paced(partial(bot.send_message, message.chat.id, page))
+
+
 async def on_drill(
     callback: CallbackQuery,
     callback_data: SummaryCallback,
@@ -147,7 +231,16 @@ async def on_drill(
 ) -> None:
     assert callback.message is not None
     period = f"{callback_data.start}..{callback_data.end}" if callback_data.start else None
-    if callback_data.kind == "p" and callback_data.key.isdigit():
+    if callback_data.kind == "o" and callback_data.key.isdigit():
+        await _send_summary(
+            bot,
+            callback.message.chat.id,
+            identity,
+            services,
+            text=period,
+            member_id=int(callback_data.key),
+        )
+    elif callback_data.kind == "p" and callback_data.key.isdigit():
         await _send_summary(
             bot,
             callback.message.chat.id,
@@ -187,6 +280,7 @@ def create_router() -> Router:
     router.callback_query.filter(Coordinator())
     router.message.register(cmd_summary, Command("summary"))
     router.message.register(cmd_export, Command("export"))
+    router.message.register(on_member_question, F.text.func(MEMBER_WORDS.search))
     router.message.register(on_summary_words, F.text, SummaryQuestion())
     router.callback_query.register(on_drill, SummaryCallback.filter())
     router.callback_query.register(on_export_button, ExportCallback.filter())

@@ -122,6 +122,29 @@ def _join_line(join: str) -> str:
     return "• " + _("{names} (a typo, joined)").format(names=quote(names))
 
 
+def fix_hint() -> str:
+    return _(
+        "Nothing is dropped: a measure whose deadline was not understood spans the plan "
+        "period («deadline to be set») until you fix it after saving — /edit 1.6 or its "
+        "button — and one with nobody responsible is its coordinator's."
+    )
+
+
+def _edit_field(name: str) -> str:
+    return {"deadline": _("deadline"), "responsible": _("responsible"), "title": _("title")}.get(
+        name, name
+    )
+
+
+def _edit_labels(edits: list[tuple[str, str]]) -> str:
+    shown = [
+        f"{quote_short(label, 40, one_line=True)} ({_edit_field(name)})"
+        for label, name in edits[:SHOWN_LABELS]
+    ]
+    more = _more(len(shown), len(edits))
+    return ", ".join(shown) + (f" {more}" if more else "")
+
+
 def period_text(period: tuple[int, int] | None) -> str:
     if period is None:
         return _("not found")
@@ -251,6 +274,18 @@ def preview_text(preview: Preview) -> str:
         if changes.archived:
             blocks.append("   " + _labels(changes.archived))
         blocks.append(_("Reports, files and reminder history are kept."))
+        if changes.edits_kept:
+            blocks.append(
+                _("Your fixes made in the bot, kept: {edits}").format(
+                    edits=_edit_labels(changes.edits_kept)
+                )
+            )
+        if changes.edits_dropped:
+            blocks.append(
+                _("Your fixes the new document overrides (it changed that text): {edits}").format(
+                    edits=_edit_labels(changes.edits_dropped)
+                )
+            )
     if changes is not None and changes.new_persons:
         blocks.append(_("New people: {names}").format(names=_labels(changes.new_persons)))
     if parsed.joins:
@@ -263,6 +298,7 @@ def preview_text(preview: Preview) -> str:
         blocks += [_problem_line(p) for p in parsed.problems[:SHOWN_PROBLEMS]]
         if len(parsed.problems) > SHOWN_PROBLEMS:
             blocks.append(_more(SHOWN_PROBLEMS, len(parsed.problems)))
+        blocks.append(fix_hint())
     blocks.append("")
     asks: list[str] = []
     if preview.needs_title:

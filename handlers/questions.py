@@ -145,7 +145,13 @@ async def _respond(
     if key is None and (len(pages) > 1 or answer.hint is not None):
         key = await _store(state, entry)
     markup = qv.page_markup(
-        answer, pages[page], index=page, total=len(pages), key=key, locale=locale
+        answer,
+        pages[page],
+        index=page,
+        total=len(pages),
+        key=key,
+        locale=locale,
+        editable=identity.is_coordinator,
     )
     if markup is None and answer.empty and answer.intent == "search":
         # Nothing about that topic: show what can be asked instead.

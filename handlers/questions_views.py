@@ -20,7 +20,13 @@ from bot.queries.answer import MeasureItem
 from bot.queries.service import MY_INTENT, Answer
 from bot.services import Identity
 from bot.wording import measures_count
-from handlers.callbacks import AskPeriodCallback, ExampleCallback, PageCallback, ReportCallback
+from handlers.callbacks import (
+    AskPeriodCallback,
+    EditCallback,
+    ExampleCallback,
+    PageCallback,
+    ReportCallback,
+)
 
 PAGE_LIMIT = 3500  # characters of measure lines per page; the header adds well under 500
 PAGE_ITEMS = 10  # report buttons (and so measures) per page
@@ -140,6 +146,8 @@ def _title(answer: Answer, locale: str) -> str:
 
 
 def _window(item: MeasureItem, locale: str) -> str:
+    if item.unclear:
+        return "⚠️ " + _("deadline to be set")
     if item.window_start >= item.due:
         return day(item.due, locale)
     start = (
@@ -177,7 +185,15 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
     lines: list[str] = []
     items: list[MeasureItem] = []
     size = 0
-    sections = [(_due_header(due, locale), group) for due, group in answer.groups]
+    sections = [
+        (_due_header(due, locale), [i for i in group if not i.unclear])
+        for due, group in answer.groups
+    ]
+    sections = [(header, group) for header, group in sections if group]
+    unclear = [i for i in answer.items if i.unclear]
+    if unclear:
+        # Deadlines still to be set: shown, marked, never lost among the plan's last day.
+        sections.insert(0, ("⚠️ " + _("<b>deadline to be set</b>"), unclear))
     if answer.overdue:
         # "на этой неделе": what is overdue from before comes first, said apart.
         sections.insert(0, ("❗ " + _("<b>overdue from before</b>"), answer.overdue))
@@ -268,6 +284,7 @@ def page_markup(
     total: int,
     key: str | None,
     locale: str,
+    editable: bool = False,
 ) -> InlineKeyboardMarkup | None:
     """Report buttons for the page's measures, "more" when pages follow, the hint's button."""
     builder = InlineKeyboardBuilder()
@@ -280,6 +297,18 @@ def page_markup(
     ]
     for start in range(0, len(buttons), BUTTONS_PER_ROW):
         builder.row(*buttons[start : start + BUTTONS_PER_ROW])
+    if editable and answer.intent == "by_number":
+        # «покажи 1.6» to a coordinator: the measure can be fixed from here.
+        fixes = {item.measure_id: item for item in page.items}
+        builder.row(
+            *[
+                InlineKeyboardButton(
+                    text=_("✏️ Fix {n}").format(n=item.number or ""),
+                    callback_data=EditCallback(measure_id=measure_id).pack(),
+                )
+                for measure_id, item in list(fixes.items())[:BUTTONS_PER_ROW]
+            ]
+        )
     if key is not None and index + 1 < total:
         builder.row(
             InlineKeyboardButton(

@@ -24,6 +24,7 @@ from bot import import_flow, people, telegram_io
 from bot.errors import UserError
 from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
+from bot.measure_edits import unclear_measures
 from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused
 from bot.services import Identity, Services
@@ -37,6 +38,7 @@ from handlers.callbacks import (
     PeopleCallback,
 )
 from handlers.filters import Coordinator, KnownPerson
+from handlers.measure_edit import unclear_keyboard, unclear_list_text
 from handlers.states import ImportForm
 from handlers.views import unit_questions
 from storage.db import SessionFactory
@@ -335,6 +337,14 @@ async def on_confirm(
     keyboard.adjust(1)
     markup = keyboard.as_markup() if list(keyboard.buttons) else None
     await bot.send_message(chat_id, views.confirmed_text(confirmed, None), reply_markup=markup)
+    # Deadlines the plan's text did not give: fixed with a tap and one message each.
+    unclear = await unclear_measures(services.uow, confirmed.result.roadmap_id)
+    if unclear:
+        await bot.send_message(
+            chat_id,
+            unclear_list_text(unclear) + "\n" + views.fix_hint(),
+            reply_markup=unclear_keyboard(unclear),
+        )
     # What the importer could not classify is asked now, one tap each (saving never waits).
     for text, buttons in unit_questions(units):
         await bot.send_message(chat_id, text, reply_markup=buttons)

@@ -14,3 +14,7 @@ class ImportForm(StatesGroup):
 
 class MembersForm(StatesGroup):
     waiting_list = State()  # after /schools: a pasted list or a file of member organisations
+
+
+class EditForm(StatesGroup):
+    value = State()  # waiting for a measure's new deadline phrase, responsible or title

@@ -97,6 +97,10 @@ def help_text(identity: Identity) -> str:
             _("<b>For coordinators</b>"),
             _("• /import — send the roadmap as PDF, DOCX, XLSX or text."),
             _(
+                "• /edit 1.6 — fix a measure's deadline, responsible or title (a deadline the "
+                "plan's text did not give: /edit lists them)."
+            ),
+            _(
                 "• /reports — new reports since you last looked; /reports 1.1.2 — every report "
                 "on a measure."
             ),
@@ -241,6 +245,10 @@ def _checkin_message(
     message: ReminderMessage, lines: list[DigestLine]
 ) -> tuple[str, InlineKeyboardMarkup]:
     count = len(lines)
+    # Deadlines still to be set come first: the coordinator is fixing them.
+    lines = sorted(
+        lines, key=lambda line: not message.rows[max(line.reminder_ids)].deadline_unclear
+    )
     parts = [
         _("<b>Ongoing measures ({n}): what has been done in {month}?</b>").format(
             n=count, month=month_name(message.today)
@@ -248,7 +256,10 @@ def _checkin_message(
     ]
     for line in lines[:CHECKIN_ITEMS]:
         row = message.rows[max(line.reminder_ids)]
-        parts.append("• " + measure_label(row.measure_number, row.measure_title, 60))
+        label = "• " + measure_label(row.measure_number, row.measure_title, 60)
+        if row.deadline_unclear:
+            label += " — ⚠️ " + _("deadline to be set")
+        parts.append(label)
     if count > CHECKIN_ITEMS:
         parts.append(and_more(count - CHECKIN_ITEMS))
     first = message.rows[max(lines[0].reminder_ids)]

@@ -49,6 +49,7 @@ class ItemRow:
     is_span: bool  # continuous or on-request work: checked in on, never "overdue"
     persons: tuple[str, ...]  # full names, in assignment order
     units: tuple[str, ...]  # unit names, in assignment order
+    unclear: bool = False  # the deadline is still to be set («срок уточняется»)
 
 
 def _effective_due() -> ColumnElement[date]:
@@ -91,7 +92,13 @@ async def measure_items(
     if end is not None:
         conditions.append(Occurrence.window_start <= end)
     if person_id is not None:
-        conditions.append(responsible(person_id, is_coordinator=person_is_coordinator))
+        conditions.append(
+            responsible(
+                person_id,
+                is_coordinator=person_is_coordinator,
+                organisation_id=organisation_id,
+            )
+        )
     result = await session.execute(
         select(
             Occurrence.id,
@@ -104,6 +111,7 @@ async def measure_items(
             due,
             Occurrence.status,
             Occurrence.is_span,
+            Measure.deadline_state,
         )
         .join(Measure, Measure.id == Occurrence.measure_id)
         .join(Roadmap, Roadmap.id == Measure.roadmap_id)
@@ -137,6 +145,7 @@ async def measure_items(
             is_span=bool(is_span),
             persons=tuple(persons.get(mid, ())),
             units=tuple(units.get(mid, ())),
+            unclear=deadline_state is not None,
         )
         for (
             oid,
@@ -149,6 +158,7 @@ async def measure_items(
             due_date,
             status,
             is_span,
+            deadline_state,
         ) in rows
     ]
 

@@ -35,7 +35,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.records import (
     MeasureRow,
+    MemberPlanRow,
     OccurrenceRow,
+    OrganisationRow,
     PersonRow,
     PlanData,
     ReportRow,
@@ -61,8 +63,11 @@ from storage.models import (
     Unit,
     UnitMember,
 )
+from storage.responsibility import MEMBER_GROUP_KINDS
 
 __all__ = [
+    "read_members",
+    "read_municipal_data",
     "read_people",
     "read_plan",
     "read_roadmaps",
@@ -132,18 +137,28 @@ async def read_people(session: AsyncSession, organisation_id: int) -> list[Perso
 
 async def read_units(session: AsyncSession, organisation_id: int) -> list[UnitRow]:
     result = await session.execute(
-        select(Unit.id, Unit.name, UnitMember.person_id)
+        select(Unit.id, Unit.name, UnitMember.person_id, Unit.kind)
         .outerjoin(UnitMember, UnitMember.unit_id == Unit.id)
         .where(Unit.organisation_id == organisation_id)
         .order_by(Unit.name, Unit.id, UnitMember.person_id)
     )
-    names: dict[int, str] = {}
+    names: dict[int, tuple[str, str]] = {}
     members: dict[int, list[int]] = defaultdict(list)
-    for unit_id, name, person_id in result.all():
-        names[unit_id] = name
+    for unit_id, name, person_id, kind in result.all():
+        names[unit_id] = (name, kind or "")
         if person_id is not None:
             members[unit_id].append(person_id)
-    return [UnitRow(uid, name, tuple(members[uid])) for uid, name in names.items()]
+    return [UnitRow(uid, name, tuple(members[uid]), kind) for uid, (name, kind) in names.items()]
+
+
+async def read_members(session: AsyncSession, parent_id: int) -> list[OrganisationRow]:
+    """The active member organisations of `parent_id` (a municipality's schools), by name."""
+    result = await session.execute(
+        select(Organisation.id, Organisation.name, Organisation.short_name, Organisation.kind)
+        .where(Organisation.parent_id == parent_id, Organisation.archived_at.is_(None))
+        .order_by(Organisation.name, Organisation.id)
+    )
+    return [OrganisationRow(*row) for row in result.all()]
 
 
 async def read_summary_data(
@@ -168,12 +183,26 @@ async def _read_summary_data(
 ) -> SummaryData:
     organisation_name = await _organisation_name(session, organisation_id)
     roadmaps = await read_roadmaps(session, organisation_id)
+    parent_id = await session.scalar(
+        select(Organisation.parent_id).where(Organisation.id == organisation_id)
+    )
+    if parent_id is not None:
+        # A member's share of its parent's plans (a school's part of the municipal plan):
+        # only its own occurrences are read below, never another member's.
+        roadmaps = await read_roadmaps(session, parent_id) + roadmaps
     if roadmap_id is not None:
         roadmaps = [r for r in roadmaps if r.id == roadmap_id]
     roadmap_ids = [r.id for r in roadmaps]
-    measures = await _measures(session, roadmap_ids, await _sections(session, roadmap_ids))
+    sections = await _sections(session, roadmap_ids)
+    measures = await _measures(
+        session,
+        roadmap_ids,
+        sections,
+        persons_of=organisation_id,
+        member_of=organisation_id if parent_id is not None else None,
+    )
     # The organisation's own obligations (a municipal plan's schools have theirs).
-    occurrences = await _occurrences(session, roadmap_ids, measures, start, end, organisation_id)
+    occurrences = await _occurrences(session, roadmap_ids, measures, start, end, [organisation_id])
     return SummaryData(
         organisation_id=organisation_id,
         organisation_name=organisation_name,
@@ -183,6 +212,66 @@ async def _read_summary_data(
         occurrences=tuple(occurrences),
         people=tuple(await read_people(session, organisation_id)),
         units=tuple(await read_units(session, organisation_id)),
+    )
+
+
+async def read_municipal_data(
+    session: AsyncSession, organisation_id: int, start: date | None, end: date
+) -> SummaryData:
+    """A municipal summary: the organisation's plans with the obligations of the
+    organisation and of each active member (each occurrence says whose), and the members'
+    own plans with their occurrences, kept apart for the roll-up."""
+    with gc_paused():
+        return await _read_municipal_data(session, organisation_id, start, end)
+
+
+async def _read_municipal_data(
+    session: AsyncSession, organisation_id: int, start: date | None, end: date
+) -> SummaryData:
+    organisation_name = await _organisation_name(session, organisation_id)
+    roadmaps = await read_roadmaps(session, organisation_id)
+    members = await read_members(session, organisation_id)
+    member_ids = [m.id for m in members]
+    roadmap_ids = [r.id for r in roadmaps]
+    sections = await _sections(session, roadmap_ids)
+    measures = await _measures(session, roadmap_ids, sections, persons_of=organisation_id)
+    occurrences = await _occurrences(
+        session, roadmap_ids, measures, start, end, [organisation_id, *member_ids]
+    )
+    member_plans: list[MemberPlanRow] = []
+    member_occurrences: list[OccurrenceRow] = []
+    if member_ids:
+        result = await session.execute(
+            select(
+                Roadmap.organisation_id,
+                Roadmap.id,
+                Roadmap.title,
+                Roadmap.period_start,
+                Roadmap.period_end,
+            )
+            .where(Roadmap.organisation_id.in_(member_ids))
+            .order_by(Roadmap.organisation_id, Roadmap.id)
+        )
+        member_plans = [MemberPlanRow(row[0], RoadmapRow(*row[1:])) for row in result.all()]
+        for plan in member_plans:
+            # One plan at a time: each is read with its own organisation's occurrences.
+            ids = [plan.roadmap.id]
+            own = await _measures(session, ids, await _sections(session, ids))
+            member_occurrences += await _occurrences(
+                session, ids, own, start, end, [plan.organisation_id]
+            )
+    return SummaryData(
+        organisation_id=organisation_id,
+        organisation_name=organisation_name,
+        start=start,
+        end=end,
+        roadmaps=tuple(roadmaps),
+        occurrences=tuple(occurrences),
+        people=tuple(await read_people(session, organisation_id)),
+        units=tuple(await read_units(session, organisation_id)),
+        members=tuple(members),
+        member_plans=tuple(member_plans),
+        member_plan_occurrences=tuple(member_occurrences),
     )
 
 
@@ -214,10 +303,27 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
     owner_id = await session.scalar(
         select(Roadmap.organisation_id).where(Roadmap.id == roadmap_id)
     )
+    assert owner_id is not None
     roadmap = RoadmapRow(row[0], row[1], row[2], row[3], row[5], row[6], row[7])
     sections = await _sections(session, [roadmap_id])
-    measures = await _measures(session, [roadmap_id], sections)
-    occurrences = await _occurrences(session, [roadmap_id], measures, start, end, owner_id)
+    measures = await _measures(session, [roadmap_id], sections, persons_of=owner_id)
+    # Every measure of the plan is exported: a deadline open in the period but due later
+    # is shown as not yet due, not as "no deadline in the period".
+    occurrences = await _occurrences(
+        session, [roadmap_id], measures, start, end, [owner_id], open_windows=True
+    )
+    members = await read_members(session, owner_id)
+    shares: list[OccurrenceRow] = []
+    if members:
+        shares = await _occurrences(
+            session,
+            [roadmap_id],
+            measures,
+            start,
+            end,
+            [m.id for m in members],
+            open_windows=True,
+        )
     return PlanData(
         organisation_name=row[4],
         roadmap=roadmap,
@@ -226,6 +332,8 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
         sections=tuple(sorted(sections.values(), key=lambda s: s.position)),
         measures=tuple(measures.values()),
         occurrences=tuple(occurrences),
+        members=tuple(members),
+        member_occurrences=tuple(shares),
     )
 
 
@@ -253,15 +361,35 @@ async def _sections(session: AsyncSession, roadmap_ids: list[int]) -> dict[int, 
 
 
 async def _measures(
-    session: AsyncSession, roadmap_ids: list[int], sections: dict[int, SectionRow]
+    session: AsyncSession,
+    roadmap_ids: list[int],
+    sections: dict[int, SectionRow],
+    *,
+    persons_of: int | None = None,
+    member_of: int | None = None,
 ) -> dict[int, MeasureRow]:
-    """Non-archived measures of the plans, in plan order, keyed by id."""
+    """Non-archived measures of the plans, in plan order, keyed by id.
+
+    `persons_of`: only the people an organisation named (a school hands its share of a
+    municipal measure to its own deputy; the municipality's summary does not list them).
+    `member_of`: only the units of that organisation and the groups of members.
+    """
     if not roadmap_ids:
         return {}
     live = and_(Measure.roadmap_id.in_(roadmap_ids), Measure.archived_at.is_(None))
+    named_here = (
+        live if persons_of is None else and_(live, Assignment.organisation_id == persons_of)
+    )
 
-    persons = await _assignees(session, live, Assignment.person_id, Person.full_name)
-    units = await _assignees(session, live, Assignment.unit_id, Unit.name)
+    persons = await _assignees(session, named_here, Assignment.person_id, Person.full_name)
+    units_here = live
+    if member_of is not None:
+        # A member reading its parent's plan sees the groups that make a measure its own
+        # (`ОО`), not the parent's own departments.
+        units_here = and_(
+            live, or_(Unit.organisation_id == member_of, Unit.kind.in_(MEMBER_GROUP_KINDS))
+        )
+    units = await _assignees(session, units_here, Assignment.unit_id, Unit.name)
 
     result = await _rows(
         session,
@@ -277,6 +405,7 @@ async def _measures(
             Measure.document_type,
             Measure.expected_result,
             Measure.section_id,
+            Measure.deadline_state,
         )
         .where(live)
         .order_by(Measure.roadmap_id, Measure.position, Measure.id),
@@ -334,10 +463,17 @@ def _add_measure(
         persons=tuple(n for _, n in people),
         unit_ids=tuple(u for u, _ in groups),
         units=tuple(n for _, n in groups),
+        deadline_unclear=row[11] is not None,
     )
 
 
-def _in_period(start: date | None, end: date) -> ColumnElement[bool]:
+def _in_period(
+    start: date | None, end: date, *, open_windows: bool = False
+) -> ColumnElement[bool]:
+    """Deadlines due in the period and spans that overlap it; with `open_windows` (the
+    exports), also deadlines whose window is open in the period though due later."""
+    if start is not None and open_windows:
+        return and_(Occurrence.window_start <= end, Occurrence.due_date >= start)
     if start is None:
         return Occurrence.due_date <= end
     deadline = and_(Occurrence.is_span.is_(False), Occurrence.due_date.between(start, end))
@@ -373,15 +509,27 @@ async def _occurrences(
     measures: dict[int, MeasureRow],
     start: date | None,
     end: date,
-    organisation_id: int | None = None,
+    organisation_ids: int | Sequence[int] | None = None,
+    *,
+    open_windows: bool = False,
 ) -> list[OccurrenceRow]:
-    if not roadmap_ids:
+    """The occurrences of the plans in the period: the obligations of `organisation_ids`
+    (one id or several; every organisation's when None)."""
+    if isinstance(organisation_ids, int):
+        organisation_ids = [organisation_ids]
+    if not roadmap_ids or (organisation_ids is not None and not organisation_ids):
         return []
+    if organisation_ids is None:
+        whose: list[ColumnElement[bool]] = []
+    elif len(organisation_ids) == 1:
+        whose = [Occurrence.organisation_id == organisation_ids[0]]
+    else:
+        whose = [Occurrence.organisation_id.in_(list(organisation_ids))]
     scope = and_(
         Measure.roadmap_id.in_(roadmap_ids),
         Measure.archived_at.is_(None),
-        _in_period(start, end),
-        *([Occurrence.organisation_id == organisation_id] if organisation_id else []),
+        _in_period(start, end, open_windows=open_windows),
+        *whose,
     )
 
     # Occurrences with every non-withdrawn report (an outer join: one row per report, or one
@@ -406,6 +554,7 @@ async def _occurrences(
             Report.postponed_to,
             Report.person_id,
             Person.full_name,
+            Occurrence.organisation_id,
         )
         .join(Measure, Measure.id == Occurrence.measure_id)
         .outerjoin(
@@ -419,30 +568,31 @@ async def _occurrences(
     for row in joined:
         oid = row[0]
         if oid not in occurrences:
-            occurrences[oid] = (*row[:7], _aware(row[7]))
+            occurrences[oid] = (*row[:7], _aware(row[7]), row[16])
         if row[9] is None:
             continue
-        report = (_aware(row[8]), *row[9:])
+        report = (_aware(row[8]), *row[9:16])
         current = latest.get(oid)
         if current is None or (report[0], report[1]) > (current[0], current[1]):
             latest[oid] = report
 
     files: dict[int, list[str]] = defaultdict(list)
+    unnamed: dict[int, list[str]] = defaultdict(list)
     report_ids = sorted(report[1] for report in latest.values())
     for offset in range(0, len(report_ids), IN_CHUNK):
-        for report_id, name in await _rows(
+        for report_id, name, kind in await _rows(
             session,
-            select(Attachment.report_id, Attachment.file_name)
-            .where(
-                Attachment.report_id.in_(report_ids[offset : offset + IN_CHUNK]),
-                Attachment.file_name.is_not(None),
-            )
+            select(Attachment.report_id, Attachment.file_name, Attachment.kind)
+            .where(Attachment.report_id.in_(report_ids[offset : offset + IN_CHUNK]))
             .order_by(Attachment.report_id, Attachment.id),
         ):
             if name:
                 files[report_id].append(name)
+            else:
+                # A photo has no file name: the exports say «фото» rather than nothing.
+                unnamed[report_id].append(kind)
 
-    return _occurrence_rows(occurrences, latest, files, measures)
+    return _occurrence_rows(occurrences, latest, files, measures, unnamed)
 
 
 def _occurrence_rows(
@@ -450,7 +600,9 @@ def _occurrence_rows(
     latest: dict[int, tuple[Any, ...]],
     files: dict[int, list[str]],
     measures: dict[int, MeasureRow],
+    unnamed: dict[int, list[str]] | None = None,
 ) -> list[OccurrenceRow]:
+    unnamed = unnamed or {}
     reports = {
         oid: ReportRow(
             id=rid,
@@ -462,6 +614,7 @@ def _occurrence_rows(
             author=author or "",
             created_at=created_at,
             files=tuple(files.get(rid, ())),
+            unnamed=tuple(unnamed.get(rid, ())),
         )
         for oid, (created_at, rid, status, text, reason, postponed_to, author_id, author) in (
             latest.items()
@@ -478,6 +631,7 @@ def _occurrence_rows(
         status,
         postponed_to,
         closed_at,
+        whose,
     ) in occurrences.values():
         measure = measures.get(mid)
         if measure is None:  # archived or added between the two reads
@@ -493,6 +647,7 @@ def _occurrence_rows(
                 postponed_to=postponed_to,
                 closed_at=closed_at,
                 report=reports.get(oid),
+                organisation_id=whose,
             )
         )
     # Plan order, sorted here: cheaper than ORDER BY over the join.

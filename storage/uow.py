@@ -13,8 +13,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.records import PersonRow, PlanData, RoadmapRow, SummaryData
-from storage import read, read_summaries
+from bot.board.records import BoardData, BoardPlan, CellEvent, CellReport
+from bot.records import OrganisationRow, PersonRow, PlanData, RoadmapRow, SummaryData
+from storage import read, read_board, read_summaries
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
 from storage.repositories.obligations import ObligationRepository
@@ -36,6 +37,14 @@ class Reads:
         self, organisation_id: int, start: date | None, end: date
     ) -> SummaryData:
         return await read_summaries.read_summary_data(self._session, organisation_id, start, end)
+
+    async def municipal_data(
+        self, organisation_id: int, start: date | None, end: date
+    ) -> SummaryData:
+        return await read_summaries.read_municipal_data(self._session, organisation_id, start, end)
+
+    async def members(self, parent_id: int) -> list[OrganisationRow]:
+        return await read_summaries.read_members(self._session, parent_id)
 
     async def plan(self, roadmap_id: int, start: date, end: date) -> PlanData:
         return await read_summaries.read_plan(self._session, roadmap_id, start, end)
@@ -69,6 +78,45 @@ class Reads:
 
     async def person_units(self, person_id: int, organisation_id: int) -> list[str]:
         return await read.person_units(self._session, person_id, organisation_id)
+
+    # The coordinator's board (storage.read_board): scoped by the viewer's organisation.
+    async def board_plans(self, organisation_id: int) -> list[BoardPlan]:
+        return await read_board.board_plans(self._session, organisation_id)
+
+    async def board(
+        self,
+        plan: BoardPlan,
+        organisation_id: int,
+        start: date,
+        end: date,
+        *,
+        measure_id: int | None = None,
+    ) -> BoardData:
+        return await read_board.read_board(
+            self._session, plan, organisation_id, start, end, measure_id=measure_id
+        )
+
+    async def board_plan_data(
+        self, plan: BoardPlan, organisation_id: int, start: date, end: date
+    ) -> PlanData:
+        return await read_board.read_board_plan_data(
+            self._session, plan, organisation_id, start, end
+        )
+
+    async def cell_reports(self, occurrence_ids: list[int]) -> dict[int, list[CellReport]]:
+        return await read_board.read_cell_reports(self._session, occurrence_ids)
+
+    async def measure_history(
+        self, plan: BoardPlan, organisation_id: int, measure_id: int, occurrence_ids: list[int]
+    ) -> list[CellEvent]:
+        return await read_board.read_measure_history(
+            self._session, plan, organisation_id, measure_id, occurrence_ids
+        )
+
+    async def board_attachment(
+        self, organisation_id: int, attachment_id: int
+    ) -> tuple[str, str | None, str | None, str] | None:
+        return await read_board.attachment_path(self._session, organisation_id, attachment_id)
 
 
 class UnitOfWork:

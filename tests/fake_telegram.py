@@ -872,6 +872,8 @@ class FakeTelegram:
         self.calls: list[ApiCall] = []
         self.callback_answers: dict[str, CallbackAnswer] = {}
         self.my_commands: dict[tuple[str, str], list[dict]] = {}
+        # setChatMenuButton: chat id (0 for the default) -> the button.
+        self.menu_buttons: dict[int, dict] = {}
         self.chat_actions: list[tuple[int, str]] = []
         self.webhook_url = ""
         self.webhook_secret: str | None = None
@@ -920,6 +922,7 @@ class FakeTelegram:
                 "setMyCommands",
                 "getMyCommands",
                 "deleteMyCommands",
+                "setChatMenuButton",
                 "deleteWebhook",
                 "setWebhook",
                 "getWebhookInfo",
@@ -1817,6 +1820,21 @@ class FakeTelegram:
         self.my_commands.pop(self._scope_key(params), None)
         return True
 
+    def _m_setChatMenuButton(self, params: dict, uploads: dict) -> bool:
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in (
+            "commands",
+            "web_app",
+            "default",
+        ):
+            raise _bad("can't parse menu button")
+        if button["type"] == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not url.startswith("https://") or not button.get("text"):
+                raise _bad("BUTTON_URL_INVALID")
+        self.menu_buttons[int(params.get("chat_id") or 0)] = button
+        return True
+
     def _m_deleteWebhook(self, params: dict, uploads: dict) -> bool:
         self.webhook_url = ""
         if params.get("drop_pending_updates"):
@@ -1880,6 +1898,10 @@ def _check_inline_button(button: Any) -> None:
             raise _bad("BUTTON_DATA_INVALID")
     if "url" in button and not re.match(r"(https?|tg)://\S+$", str(button["url"])):
         raise _bad("BUTTON_URL_INVALID")
+    if "web_app" in button and not str((button["web_app"] or {}).get("url", "")).startswith(
+        "https://"
+    ):
+        raise _bad("BUTTON_TYPE_INVALID")  # Telegram opens Mini Apps over HTTPS only
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:

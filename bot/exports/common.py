@@ -11,7 +11,7 @@ from datetime import date
 from typing import NamedTuple
 
 from bot.i18n import _, current_locale, pgettext
-from bot.records import MeasureRow, OccurrenceRow, PlanData, SectionRow
+from bot.records import MeasureRow, OccurrenceRow, PlanData, ReportRow, SectionRow
 from bot.summaries.compute import (
     DONE,
     OPEN,
@@ -70,7 +70,19 @@ def _words(locale: str) -> dict[str, str]:
     words = {kind: status_label(kind) for kind in (*kinds, "ongoing", "no_report")}
     words["reported"] = pgettext("document", "reported {date}, {author}")
     words["postponed_to"] = _("postponed to {date}")
+    words["unclear"] = pgettext("document", "deadline to be set")
+    words["photo"] = pgettext("document", "photo")
+    words["video"] = pgettext("document", "video")
+    words["voice"] = pgettext("document", "voice message")
+    words["video_note"] = pgettext("document", "video message")
+    words["document"] = pgettext("document", "file")
     return words
+
+
+def attachment_names(report: ReportRow) -> tuple[str, ...]:
+    """A report's files by name, and those sent without one by what they are («фото»)."""
+    words = _words(current_locale())
+    return report.files + tuple(words.get(kind, words["document"]) for kind in report.unnamed)
 
 
 def mark(occurrence: OccurrenceRow, today: date) -> Mark:
@@ -91,7 +103,13 @@ def mark(occurrence: OccurrenceRow, today: date) -> Mark:
             label = words["postponed_to"].format(date=short_day(due))
         if due < today:
             label += f" — {words['overdue']}"
-    first = f"{_window(occurrence)}: {label}"
+    window = _window(occurrence)
+    if kind == "not_yet" and occurrence.window_start < occurrence.due_date:
+        # Open in the period, due later: the whole window says so.
+        window = f"{short_day(occurrence.window_start)}–{short_day(occurrence.due_date)}"
+    if occurrence.measure.deadline_unclear:
+        window = words["unclear"]
+    first = f"{window}: {label}"
     report = occurrence.report
     if report is None:
         return Mark(kind, first, ())
@@ -102,11 +120,16 @@ def mark(occurrence: OccurrenceRow, today: date) -> Mark:
     reason = (report.reason or "").strip()
     if reason and current not in (DONE, PARTIAL):
         body = f"{body}\n{reason}" if body else reason
-    return Mark(kind, f"{first}\n{body}" if body else first, report.files)
+    return Mark(kind, f"{first}\n{body}" if body else first, attachment_names(report))
 
 
 def deadline_text(measure: MeasureRow, occurrences: Sequence[OccurrenceRow]) -> str:
-    """The plan's own wording of the deadline; the dates themselves when it has none."""
+    """The plan's own wording of the deadline; the dates themselves when it has none; marked
+    «срок уточняется» while it gives no dates."""
+    if measure.deadline_unclear:
+        unclear = _words(current_locale())["unclear"]
+        raw = measure.deadline_raw.strip()
+        return f"{raw} ({unclear})" if raw else unclear
     if measure.deadline_raw.strip():
         return measure.deadline_raw
     return ", ".join(_window(o) for o in occurrences)

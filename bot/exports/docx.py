@@ -31,6 +31,7 @@ from lxml import etree
 
 from bot.exports.common import (
     ExportedFile,
+    PlanLine,
     clean,
     deadline_text,
     file_name,
@@ -41,6 +42,7 @@ from bot.exports.common import (
 from bot.i18n import pgettext, use_locale
 from bot.records import PlanData
 from bot.summaries.compute import section_heading
+from bot.summaries.shares import across, across_text, status_matrix
 from bot.wording import period_phrase
 
 WIDTHS_CM = (1.8, 8.5, 3.5, 4.5, 8.4)  # landscape A4 minus margins: 26.7 cm
@@ -163,14 +165,15 @@ def plan_docx(
     today: date,
     *,
     locale: str | None = None,
-    only_due: bool = True,
+    only_due: bool = False,
     signer_position: str | None = None,
     signer_name: str | None = None,
 ) -> ExportedFile:
     """The execution report of `plan` for `plan.start`..`plan.end`, as of `today`, in
     `locale` (default: the locale in force).
 
-    With `only_due` (the default) only measures with a deadline in the period are listed.
+    Every measure of the plan is listed (one with no deadline in the period with a dash);
+    with `only_due`, only those with a deadline in the period.
     `signer_position` / `signer_name` fill the signature line; blanks are left otherwise.
     """
     with use_locale(locale):
@@ -209,8 +212,15 @@ def _plan_docx(
     _paragraph(document, period_phrase(plan.start, plan.end), bold=True)
     document.add_paragraph()
 
-    lines = list(plan_lines(plan, only_due=only_due))
-    if not any(line.measure is not None for line in lines):
+    shares = _across_lines(plan, today)
+    lines = list(plan_lines(plan, only_due=only_due and not shares))
+    if shares and only_due:
+        lines = _due_or_shared(lines, shares)
+    no_deadline = pgettext("docx", "— (no deadline in the period)")
+    # A period the plan has nothing in at all (outside it) is said in a line.
+    if (not plan.occurrences and not shares) or not any(
+        line.measure is not None for line in lines
+    ):
         document.add_paragraph(pgettext("docx", "No measure falls due in the period."))
         _signature(document, signer_position, signer_name)
         return _save(document, plan)
@@ -255,6 +265,7 @@ def _plan_docx(
         assert measure is not None
         index += 1
         marks = [mark(o, today) for o in line.occurrences]
+        marks_text = [no_deadline] if not marks else [m.text for m in marks]
         rows.append(
             measure_row.fill(
                 [
@@ -262,7 +273,11 @@ def _plan_docx(
                     clean(measure.title, CELL_CHARS),
                     clean(deadline_text(measure, line.occurrences), 2000),
                     clean(responsible_text(measure), 4000),
-                    _execution_text([m.text for m in marks], [f for m in marks for f in m.files]),
+                    _execution_text(
+                        (marks_text if marks or measure.id not in shares else [])
+                        + ([shares[measure.id]] if measure.id in shares else []),
+                        [f for m in marks for f in m.files],
+                    ),
                 ]
             )
         )
@@ -274,6 +289,36 @@ def _plan_docx(
 
     _signature(document, signer_position, signer_name)
     return _save(document, plan)
+
+
+def _across_lines(plan: PlanData, today: date) -> dict[int, str]:
+    """A municipal plan: per measure the line across the member organisations ("done in
+    12 of 14 organisations; not done: …"), keyed by measure id."""
+    if not plan.members:
+        return {}
+    matrix = status_matrix(plan.members, plan.member_occurrences, today)
+    lines: dict[int, str] = {}
+    for measure in matrix.measures:
+        line = across(matrix, measure.id)
+        if line is not None and line.total:
+            lines[measure.id] = across_text(line)
+    return lines
+
+
+def _due_or_shared(lines: Sequence[PlanLine], shares: dict[int, str]) -> list[PlanLine]:
+    """The measures due in the period for the owner or any member; sections left empty go."""
+    kept: list[PlanLine] = []
+    for line in lines:
+        measure = line.measure
+        if measure is None:
+            if kept and kept[-1].section is not None:
+                kept.pop()
+            kept.append(line)
+        elif line.occurrences or measure.id in shares:
+            kept.append(line)
+    if kept and kept[-1].section is not None:
+        kept.pop()
+    return kept
 
 
 def _save(document: DocxDocument, plan: PlanData) -> ExportedFile:

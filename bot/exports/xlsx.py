@@ -33,7 +33,9 @@ from bot.exports.common import (
 from bot.i18n import day, pgettext, use_locale
 from bot.records import PlanData
 from bot.summaries.compute import section_heading
-from bot.wording import period_phrase
+from bot.summaries.shares import CELL_ORDER as _CELL_ORDER
+from bot.summaries.shares import status_matrix
+from bot.wording import period_phrase, status_label
 
 WIDTHS = (9, 60, 24, 30, 60, 32)
 HEADER_ROW = 2
@@ -90,6 +92,68 @@ def _append_text(sheet: Worksheet, row: int, values: list[str]) -> None:
     for column, value in enumerate(values, start=1):
         if value.startswith("="):
             _cells(sheet)[(row, column)].data_type = "s"
+
+
+# A cell of the organisations sheet: its status word (bot.wording) and its colour.
+_CELL_WORDS = {"not_reported": "no_report", "open": "not_yet"}
+_CELL_FILLS = {**_FILLS, "not_reported": _FILLS["no_report"]}
+
+
+def _members_sheet(workbook: Workbook, plan: PlanData, today: date) -> None:
+    """«По организациям»: one row per member organisation, one column per measure it
+    shares, the cell its status over the period (see bot.summaries.shares), and the count of
+    measures done."""
+    matrix = status_matrix(plan.members, plan.member_occurrences, today)
+    sheet = workbook.create_sheet(clean(pgettext("xlsx", "By organisation"), 31))
+    measures = matrix.measures
+    title = pgettext("xlsx", "{plan} — execution by organisation {period} (as of {date})").format(
+        plan=plan.roadmap.title, period=period_phrase(plan.start, plan.end), date=day(today)
+    )
+    sheet.cell(row=1, column=1, value=clean(title, 2000)).font = _TITLE
+    header = [
+        pgettext("xlsx", "Organisation"),
+        *(m.number or str(index) for index, m in enumerate(measures, start=1)),
+        pgettext("xlsx", "Measures done"),
+    ]
+    _append_text(sheet, HEADER_ROW, [clean(h) for h in header])
+    for column in range(1, len(header) + 1):
+        cell = sheet.cell(row=HEADER_ROW, column=column)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.alignment = _CENTRE
+        cell.border = _BORDER
+    # The titles of the measures on the row under the numbers.
+    titles = [pgettext("xlsx", "Measure"), *(clean(m.title, 300) for m in measures), ""]
+    _append_text(sheet, HEADER_ROW + 1, titles)
+    body = _prototype(sheet, alignment=_WRAP, border=_BORDER)
+    filled = {
+        kind: _prototype(sheet, alignment=_WRAP, border=_BORDER, fill=fill)
+        for kind, fill in _CELL_FILLS.items()
+    }
+    for column in range(1, len(header) + 1):
+        _set_style(sheet, HEADER_ROW + 1, column, body)
+    words = {kind: status_label(_CELL_WORDS.get(kind, kind)) for kind in _CELL_ORDER}
+    row = HEADER_ROW + 1
+    for organisation in matrix.organisations:
+        cells = [matrix.cell(organisation.id, m.id) for m in measures]
+        if not any(cells):
+            continue
+        row += 1
+        shared = [c for c in cells if c is not None]
+        done = pgettext("xlsx", "{done} of {total}").format(
+            done=sum(c == "done" for c in shared), total=len(shared)
+        )
+        values = [clean(organisation.name), *(words[c] if c else "—" for c in cells), done]
+        _append_text(sheet, row, values)
+        for column, value in enumerate(cells, start=2):
+            style = filled.get(value or "", body)
+            _set_style(sheet, row, column, style)
+        _set_style(sheet, row, 1, body)
+        _set_style(sheet, row, len(header), body)
+    sheet.column_dimensions["A"].width = 40
+    for column in range(2, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 14
+    sheet.freeze_panes = f"B{HEADER_ROW + 2}"
 
 
 def _headers() -> tuple[str, ...]:
@@ -193,6 +257,8 @@ def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile
     assert page_setup_properties is not None  # a new sheet has them
     page_setup_properties.fitToPage = True
     workbook.properties.title = clean(plan.roadmap.title, 250)
+    if plan.members:
+        _members_sheet(workbook, plan, today)
 
     buffer = BytesIO()
     # A light compression level: a third of the time of the default for a slightly bigger file.

@@ -34,6 +34,7 @@ class MeasureItem:
     status: str  # one of STATUSES
     persons: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    unclear: bool = False  # the deadline is still to be set: a span over the plan period
 
 
 @dataclass

@@ -235,6 +235,7 @@ def to_item(row: ItemRow) -> MeasureItem:
         status=row.status,
         persons=list(row.persons),
         units=list(row.units),
+        unclear=row.unclear,
     )
 
 

@@ -178,6 +178,8 @@ class Summary:
     overdue: tuple[OverdueItem, ...]  # longest overdue first
     not_joined: tuple[PersonRow, ...]
     unreachable: tuple[PersonRow, ...]  # flagged unreachable, or with failed reminders
+    # Measures of the period whose deadline is still to be set, in plan order: listed first.
+    unclear: tuple[MeasureRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +357,12 @@ def compute_summary(data: SummaryData, today: date, *, locale: str | None = None
         not_joined=tuple(p for p in data.people if p.joined_at is None),
         unreachable=tuple(
             p for p in data.people if p.unreachable_since is not None or p.failed_reminders > 0
+        ),
+        unclear=tuple(
+            sorted(
+                (m for m, _counts in measures.values() if m.deadline_unclear),
+                key=lambda m: (m.roadmap_id, m.position),
+            )
         ),
     )
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.i18n import _, day, day_short, pgettext, use_locale
 from bot.markup import fit, quote_short
-from bot.records import OccurrenceRow, PersonRow
+from bot.records import OccurrenceRow, OrganisationRow, PersonRow
 from bot.summaries.compute import (
     CompletionRow,
     Digest,
@@ -21,7 +21,15 @@ from bot.summaries.compute import (
     responsible,
     state,
 )
-from bot.wording import and_more, days_count, period_phrase, reminders_count, status_label
+from bot.summaries.shares import MunicipalSummary, NotReported, SchoolOverdue
+from bot.wording import (
+    and_more,
+    days_count,
+    deadlines_count,
+    period_phrase,
+    reminders_count,
+    status_label,
+)
 
 TITLE_CHARS = 90
 NAMES_CHARS = 160
@@ -106,6 +114,26 @@ def _completion_block(heading: str, rows: Sequence[CompletionRow], max_rows: int
     return _limited(lines, len(rows), min(len(rows), max_rows))
 
 
+def _unclear_block(summary: Summary, max_items: int) -> list[str]:
+    """Measures whose deadline is still to be set: first, so that they get fixed."""
+    if not summary.unclear:
+        return []
+    lines = [
+        pgettext("summary", "<b>⚠️ Deadline to be set: {n}</b> (fix: /edit NUMBER)").format(
+            n=len(summary.unclear)
+        )
+    ]
+    lines += [
+        pgettext("summary", "{number}{title}; {who}").format(
+            number=f"{_e(measure.number, 20)} " if measure.number else "",
+            title=_e(measure.title, TITLE_CHARS),
+            who=_who(measure.persons + measure.units),
+        )
+        for measure in summary.unclear[:max_items]
+    ]
+    return _limited(lines, len(summary.unclear), min(len(summary.unclear), max_items))
+
+
 def _overdue_lines(items: Sequence[OverdueItem], today: date, max_items: int) -> list[str]:
     lines = [
         pgettext("summary", "{number}{title} — {days} overdue (due {due}); {who}").format(
@@ -159,7 +187,13 @@ def render_summary_text(
         return paginate(_summary_blocks(summary, max_rows, max_overdue), page_limit)
 
 
-def _summary_blocks(summary: Summary, max_rows: int, max_overdue: int) -> list[list[str]]:
+def _summary_blocks(
+    summary: Summary,
+    max_rows: int,
+    max_overdue: int,
+    municipal: MunicipalSummary | None = None,
+    max_schools: int = 60,
+) -> list[list[str]]:
     totals = summary.totals
     period = _e(period_phrase(summary.start, summary.end))
     header = [
@@ -185,16 +219,25 @@ def _summary_blocks(summary: Summary, max_rows: int, max_overdue: int) -> list[l
             figures.append(text.format(n=value))
     if totals.due:
         figures.append(pgettext("summary", "Completion: <b>{pct}%</b>").format(pct=totals.percent))
-    blocks = [
-        header,
-        figures,
+    blocks = [header, _unclear_block(summary, max_overdue), figures]
+    if municipal is not None:
+        blocks.append(
+            _completion_block(
+                pgettext("summary", "<b>By organisation</b> (worst first)"),
+                municipal.schools,
+                max_schools,
+            )
+        )
+    blocks += [
         _completion_block(
             pgettext("summary", "<b>By person</b> (worst first)"), summary.persons, max_rows
         ),
         _completion_block(pgettext("summary", "<b>By unit</b>"), summary.units, max_rows),
         _completion_block(pgettext("summary", "<b>By section</b>"), summary.sections, max_rows),
     ]
-    if summary.overdue:
+    if municipal is not None:
+        blocks += _municipal_blocks(municipal, summary.today, max_rows, max_overdue)
+    elif summary.overdue:
         blocks.append(
             [
                 pgettext("summary", "<b>Overdue</b>"),
@@ -218,6 +261,156 @@ def _summary_blocks(summary: Summary, max_rows: int, max_overdue: int) -> list[l
         )
     )
     return blocks
+
+
+def _municipal_blocks(
+    municipal: MunicipalSummary, today: date, max_rows: int, max_overdue: int
+) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    if municipal.owner_overdue:
+        blocks.append(
+            [
+                pgettext("summary", "<b>{name}: overdue</b>").format(
+                    name=_e(municipal.summary.organisation_name, TITLE_CHARS)
+                ),
+                *_overdue_lines(municipal.owner_overdue, today, max_overdue),
+            ]
+        )
+    if municipal.overdue_by_school:
+        lines = [pgettext("summary", "<b>Overdue by organisation</b>")]
+        shown = municipal.overdue_by_school[:max_rows]
+        for school in shown:
+            lines += _school_overdue_lines(school, today, 3)
+        blocks.append(_limited(lines, len(municipal.overdue_by_school), len(shown)))
+    if municipal.rollup:
+        lines = [pgettext("summary", "<b>Own plans of the organisations</b>")]
+        for row in municipal.rollup[: max_rows * 2]:
+            label = f"{_e(row.organisation.label, TITLE_CHARS)}: {_e(row.roadmap.title, 60)}"
+            if not row.totals.due:
+                lines.append(pgettext("summary", "{label} — nothing due yet").format(label=label))
+                continue
+            line = pgettext("summary", "{label} — {done} of {due} ({pct}%)").format(
+                label=label, done=row.totals.done, due=row.totals.due, pct=row.percent
+            )
+            if row.totals.overdue:
+                line += pgettext("summary", ", overdue: {n}").format(n=row.totals.overdue)
+            lines.append(line)
+        blocks.append(
+            _limited(lines, len(municipal.rollup), min(len(municipal.rollup), max_rows * 2))
+        )
+    return blocks
+
+
+def _school_overdue_lines(school: SchoolOverdue, today: date, max_items: int) -> list[str]:
+    lines = [
+        pgettext("summary", "<b>{name}</b> — overdue: {n}").format(
+            name=_e(school.organisation.label, TITLE_CHARS), n=len(school.items)
+        )
+    ]
+    for item in school.items[:max_items]:
+        lines.append(
+            pgettext("summary", "• {number}{title} — {days} (due {due})").format(
+                number=_number(item.occurrence),
+                title=_e(item.occurrence.measure.title, TITLE_CHARS),
+                days=days_count(item.days),
+                due=_when(item.due, today),
+            )
+        )
+    return _limited(lines, len(school.items) + 1, min(len(school.items), max_items) + 1)
+
+
+def render_municipal_summary_text(
+    municipal: MunicipalSummary,
+    locale: str | None = None,
+    page_limit: int = 3500,
+    *,
+    max_rows: int = 10,
+    max_overdue: int = 30,
+    max_schools: int = 60,
+) -> list[str]:
+    """A municipal plan's summary: the owner's figures with completion per organisation
+    (worst first), the overdue list by organisation and the roll-up of their own plans."""
+    with use_locale(locale):
+        blocks = _summary_blocks(municipal.summary, max_rows, max_overdue, municipal, max_schools)
+        return paginate(blocks, page_limit)
+
+
+def render_not_reported(answer: NotReported, number: str | None, today: date) -> list[str]:
+    """The short answer to «какие школы не отчитались по 2.1»: who, not the whole summary."""
+    if number is not None and not answer.measures:
+        return [
+            _e(
+                pgettext("summary", "No organisation has a measure numbered {number}.").format(
+                    number=number
+                )
+            )
+        ]
+    if number is not None and len(answer.measures) == 1:
+        measure = answer.measures[0]
+        subject = f"{_number_of(measure.number)}«{_e(measure.title, TITLE_CHARS)}»"
+    elif number is not None:
+        subject = pgettext("summary", "measures {number}.*").format(number=_e(number, 20))
+    else:
+        subject = pgettext("summary", "the plan")
+    if not answer.organisations:
+        if not answer.due:
+            text = pgettext("summary", "On {subject}, nothing is due yet ({total} organisations).")
+        else:
+            text = pgettext(
+                "summary",
+                "On {subject}, every organisation with a deadline past has reported "
+                "({due} of {total}).",
+            )
+        return [text.format(subject=subject, due=answer.due, total=answer.total)]
+    lines = [
+        pgettext("summary", "<b>Not reported on {subject}: {n} of {total}</b>").format(
+            subject=subject, n=len(answer.organisations), total=answer.total
+        )
+    ]
+    for organisation, count in answer.organisations:
+        lines.append(
+            pgettext("summary", "• {name} — {deadlines}").format(
+                name=_e(organisation.name, TITLE_CHARS), deadlines=deadlines_count(count)
+            )
+        )
+    return paginate([lines], 3500)
+
+
+def render_which_organisation(named: str, candidates: Sequence[OrganisationRow]) -> list[str]:
+    """No single organisation is called so: say which ones might be meant, or none."""
+    if not candidates:
+        text = pgettext(
+            "summary", "No organisation of yours is called “{name}”. The list: /schools"
+        )
+        return [_e(text.format(name=named), 300)]
+    lines = [_e(pgettext("summary", "Which one do you mean?"))]
+    lines += [f"• {_e(o.name, TITLE_CHARS)}" for o in candidates[:20]]
+    return paginate([_limited(lines, len(candidates) + 1, min(len(candidates), 20) + 1)], 3500)
+
+
+def _number_of(number: str | None) -> str:
+    return f"{_e(number, 20)} " if number else ""
+
+
+def render_school_overdue(school: SchoolOverdue | None, name: str, today: date) -> list[str]:
+    """The short answer to «что просрочено у СОШ №3»."""
+    if school is None or not school.items:
+        return [_e(pgettext("summary", "Nothing is overdue at {name}.").format(name=name))]
+    lines = [
+        pgettext("summary", "<b>Overdue at {name}: {n}</b>").format(
+            name=_e(name, TITLE_CHARS), n=len(school.items)
+        )
+    ]
+    for item in school.items[:40]:
+        lines.append(
+            pgettext("summary", "• {number}{title} — {days} (due {due})").format(
+                number=_number(item.occurrence),
+                title=_e(item.occurrence.measure.title, TITLE_CHARS),
+                days=days_count(item.days),
+                due=_when(item.due, today),
+            )
+        )
+    return paginate([_limited(lines, len(school.items) + 1, min(len(school.items), 40) + 1)], 3500)
 
 
 def render_digest_text(

@@ -14,8 +14,11 @@ The rules (who may report, closing, the postponement date, the 24-hour window) a
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.types import Message
 
 from bot.shared import Shared
 from handlers.callbacks import (
@@ -44,9 +47,17 @@ from handlers.reports.states import (
     ReportStates,
 )
 from handlers.reports.stored import StoredReports
-from handlers.reports.writing import ReportWriting
+from handlers.reports.writing import ReportWriting, typed_action
 
 __all__ = ["ReportStates", "create_router"]
+
+
+class TypedButton(Filter):
+    """A message that is the label of a button of the current step («Отмена»)."""
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> Any:
+        action = typed_action(message.text or "", raw_state)
+        return {"typed_action": action} if action is not None else False
 
 
 def create_router(shared: Shared | None = None) -> Router:
@@ -61,6 +72,9 @@ def create_router(shared: Shared | None = None) -> Router:
 
     # Leaving a report comes first, whatever else the message could be.
     router.message.register(writing.cmd_cancel, Command("cancel"), StateFilter(*REPORT_STATES))
+    router.message.register(
+        writing.on_typed_button, StateFilter(*REPORT_STATES), PLAIN_TEXT, TypedButton()
+    )
 
     # Buttons.
     router.callback_query.register(

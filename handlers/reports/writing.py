@@ -9,7 +9,7 @@ buffer belong to one dispatcher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from aiogram import Bot
@@ -19,7 +19,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.calendar import parse_date
-from bot.i18n import _
+from bot.i18n import SUPPORTED_LOCALES, _, use_locale
 from bot.markup import quote
 from bot.reports import reading, service
 from bot.reports.draft import Draft, parse_caption, parse_entry
@@ -46,6 +46,40 @@ Files = Sequence[tuple[Received, bool]]
 
 async def _draft(state: FSMContext) -> Draft:
     return Draft.from_dict((await state.get_data()).get("draft"))
+
+
+Notify = Callable[[str, bool], Awaitable[None]]
+
+
+def typed_action(text: str, state: str | None) -> ReportFlowAction | None:
+    """The flow button whose label `text` is, in the step `state` shows (or None).
+
+    Cancel is on every step's keyboard; the results only while a draft is being put
+    together. Labels are compared without their emoji and case, in every language of the
+    bot (a person reading English buttons may still type «Отмена»).
+    """
+    typed = _label_key(text)
+    if not typed:
+        return None
+    for locale in SUPPORTED_LOCALES:
+        with use_locale(locale):
+            labels = {
+                ReportFlowAction.CANCEL: _("Cancel"),
+                ReportFlowAction.DONE: _("✅ Done"),
+                ReportFlowAction.PARTIAL: _("◐ Partly"),
+                ReportFlowAction.POSTPONE: _("📅 Postpone"),
+                ReportFlowAction.NOT_DONE: _("✖ Not done"),
+            }
+        for action, label in labels.items():
+            if typed != _label_key(label):
+                continue
+            if action is ReportFlowAction.CANCEL or state == ReportStates.collecting.state:
+                return action
+    return None
+
+
+def _label_key(text: str) -> str:
+    return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch == " ").split())
 
 
 class ReportWriting:
@@ -319,59 +353,86 @@ class ReportWriting:
         services: Services,
     ) -> None:
         message = pressed_message(callback, views.TOO_OLD)
-        action = callback_data.action
+
+        async def notify(text: str, alert: bool) -> None:
+            await answer_press(callback, text, alert=alert)
+
         async with self.lock(message.chat.id, identity.telegram_user_id):
-            current = await state.get_state()
-            if action is ReportFlowAction.CANCEL:
-                await self._cancel(message, state, current)
-                await drop_keyboard(message)
-                return
-            if action is ReportFlowAction.FINISH:
-                if current == ReportStates.attaching.state:
-                    await state.clear()
-                await answer_press(callback, _("Done."))
-                await drop_keyboard(message)
-                return
-            if not is_drafting(current):
-                await answer_press(
-                    callback, _("This report is no longer in progress."), alert=True
-                )
-                return
-            draft = await _draft(state)
-            if draft.batch:
-                await self._finish_batch(
-                    callback, action, message, state, identity, services, draft
-                )
-                return
-            if draft.occurrence_id is None:
-                await answer_press(callback, _("Choose the measure first."), alert=True)
-                return
-            if action is ReportFlowAction.PERIODS:
-                choices = await reading.periods(services.uow, identity, draft.occurrence_id)
-                await message.answer(
-                    _("Which period is the report about?"),
-                    reply_markup=keyboards.choices(choices),
-                )
-                return
-            if action is ReportFlowAction.POSTPONE:
-                await state.set_state(ReportStates.postpone)
-                dates = service.postponement_choices(identity.today(services.clock.now()))
-                await message.answer(
-                    _("Send the new date, for example 15.06.2022, or pick one:"),
-                    reply_markup=keyboards.postponement_dates(dates),
-                )
-                return
-            if action is ReportFlowAction.NOT_DONE:
-                await state.set_state(ReportStates.reason)
-                await message.answer(_("What prevented it? Send the reason in one message."))
-                return
-            status = ReportStatus.DONE if action is ReportFlowAction.DONE else ReportStatus.PARTIAL
-            await self._finish(message, state, identity, services, draft, status)
+            await self._act(message, callback_data.action, state, identity, services, notify)
+
+    async def on_typed_button(
+        self,
+        message: Message,
+        state: FSMContext,
+        identity: Identity,
+        services: Services,
+        typed_action: ReportFlowAction,
+    ) -> None:
+        """A button's label typed instead of pressed («Отмена», «Выполнено»): that button."""
+
+        async def notify(text: str, alert: bool) -> None:
+            await message.answer(text)
+
+        async with self.lock(message.chat.id, identity.telegram_user_id):
+            await self._act(message, typed_action, state, identity, services, notify)
+
+    async def _act(
+        self,
+        message: Message,
+        action: ReportFlowAction,
+        state: FSMContext,
+        identity: Identity,
+        services: Services,
+        notify: Notify,
+    ) -> None:
+        """What a button of the report flow does (pressed, or its label typed)."""
+        current = await state.get_state()
+        if action is ReportFlowAction.CANCEL:
+            await self._cancel(message, state, current)
             await drop_keyboard(message)
+            return
+        if action is ReportFlowAction.FINISH:
+            if current == ReportStates.attaching.state:
+                await state.clear()
+            await notify(_("Done."), False)
+            await drop_keyboard(message)
+            return
+        if not is_drafting(current):
+            await notify(_("This report is no longer in progress."), True)
+            return
+        draft = await _draft(state)
+        if draft.batch:
+            await self._finish_batch(notify, action, message, state, identity, services, draft)
+            return
+        if draft.occurrence_id is None:
+            await notify(_("Choose the measure first."), True)
+            return
+        if action is ReportFlowAction.PERIODS:
+            choices = await reading.periods(services.uow, identity, draft.occurrence_id)
+            await message.answer(
+                _("Which period is the report about?"),
+                reply_markup=keyboards.choices(choices),
+            )
+            return
+        if action is ReportFlowAction.POSTPONE:
+            await state.set_state(ReportStates.postpone)
+            dates = service.postponement_choices(identity.today(services.clock.now()))
+            await message.answer(
+                _("Send the new date, for example 15.06.2022, or pick one:"),
+                reply_markup=keyboards.postponement_dates(dates),
+            )
+            return
+        if action is ReportFlowAction.NOT_DONE:
+            await state.set_state(ReportStates.reason)
+            await message.answer(_("What prevented it? Send the reason in one message."))
+            return
+        status = ReportStatus.DONE if action is ReportFlowAction.DONE else ReportStatus.PARTIAL
+        await self._finish(message, state, identity, services, draft, status)
+        await drop_keyboard(message)
 
     async def _finish_batch(
         self,
-        callback: CallbackQuery,
+        notify: Notify,
         action: ReportFlowAction,
         message: Message,
         state: FSMContext,
@@ -380,9 +441,7 @@ class ReportWriting:
         draft: Draft,
     ) -> None:
         if action not in (ReportFlowAction.DONE, ReportFlowAction.PARTIAL):
-            await answer_press(
-                callback, _("Several measures can be reported done or partly done."), alert=True
-            )
+            await notify(_("Several measures can be reported done or partly done."), True)
             return
         status = ReportStatus.DONE if action is ReportFlowAction.DONE else ReportStatus.PARTIAL
         results = await service.submit_reports(

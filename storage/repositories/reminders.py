@@ -51,6 +51,7 @@ class ClaimedReminder:
     measure_number: str | None
     measure_title: str | None
     document_type: str | None
+    deadline_unclear: bool = False  # «срок уточняется»: checked in on until it is set
 
 
 @dataclass(frozen=True)
@@ -517,4 +518,5 @@ def _claimed(
         measure_number=measure.number if measure else None,
         measure_title=measure.title if measure else None,
         document_type=measure.document_type if measure else None,
+        deadline_unclear=bool(measure and measure.deadline_state),
     )

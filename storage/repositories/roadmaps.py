@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from storage.models import (
     Assignment,
     Measure,
+    MeasureEdit,
     Membership,
     Occurrence,
     Person,
@@ -78,6 +79,40 @@ class RoadmapRepository(Repository):
             .where(Roadmap.organisation_id == organisation_id, Measure.archived_at.is_(None))
         )
         return int(result.scalar_one())
+
+    async def measures_numbered(self, organisation_id: int, number: str) -> list[Measure]:
+        """The organisation's active measures with that number, the newest plan's first."""
+        result = await self.session.execute(
+            select(Measure)
+            .join(Roadmap, Roadmap.id == Measure.roadmap_id)
+            .where(
+                Roadmap.organisation_id == organisation_id,
+                Measure.number == number,
+                Measure.archived_at.is_(None),
+            )
+            .order_by(Roadmap.id.desc(), Measure.position)
+        )
+        return list(result.scalars())
+
+    async def get_measure(self, measure_id: int) -> Measure | None:
+        return await self.session.get(Measure, measure_id)
+
+    # Edits of measures ---------------------------------------------------------------
+    async def add_edit(self, **fields: Any) -> MeasureEdit:
+        edit = MeasureEdit(**fields)
+        self.session.add(edit)
+        await self.session.flush()
+        return edit
+
+    async def edits(
+        self, roadmap_id: int, *, include_superseded: bool = False
+    ) -> list[MeasureEdit]:
+        """The plan's edits, oldest first."""
+        query = select(MeasureEdit).where(MeasureEdit.roadmap_id == roadmap_id)
+        if not include_superseded:
+            query = query.where(MeasureEdit.superseded_at.is_(None))
+        result = await self.session.execute(query.order_by(MeasureEdit.id))
+        return list(result.scalars())
 
     # Assignments ---------------------------------------------------------------------
     async def assignments(self, measure_id: int) -> list[Assignment]:

@@ -357,6 +357,28 @@ async def test_cancel_command_in_the_middle_of_a_report(running_bot: RunningBot)
     assert await reports_in_db(running_bot) == []
 
 
+async def test_a_typed_button_label_is_that_button(running_bot: RunningBot) -> None:
+    await seed(running_bot)
+    bobrov = user(running_bot, BOBROV)
+    await start_report(bobrov, "/report 1.2")
+    await bobrov.send_text("почти готово")
+    await bobrov.wait_for_text("Text added")
+    # «Отмена» typed in the draft is the Cancel button, not the report's text (in any of
+    # the bot's languages: this person reads English buttons).
+    await bobrov.send_text("Отмена")
+    await bobrov.wait_for_text("nothing was saved", timeout=5)
+    assert await reports_in_db(running_bot) == []
+    # «выполнено» typed under the results is the ✅ button: the draft's text is the report.
+    await start_report(bobrov, "/report 1.2")
+    await bobrov.send_text("приказ подписан")
+    await bobrov.wait_for_text("Text added")
+    await bobrov.send_text("Выполнено")
+    await bobrov.wait_for_text("Report saved", timeout=5)
+    reports = await reports_in_db(running_bot)
+    assert [(r.status, r.text) for r in reports] == [("done", "приказ подписан")]
+    assert running_bot.tg.failed_calls == []
+
+
 async def test_a_document_whose_caption_names_the_measure_starts_its_report(
     running_bot: RunningBot,
 ) -> None:

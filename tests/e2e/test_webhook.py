@@ -74,6 +74,12 @@ async def test_webhook_mode_answers_posted_updates(tmp_path: Path) -> None:
                 headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
                 async with http.post(url, json=update, headers=headers) as accepted:
                     assert accepted.status == 200
+                # The same server serves the coordinator's board, behind initData.
+                board = f"http://127.0.0.1:{port}/board"
+                async with http.get(board + "/") as page:
+                    assert page.status == 200 and "board.js" in await page.text()
+                async with http.get(board + "/api/view") as refused:
+                    assert refused.status == 401
             reply = await user.wait_for_message(timeout=20)
             assert "Здравствуйте, Ольга!" in reply.text
         finally:
@@ -106,3 +112,33 @@ def test_a_refused_webhook_url_stops_with_one_line(tmp_path: Path) -> None:
     result = asyncio.run(scenario())
     assert result.returncode == 2
     assert "HTTPS" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_the_web_command_serves_the_board_beside_polling(tmp_path: Path) -> None:
+    port = _free_port()
+    database = f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env |= {"BOT_TOKEN": "6161:WEB-TEST", "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
+    migrate = [sys.executable, "-m", "bot", "migrate"]
+    await asyncio.to_thread(subprocess.run, migrate, cwd=tmp_path, env=env, check=True)
+    process = _spawn(["web", "--listen", f"127.0.0.1:{port}"], tmp_path, env)
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/board") as page:
+                        assert page.status == 200 and "board.js" in await page.text()
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError((tmp_path / "bot.log").read_text())
+            async with http.get(f"http://127.0.0.1:{port}/board/static/board.js") as script:
+                assert script.status == 200 and "initData" in await script.text()
+            async with http.get(
+                f"http://127.0.0.1:{port}/board/api/view", headers={"Authorization": "tma x"}
+            ) as refused:
+                assert refused.status == 401
+    finally:
+        process.terminate()
+        process.wait(30)

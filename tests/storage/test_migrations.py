@@ -74,6 +74,40 @@ def test_existing_plans_keep_their_obligations_after_the_municipal_migration(
         ).fetchall() == [(1, 1, None, None, "not_mine")]
 
 
+def test_unparsed_deadlines_stored_before_get_their_span(tmp_path: Path) -> None:
+    """0004: a measure stored with a deadline not understood is unclear afterwards and
+    spans the plan period (its people get the monthly check-in); others are untouched."""
+    from storage.db import upgrade_sync
+
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade_sync(url, "0004_assignment_share_index")
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            INSERT INTO organisation (id, name, timezone, language, morning_hour,
+                one_report_closes, created_at, kind)
+                VALUES (1, 'Гимназия', 'Europe/Moscow', 'ru', 9, 1, '2022-01-01', 'school');
+            INSERT INTO roadmap (id, organisation_id, title, period_start, period_end,
+                created_at, updated_at)
+                VALUES (1, 1, 'План', 2022, 2024, '2022-01-01', '2022-01-01');
+            INSERT INTO measure (id, roadmap_id, number, title, deadline_raw, schedule_kind,
+                schedule, responsible_raw, position)
+                VALUES (1, 1, '1.1', 'Понятное', 'май 2022', 'once', '{}', '', 0),
+                       (2, 1, '1.2', 'Непонятное', 'уточняется', 'unparsed', '{}', '', 1);
+            """
+        )
+    upgrade_sync(url)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id, deadline_state FROM measure ORDER BY id").fetchall() == [
+            (1, None),
+            (2, "unclear"),
+        ]
+        assert db.execute(
+            "SELECT measure_id, organisation_id, window_start, due_date, is_span FROM occurrence"
+        ).fetchall() == [(2, 1, "2022-01-01", "2024-12-31", 1)]
+
+
 def test_the_approval_migration_goes_down_and_up_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """0002 adds the approving order's columns to roadmap and removes them again (on a
     SQLite file of its own: the shared PostgreSQL schema is checked by the drift test)."""

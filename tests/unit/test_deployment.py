@@ -127,6 +127,14 @@ def test_the_wheel_carries_its_catalogues_and_migrations(tmp_path: Path) -> None
         assert str(po.relative_to(ROOT)) in names
     for version in ROOT.glob("storage/migrations/versions/*.py"):
         assert str(version.relative_to(ROOT)) in names
+    # The board's pages, script and style are served from the installed package.
+    board_files = [
+        *ROOT.glob("handlers/web/templates/*.html"),
+        *ROOT.glob("handlers/web/static/*"),
+    ]
+    assert len(board_files) >= 6
+    for asset in board_files:
+        assert str(asset.relative_to(ROOT)) in names
     installed = tmp_path / "installed"
     zipfile.ZipFile(wheel).extractall(installed)
     probe = (

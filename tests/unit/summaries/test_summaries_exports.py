@@ -140,19 +140,42 @@ def test_docx_is_the_official_execution_report() -> None:
     assert [c.text for c in signature.rows[1].cells] == ["(должность)", "(подпись)", "(ФИО)"]
 
 
-def test_docx_leaves_out_measures_not_due_in_the_period_and_signs() -> None:
+def test_docx_lists_every_measure_and_signs() -> None:
     only_q1 = [o for o in OCCURRENCES if o.due_date <= date(2023, 3, 31)]
     plan = plan_data(MEASURES, only_q1, start=date(2023, 1, 1), end=date(2023, 3, 31))
     exported = plan_docx(plan, TODAY, signer_position="Директор", signer_name="Петров П.П.")
     document, table = _docx_rows(exported.content)
     numbers = [row.cells[0].text for row in table.rows[1:]]
-    assert numbers == ["1. Организационные мероприятия", "1.1", "2. Работа с кадрами", "2.1"]
+    # No row is left out: measures with no deadline in the period say so.
+    assert numbers == [
+        "1. Организационные мероприятия",
+        "1.1",
+        "1.2",
+        "1.3",
+        "2. Работа с кадрами",
+        "2.1",
+        "2.2",
+        "6",
+    ]
+    not_due = {row.cells[0].text: row.cells[4].text for row in table.rows[1:]}
+    assert not_due["1.2"] == "— (срок вне периода)"
+    assert only_due_numbers(plan) == [
+        "1. Организационные мероприятия",
+        "1.1",
+        "2. Работа с кадрами",
+        "2.1",
+    ]
     assert [c.text for c in document.tables[1].rows[0].cells][::2] == ["Директор", "Петров П.П."]
 
     english = plan_docx(plan, TODAY, locale="en")
     _doc, table = _docx_rows(english.content)
     assert table.rows[0].cells[4].text == "Execution"
     assert english.file_name == "Execution report for Q1 2023.docx"
+
+
+def only_due_numbers(plan: object) -> list[str]:
+    _document, table = _docx_rows(plan_docx(plan, TODAY, only_due=True).content)  # type: ignore[arg-type]
+    return [row.cells[0].text for row in table.rows[1:]]
 
 
 def test_docx_with_nothing_due_says_so() -> None:
@@ -226,3 +249,30 @@ def test_docx_cites_the_order_that_approved_the_plan() -> None:
     )
     plain = "\n".join(p.text for p in Document(BytesIO(plan_docx(plan, TODAY).content)).paragraphs)
     assert "утверждён" not in plain
+
+
+def test_every_measure_is_exported_with_what_it_is_in_the_period() -> None:
+    """Nothing silently dropped: a deadline still to be set, a deadline open in the period
+    but due later, a continuous measure, and a photo sent without a name."""
+    unclear = measure("3.1", "Анализ сайта", section=S2, deadline_raw="будет определён позднее")
+    unclear.deadline_unclear = True
+    later = measure("3.2", "Годовой отчёт", section=S2, deadline_raw="до 31 января 2024")
+    photo = report("partial", text="Сделали первую часть", files=("акт.pdf",))
+    photo.unnamed = ("photo", "voice")
+    occurrences = [
+        occurrence(unclear, date(2024, 12, 31), start=date(2022, 1, 1), is_span=True, rep=photo),
+        occurrence(later, date(2024, 1, 31), start=date(2023, 9, 1)),
+    ]
+    plan = plan_data([unclear, later], occurrences)
+    sheet = _sheet(plan_xlsx(plan, TODAY).content)
+    rows = {row[0].value: [c.value or "" for c in row] for row in sheet.iter_rows(min_row=3)}
+    assert rows["3.1"][2] == "будет определён позднее (срок уточняется)"
+    assert rows["3.1"][4].startswith("срок уточняется: ")
+    assert rows["3.1"][5] == "акт.pdf\nфото\nголосовое сообщение"
+    assert rows["3.2"][4] == "01.09.2023–31.01.2024: срок не наступил"
+
+    _document, table = _docx_rows(plan_docx(plan, TODAY).content)
+    cells = {row.cells[0].text: row.cells for row in table.rows[1:]}
+    assert set(cells) >= {"3.1", "3.2"}
+    assert "срок уточняется" in cells["3.1"][2].text
+    assert "Файлы: акт.pdf, фото, голосовое сообщение" in cells["3.1"][4].text

@@ -146,3 +146,22 @@ def test_digest_text() -> None:
     text = "\n".join(earlier)
     assert "<b>Due this week</b>\n<i>none</i>" in text
     assert "2.2 Отчёт в министерство — done (Сидорова А.А., 14 June)" in text
+
+
+def test_deadlines_still_to_be_set_come_first() -> None:
+    pending = measure("4.1", "Анализ сайта", persons={1: "Бобров В.С."})
+    pending.deadline_unclear = True
+    dated = measure("4.2", "Отчёт", persons={1: "Бобров В.С."})
+    data = summary_data(
+        [
+            occurrence(dated, date(2023, 5, 31)),
+            occurrence(pending, date(2024, 12, 31), start=date(2022, 1, 1), is_span=True),
+        ]
+    )
+    summary = compute_summary(data, TODAY)
+    assert [m.number for m in summary.unclear] == ["4.1"]
+    text = "\n".join(render_summary_text(summary, "ru"))
+    assert "Срок уточняется: 1" in text and "4.1 Анализ сайта; Бобров В.С." in text
+    assert text.index("Срок уточняется") < text.index("Сроков в периоде")
+    plain = compute_summary(summary_data([occurrence(dated, date(2023, 5, 31))]), TODAY)
+    assert plain.unclear == () and "уточняется" not in "\n".join(render_summary_text(plain, "ru"))

@@ -1,0 +1,211 @@
+"""Question latency through the fake Bot API, side by side with an echo bot (its floor).
+
+What a deputy director waits for: from sending «что у меня в мае» to the first message of
+the answer arriving in the chat. The bot runs whole (build_app, long polling, real
+AiohttpSession) against the fake Bot API server, on an organisation of 10 measures and of
+10,000 measures (bulk-built as bench/summaries.py builds them). The floor is a minimal
+aiogram bot answering every text with the same text, polled through the same kind of fake
+server in the same run. Printed per case: median and p95 in milliseconds and their ratios
+to the echo floor. Aim (issue 12): ≤ 1.5× the floor at 10 measures, ≤ 2× at 10,000.
+
+Also timed: the first answer after start-up (the bot must answer from its first second).
+
+    .venv/bin/python bench/latency.py [--rounds 30] [--measures 10 10000]
+
+On SQLite by default; with TEST_DATABASE_URL set, the 10,000-measure case runs on
+PostgreSQL too (its organisation removed afterwards). The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiogram import Bot, Dispatcher  # noqa: E402
+from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
+from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.types import Message  # noqa: E402
+from sqlalchemy import delete, update  # noqa: E402
+
+from bench.summaries import build  # noqa: E402
+from bot.app import build_app  # noqa: E402
+from bot.clock import FixedClock  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.db import create_engine, create_session_factory, upgrade  # noqa: E402
+from storage.models import Organisation, Person  # noqa: E402
+from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
+
+QUESTION = "что у меня в мае"
+USER_ID = 70_000_001
+# June 2022: «в мае» is the May just past, inside the built plan (2022–2024).
+MOMENT = datetime(2022, 6, 1, 7, 0, tzinfo=UTC)
+
+
+def _figures(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+    }
+
+
+async def _ask(user: FakeUser, text: str, timeout: float = 60) -> float:
+    started = time.perf_counter()
+    await user.send_text(text)
+    await user.wait_for_message(timeout=timeout)
+    elapsed = time.perf_counter() - started
+    # The rest of a paged answer is not what the person waits for; let it arrive and drop it.
+    await asyncio.sleep(0.05)
+    user._cursor = len(user._bot_messages)
+    return elapsed
+
+
+async def echo_floor(rounds: int) -> dict[str, float]:
+    """A minimal aiogram bot: one handler that answers with the text it got."""
+    async with FakeTelegram(token="1111:ECHO-FLOOR") as tg:
+        bot = Bot(tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
+        dispatcher = Dispatcher()
+
+        @dispatcher.message()
+        async def echo(message: Message) -> None:
+            await message.answer(message.text or "")
+
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        )
+        try:
+            user = tg.user(USER_ID)
+            await _ask(user, "разминка")
+            samples = [await _ask(user, QUESTION) for _ in range(rounds)]
+        finally:
+            await dispatcher.stop_polling()
+            await asyncio.wait_for(polling, 20)
+            await bot.session.close()
+    return _figures(samples)
+
+
+async def _seed(url: str, measures: int) -> dict[str, Any]:
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            built = await build(session, measures)
+            # Person 1 has joined (bench/summaries joins three of four) and carries measures.
+            await session.execute(
+                update(Person)
+                .where(Person.id == built["person_ids"][1])
+                .values(telegram_user_id=USER_ID, chat_id=USER_ID)
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return built
+
+
+async def _cleanup(url: str, built: dict[str, Any]) -> None:
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            await session.execute(
+                delete(Organisation).where(Organisation.id == built["organisation_id"])
+            )
+            await session.execute(delete(Person).where(Person.id.in_(built["person_ids"])))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def bot_case(
+    url: str, measures: int, rounds: int, files_dir: Path, settle: float = 0
+) -> dict[str, Any]:
+    built = await _seed(url, measures)
+    figures: dict[str, Any] = {"measures": measures, "occurrences": built["occurrences"]}
+    try:
+        async with FakeTelegram(token="2222:LATENCY") as tg:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                bot_token=tg.token,
+                telegram_api_url=tg.base_url,
+                database_url=url,
+                files_dir=files_dir,
+            )
+            user = tg.user(USER_ID)
+            started = time.perf_counter()
+            app = await build_app(settings, FixedClock(MOMENT))
+            polling = asyncio.create_task(
+                app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
+            )
+            try:
+                # The first answer of the bot's life, asked as soon as the process runs.
+                first = await _ask(user, QUESTION)
+                figures["first_answer_ms"] = round(first * 1000, 1)
+                figures["start_to_first_answer_s"] = round(time.perf_counter() - started, 2)
+                reply = user.history[-1].content if user.history else ""
+                figures["answer_head"] = reply[:60]
+                if settle:
+                    await asyncio.sleep(settle)
+                samples = [await _ask(user, QUESTION) for _ in range(rounds)]
+                figures.update(_figures(samples))
+            finally:
+                await app.dispatcher.stop_polling()
+                await asyncio.wait_for(polling, 30)
+                await app.close()
+    finally:
+        if url.startswith("postgresql"):
+            await _cleanup(url, built)
+    return figures
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--measures", type=int, nargs="+", default=[10, 10_000])
+    parser.add_argument("--settle", type=float, default=0, help="seconds to wait after start")
+    args = parser.parse_args()
+
+    results: dict[str, Any] = {"question": QUESTION, "rounds": args.rounds}
+    floor = await echo_floor(args.rounds)
+    results["echo"] = floor
+    print("echo floor:", floor, flush=True)
+    with tempfile.TemporaryDirectory() as directory:
+        for measures in args.measures:
+            url = f"sqlite+aiosqlite:///{Path(directory) / f'latency-{measures}.db'}"
+            case = await bot_case(
+                url, measures, args.rounds, Path(directory) / "files", args.settle
+            )
+            case["median_ratio"] = round(case["median_ms"] / floor["median_ms"], 2)
+            case["p95_ratio"] = round(case["p95_ms"] / floor["p95_ms"], 2)
+            results[f"sqlite_{measures}"] = case
+            print(f"sqlite, {measures} measures:", case, flush=True)
+        postgres = os.environ.get("TEST_DATABASE_URL")
+        if postgres:
+            from bot.settings import normalise_database_url
+
+            measures = max(args.measures)
+            case = await bot_case(
+                normalise_database_url(postgres), measures, args.rounds, Path(directory) / "pf"
+            )
+            case["median_ratio"] = round(case["median_ms"] / floor["median_ms"], 2)
+            case["p95_ratio"] = round(case["p95_ms"] / floor["p95_ms"], 2)
+            results[f"postgresql_{measures}"] = case
+            print(f"postgresql, {measures} measures:", case, flush=True)
+        else:
+            print("postgresql: skipped (TEST_DATABASE_URL is not set)")
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,97 @@
+"""The read side of a municipal plan on both engines: every member's share with whose it
+is, the members' own plans apart, a school's summary holding its own share only, and the
+plan export carrying the members' shares beside the owner's own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.imports import store_roadmap
+from bot.roadmap import parse_text
+from storage.models import Membership, Occurrence, Report
+from storage.uow import UnitOfWork
+from tests.e2e.seed import SMALL_PLAN
+from tests.storage.test_municipal import NOW, _municipality, _occurrences_by_org
+
+START, END = date(2000, 1, 1), date(2100, 12, 31)  # every occurrence stored
+
+
+async def test_the_municipal_read_holds_each_share_and_the_schools_own_plans_apart(
+    session_factory, samples_dir
+) -> None:  # type: ignore[no-untyped-def]
+    office_id, roadmap_id, added = await _municipality(session_factory, samples_dir)
+    first, second = added.added[0].organisation_id, added.added[1].organisation_id
+    stored = await _occurrences_by_org(session_factory)  # all of the municipal plan
+    # The first school also has a plan of its own.
+    async with UnitOfWork(session_factory) as uow:
+        own = await store_roadmap(
+            uow, organisation_id=first, parsed=parse_text(SMALL_PLAN), now=NOW
+        )
+        await uow.commit()
+    # The second school reports on one of its occurrences.
+    async with UnitOfWork(session_factory) as uow:
+        assert uow.session is not None
+        occurrence = (
+            await uow.session.execute(
+                select(Occurrence)
+                .where(Occurrence.organisation_id == second)
+                .order_by(Occurrence.due_date, Occurrence.id)
+                .limit(1)
+            )
+        ).scalar_one()
+        person = (
+            await uow.session.execute(
+                select(Membership.person_id).where(Membership.organisation_id == second)
+            )
+        ).scalar_one()
+        uow.session.add(
+            Report(
+                occurrence_id=occurrence.id,
+                person_id=person,
+                status="done",
+                text="сделано",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        reported_id = occurrence.id
+        await uow.commit()
+
+    async with UnitOfWork(session_factory) as uow:
+        data = await uow.reads.municipal_data(office_id, START, END)
+        members = await uow.reads.members(office_id)
+        school = await uow.reads.summary_data(second, START, END)
+        plan = await uow.reads.plan(roadmap_id, START, END)
+
+    assert [m.id for m in data.members] == [m.id for m in members]
+    assert {m.id for m in members} == {m.organisation_id for m in added.added}
+    assert all(m.short_name for m in members)
+    counted = Counter(o.organisation_id for o in data.occurrences)
+    # Every organisation's share of the municipal plan, as stored.
+    assert set(counted) == {office_id, *(m.id for m in members)}
+    assert counted == stored
+    assert all(o.measure.roadmap_id == roadmap_id for o in data.occurrences)
+    reported = next(o for o in data.occurrences if o.id == reported_id)
+    assert reported.organisation_id == second and reported.report is not None
+    # The school's own plan is apart: one plan, its own occurrences.
+    assert [(p.organisation_id, p.roadmap.id) for p in data.member_plans] == [
+        (first, own.roadmap_id)
+    ]
+    assert data.member_plan_occurrences
+    assert {o.organisation_id for o in data.member_plan_occurrences} == {first}
+    assert {o.measure.roadmap_id for o in data.member_plan_occurrences} == {own.roadmap_id}
+
+    # A school's summary: its own share of the municipal plan, nobody else's.
+    assert [r.id for r in school.roadmaps] == [roadmap_id]
+    assert school.occurrences
+    assert {o.organisation_id for o in school.occurrences} == {second}
+    assert len(school.occurrences) == counted[second]
+    assert any(o.id == reported_id and o.report for o in school.occurrences)
+
+    # The export of the municipal plan: the owner's own, and the members' shares beside.
+    assert {o.organisation_id for o in plan.occurrences} == {office_id}
+    assert {o.organisation_id for o in plan.member_occurrences} == {m.id for m in members}
+    assert len(plan.member_occurrences) == sum(counted[m.id] for m in members)
