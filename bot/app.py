@@ -11,7 +11,9 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,16 +21,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.reminders.delivery import Pacer, ReminderDelivery
+from bot.reminders.delivery import ReminderDelivery
+from bot.reminders.pacing import MemoryPacer, Pacer, RedisPacer
 from bot.settings import Settings
-from bot.telegram_io import RetryNetworkErrors
+from bot.shared import RedisUnavailable, Shared, connect
+from bot.telegram_io import HonourRetryAfter, RetryNetworkErrors
 from handlers import callbacks, get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.callbacks import (
@@ -40,6 +43,7 @@ from handlers.middlewares.callbacks import (
 from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
+from handlers.middlewares.isolation import AlbumsBypassIsolation
 from handlers.web import AccessLogger, BoardContext, mount_board
 from storage.db import (
     SessionFactory,
@@ -91,6 +95,8 @@ class App:
     session_factory: SessionFactory
     i18n: I18n
     delivery: ReminderDelivery
+    # With REDIS_URL: what the bot's processes share (FSM, locks, albums, send budget).
+    shared: Shared | None = None
     # Scheduler jobs in progress, so that shutdown lets them finish (see bot.jobs).
     running_jobs: set[asyncio.Task[object]] = field(default_factory=set)
 
@@ -98,6 +104,8 @@ class App:
         await self.finish_updates(grace_seconds)
         await self.bot.session.close()
         await self.engine.dispose()
+        if self.shared is not None:
+            await self.shared.close()
 
     async def finish_updates(self, grace_seconds: float) -> None:
         """Let updates still being handled finish (aiogram's polling does not wait for
@@ -113,12 +121,40 @@ class App:
             await asyncio.wait(pending, timeout=grace_seconds)
 
 
-def _fsm_storage(settings: Settings) -> BaseStorage:
-    if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+def _dispatcher(shared: Shared | None, redis_url: str | None, **data: Any) -> Dispatcher:
+    """Conversation state in memory, or (several processes) in Redis with aiogram's event
+    isolation: one update of a (chat, user) at a time across all processes."""
+    if shared is None or redis_url is None:
+        return Dispatcher(storage=MemoryStorage(), **data)
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
-    return MemoryStorage()
+    # A client of its own: the dispatcher closes its storage when it stops, while jobs
+    # may still be using the shared client.
+    storage = RedisStorage.from_url(
+        redis_url, key_builder=DefaultKeyBuilder(prefix=shared.key("fsm"))
+    )
+    isolation = storage.create_isolation()
+    # FSM registered by hand: album items pass the isolation (see the middleware).
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True, **data)
+    dispatcher.fsm = AlbumsBypassIsolation(storage=storage, events_isolation=isolation)
+    dispatcher.update.outer_middleware(dispatcher.fsm)
+    return dispatcher
+
+
+async def _connect_shared(settings: Settings) -> Shared | None:
+    if not settings.redis_url:
+        return None
+    try:
+        return await connect(settings.redis_url, namespace=bot_namespace(settings))
+    except RedisUnavailable as exc:
+        raise StartupError(f"REDIS_URL: cannot use Redis ({exc})") from exc
+
+
+def bot_namespace(settings: Settings) -> str:
+    """The bot's id (the token's first part): keys of bots sharing a Redis stay apart."""
+    token = settings.bot_token.get_secret_value() if settings.bot_token else LOCAL_MODE_TOKEN
+    return token.split(":", 1)[0]
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -162,11 +198,17 @@ async def build_app(
             f"DATABASE_URL: cannot use the database ({exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''})"
         ) from exc
+    try:
+        shared = await _connect_shared(settings)
+    except StartupError:
+        await engine.dispose()
+        raise
     session_factory = create_session_factory(engine)
     i18n = build_i18n()
 
-    dispatcher = Dispatcher(
-        storage=_fsm_storage(settings),
+    dispatcher = _dispatcher(
+        shared,
+        settings.redis_url,
         settings=settings,
         clock=clock,
         i18n=i18n,
@@ -180,11 +222,19 @@ async def build_app(
     dispatcher.callback_query.outer_middleware(AnswerCallbacksMiddleware(answered))
     # Forged or stale button data stops here, answered as out of date (issue 13).
     dispatcher.callback_query.outer_middleware(RefuseUnknownButtons(callbacks.FACTORIES))
-    dispatcher.include_routers(*get_routers())
+    dispatcher.include_routers(*get_routers(shared))
     bot = build_bot(settings, session)
     bot.session.middleware(RecordCallbackAnswers(answered))
     # A dropped connection is retried (repeating at most the calls in flight).
     bot.session.middleware(RetryNetworkErrors())
+    # The bot's send budget: this process's, or (Redis) all its processes'.
+    pacer: Pacer = (
+        RedisPacer(shared.redis, shared.namespace, per_second=settings.send_rate)
+        if shared
+        else MemoryPacer(per_second=settings.send_rate)
+    )
+    # Any 429 (a reply's too) pauses every sender of reminders and digests.
+    bot.session.middleware(HonourRetryAfter(pacer))
 
     delivery = ReminderDelivery(
         bot=bot,
@@ -192,7 +242,8 @@ async def build_app(
         clock=clock,
         render=views.reminder_messages,
         render_unreachable=views.unreachable_notice,
-        pacer=Pacer(per_second=settings.send_rate),
+        pacer=pacer,
+        lease=timedelta(seconds=settings.delivery_lease),
     )
     app = App(
         settings=settings,
@@ -203,6 +254,7 @@ async def build_app(
         session_factory=session_factory,
         i18n=i18n,
         delivery=delivery,
+        shared=shared,
     )
     dispatcher["app"] = app
 

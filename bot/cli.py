@@ -45,6 +45,13 @@ async def _run(settings: Settings, clock_value: str | None, webhook: str | None)
     from bot.app import StartupError, build_app
     from bot.runner import run_polling, run_webhook
 
+    if webhook and settings.redis_url and not settings.webhook_secret:
+        print(
+            "WEBHOOK_SECRET: required with REDIS_URL (every process behind the webhook URL "
+            "must check the same secret)",
+            file=sys.stderr,
+        )
+        return 2
     clock = _clock(settings, clock_value)
     try:
         app = await build_app(settings, clock)

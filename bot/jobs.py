@@ -59,15 +59,15 @@ async def send_digests(app: App, slot: tuple[str, int] | None = None) -> int:
         delivered.setdefault(key, False)
         try:
             for page in message.pages:
-                await app.delivery.pacer.acquire(message.chat_id)
-                await app.bot.send_message(message.chat_id, page)
+                async with app.delivery.pacer.slot(message.chat_id):
+                    await app.bot.send_message(message.chat_id, page)
             if message.chart:
-                await app.delivery.pacer.acquire(message.chat_id)
-                await app.bot.send_photo(
-                    message.chat_id,
-                    BufferedInputFile(message.chart, filename="trend.png"),
-                    caption=None,
-                )
+                async with app.delivery.pacer.slot(message.chat_id):
+                    await app.bot.send_photo(
+                        message.chat_id,
+                        BufferedInputFile(message.chart, filename="trend.png"),
+                        caption=None,
+                    )
             delivered[key] = True
         except Exception:  # one coordinator's failure must not stop the others' digests
             logger.exception(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlparse
@@ -14,6 +16,7 @@ from aiohttp import web
 
 from bot.app import WEB_ACCESS_LOGGER, App, add_board
 from bot.jobs import build_scheduler, wait_for_running_jobs
+from bot.shared import Shared
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +39,76 @@ async def background_jobs(app: App) -> AsyncIterator[None]:
 async def run_polling(app: App) -> None:
     await app.bot.delete_webhook(drop_pending_updates=False)
     async with background_jobs(app):
-        await app.dispatcher.start_polling(app.bot, handle_signals=True)
+        if app.shared is None:
+            await app.dispatcher.start_polling(app.bot, handle_signals=True)
+        else:
+            await poll_when_chosen(app, app.shared)
+
+
+# Telegram lets one process poll a bot. With several, the one holding this Redis lock
+# polls and the others deliver reminders; when it dies, its lock runs out and another
+# takes over within POLL_LOCK_SECONDS.
+POLL_LOCK_SECONDS = 30
+POLL_LOCK_RENEW = 10
+
+
+async def poll_when_chosen(app: App, shared: Shared) -> None:
+    from redis.exceptions import LockError, RedisError
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    lock = shared.redis.lock(shared.key("poller"), timeout=POLL_LOCK_SECONDS)
+    try:
+        while not stop.is_set():
+            try:
+                chosen = await lock.acquire(blocking=False)
+            except RedisError as error:
+                logger.warning("cannot reach Redis to choose who polls (%s)", error)
+                chosen = False
+            if not chosen:
+                await _wait_for(stop, POLL_LOCK_RENEW)
+                continue
+            logger.info("this process receives the updates (long polling)")
+            polling = asyncio.create_task(
+                app.dispatcher.start_polling(app.bot, handle_signals=False)
+            )
+            try:
+                while not stop.is_set() and not polling.done():
+                    ticker = asyncio.ensure_future(_wait_for(stop, POLL_LOCK_RENEW))
+                    await asyncio.wait({polling, ticker}, return_when=asyncio.FIRST_COMPLETED)
+                    ticker.cancel()
+                    try:
+                        await lock.reacquire()
+                    except (LockError, RedisError) as error:
+                        # Another process may poll once the lock runs out: stop first.
+                        logger.warning("lost the polling lock (%s); polling stops", error)
+                        break
+            finally:
+                if not polling.done():
+                    try:
+                        await app.dispatcher.stop_polling()
+                    except RuntimeError:  # not started yet
+                        polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+                with contextlib.suppress(LockError, RedisError):
+                    await lock.release()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def _wait_for(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
 
 
 async def run_webhook(app: App, url: str) -> None:
     settings = app.settings
+    # Every process behind the URL must check the same secret: with Redis it is required
+    # (bot.cli refuses to start without it); one process alone may invent its own.
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     path = urlparse(url).path or "/webhook"
     web_app = web.Application()

@@ -6,6 +6,7 @@ A missing or malformed setting stops start-up with one clear line naming the var
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/roadmap.db"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _split_commas(value: Any) -> Any:
@@ -65,11 +67,14 @@ class Settings(BaseSettings):
     # opens the board. initData older than BOARD_AUTH_MAX_AGE seconds is refused.
     board_url: str | None = None
     board_auth_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
-    # Messages a second this process may send (Telegram allows about 30 per bot: with
-    # several bot processes, give each its share).
+    # Messages a second the bot may send (Telegram allows about 30 per bot). With REDIS_URL
+    # it is the budget of all the bot's processes together; without, of this process.
     send_rate: float = Field(default=29.0, gt=0, le=30)
     # Seconds between delivery ticks of the reminder outbox.
     delivery_interval: int = Field(default=30, ge=1, le=3600)
+    # Seconds a worker keeps the reminders it claimed; after a crash another worker
+    # delivers them once this has passed.
+    delivery_lease: int = Field(default=300, ge=10, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -96,6 +101,20 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("1 to 256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
     @field_validator("telegram_api_url")

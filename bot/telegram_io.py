@@ -7,6 +7,9 @@ interrupts, so a reset line loses nothing and repeats only what was in flight.
   before the line dropped (a message delivered, its answer lost) is then carried out again:
   that is the one duplicate a retry can make, bounded by the calls in flight. Long polling
   is left to aiogram's own loop, which retries with its own backoff.
+- `HonourRetryAfter` (another request middleware) hands any 429's `retry_after` — a reply
+  to a person as well as a reminder — to the pacer, so that every sender waits it out
+  (with Redis, in every process).
 - `download` fetches a file's bytes whole, starting again when a download is cut off
   (aiogram's `Bot.download` streams into the destination and cannot resume).
 """
@@ -25,9 +28,11 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+
+from bot.reminders.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,23 @@ class RetryNetworkErrors(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(delay)
         return await make_request(bot, method)
+
+
+class HonourRetryAfter(BaseRequestMiddleware):
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as error:
+            await self.pacer.pause(error.retry_after)
+            raise
 
 
 async def download(bot: Bot, file_id: str, delays: Sequence[float] = RETRY_DELAYS) -> bytes:

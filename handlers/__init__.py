@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
+from bot.shared import Shared
 from handlers import (
     admin,
     coordinator,
@@ -24,12 +25,13 @@ from handlers import (
 from handlers import reports as report_flow
 
 
-def get_routers() -> list[Router]:
+def get_routers(shared: Shared | None = None) -> list[Router]:
     """Fresh routers, in the order they must see updates: the error handler, then every
     router that serves people inside one parent that lets private chats through only
     (plans, names and reports never show in a group): commands and buttons first, the
     stranger guard before any feature, free text last.
 
+    `shared` (with Redis) is what several processes of the bot share.
     Each module registers its handlers in `create_router()` rather than on a module-level
     router, because a router can belong to one dispatcher only and the tests build many.
     """
@@ -47,7 +49,7 @@ def get_routers() -> list[Router]:
         roadmap_import.create_router(),  # /import and documents sent by coordinators
         measure_edit.create_router(),  # /edit: fix a measure's deadline, responsible, title
         reminders.create_router(),  # snooze, not mine
-        report_flow.create_router(),  # reports with files
+        report_flow.create_router(shared),  # reports with files
         coordinator.create_router(),  # /summary, /export
         questions.create_router(),  # free-text questions, /my, /overdue
         fallback.create_router(),  # anything else; last

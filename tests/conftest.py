@@ -86,3 +86,26 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine):  # type: ignore[no-untyped-def]
     return create_session_factory(engine)
+
+
+REDIS_HINT = (
+    "Redis (several processes) tests need TEST_REDIS_URL, e.g. "
+    "TEST_REDIS_URL=redis://127.0.0.1:6390/0 (.ci/run installs and starts a server and sets it)"
+)
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """An empty Redis database; skipped without TEST_REDIS_URL, except in CI
+    (TEST_REDIS_REQUIRED=1), where these tests must run."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("TEST_REDIS_REQUIRED"):
+            pytest.fail("TEST_REDIS_REQUIRED is set but TEST_REDIS_URL is not")
+        pytest.skip(REDIS_HINT)
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+    yield url

@@ -44,6 +44,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -875,6 +876,11 @@ class FakeTelegram:
         self.menu_buttons: dict[int, dict] = {}
         self.chat_actions: list[tuple[int, str]] = []
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        # Set by deliver_webhooks_to: where updates are POSTed while a webhook is set.
+        self.webhook_targets: list[str] = []
+        self.webhook_deliveries: list[tuple[str, int]] = []  # (target, update_id) accepted
+        self._webhook_task: asyncio.Task[None] | None = None
         self.rate_limit_hits = 0
         self.dropped_updates: list[dict] = []  # filtered out by allowed_updates
         self._faults: list[ConnectionFault] = []
@@ -946,6 +952,10 @@ class FakeTelegram:
 
     async def close(self) -> None:
         self._closing = True
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         self._notify()  # release pending long polls so the server shuts down at once
         if self._runner is not None:
             await self._runner.cleanup()
@@ -956,6 +966,43 @@ class FakeTelegram:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    def deliver_webhooks_to(self, *targets: str) -> None:
+        """Once the bot sets a webhook, POST each update to these URLs in turn, as a load
+        balancer in front of several bot processes would (the webhook URL the bot registers
+        is its public one; these are where its processes listen). One update at a time,
+        with the secret the bot registered; an update a target does not accept (refused
+        or gone) is offered to the next one, so a killed process loses nothing."""
+        self.webhook_targets = list(targets)
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+
+    async def _deliver_webhooks(self) -> None:
+        turn = itertools.count()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            while not self._closing:
+                if not (self.webhook_url and self.webhook_targets and self._updates):
+                    changed = self._changed
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 0.5)
+                    continue
+                update = self._updates[0]
+                target = self.webhook_targets[next(turn) % len(self.webhook_targets)]
+                headers = {"Content-Type": "application/json"}
+                if self.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                try:
+                    async with http.post(target, data=json.dumps(update), headers=headers) as r:
+                        accepted = r.status == 200
+                except (aiohttp.ClientError, TimeoutError):
+                    accepted = False
+                if not accepted:
+                    await asyncio.sleep(0.1)  # and the next target gets it
+                    continue
+                if self._updates and self._updates[0] is update:
+                    self._updates.popleft()
+                self.webhook_deliveries.append((target, update["update_id"]))
+                self._notify()
 
     def set_limits(
         self,
@@ -1799,6 +1846,7 @@ class FakeTelegram:
         if url and not url.startswith("https://"):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook_url = url
+        self.webhook_secret = params.get("secret_token") or None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True

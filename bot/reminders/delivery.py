@@ -1,9 +1,10 @@
 """Delivering due reminders: claim, coalesce, one message per person and morning, paced.
 
 Sending is paced under Telegram's limits (about 30 messages a second per bot, one a
-second per chat). A 429 is honoured with its `retry_after` (the whole pacer waits); a 403
-marks the person unreachable and tells the coordinators; other errors retry with backoff
-and end as failed rows that coordinators see. Rows are marked sent right after their
+second per chat). A 429 is honoured with its `retry_after` (the whole pacer waits: with
+Redis, every process; see `bot.reminders.pacing`); a 403 marks the person unreachable and
+tells the coordinators; other errors retry with backoff and end as failed rows that
+coordinators see. Rows are marked sent right after their
 message went out, so a crash repeats at most the messages in flight.
 """
 
@@ -13,7 +14,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,6 +33,7 @@ from bot.clock import Clock
 from bot.i18n import normalise_locale, use_locale
 from bot.reminders import kinds
 from bot.reminders.outbox import plan_due
+from bot.reminders.pacing import MemoryPacer, Pacer
 from bot.reminders.planner import DigestLine, DueReminder, coalesce_due, delivery_moment
 from storage.db import SessionFactory
 from storage.repositories.reminders import ClaimedReminder, Recipient
@@ -43,39 +44,12 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 DEFAULT_CONCURRENCY = 32  # messages in flight at once; a crash can repeat at most these
+# How long claimed rows stay a worker's: after a crash, another worker takes them then.
+DEFAULT_LEASE = timedelta(minutes=5)
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-class Pacer:
-    """About `per_second` sends a second overall and one a second per chat.
-
-    A RetryAfter from Telegram pauses every sender, because the limit is the bot's.
-    """
-
-    def __init__(self, per_second: float = 29.0, per_chat_interval: float = 1.0) -> None:
-        self.interval = 1.0 / per_second
-        self.per_chat_interval = per_chat_interval
-        self._next_slot = 0.0
-        self._chat_next: dict[int, float] = {}
-        self._lock = asyncio.Lock()
-        self._paused_until = 0.0
-
-    async def acquire(self, chat_id: int) -> None:
-        while True:
-            async with self._lock:
-                now = time.monotonic()
-                ready = max(self._next_slot, self._chat_next.get(chat_id, 0.0), self._paused_until)
-                if ready <= now:
-                    self._next_slot = max(now, self._next_slot) + self.interval
-                    self._chat_next[chat_id] = now + self.per_chat_interval
-                    return
-            await asyncio.sleep(ready - now)
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 @dataclass
@@ -128,15 +102,17 @@ class ReminderDelivery:
         pacer: Pacer | None = None,
         worker: str | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.clock = clock
         self.render = render
         self.render_unreachable = render_unreachable
-        self.pacer = pacer or Pacer()
+        self.pacer: Pacer = pacer or MemoryPacer()
         self.worker = worker or worker_name()
         self._semaphore = asyncio.Semaphore(concurrency)
+        self.lease = lease
 
     async def tick(self, max_persons: int = 50) -> DeliveryStats:
         """Claim and deliver until nothing is due; safe to run in several processes.
@@ -184,7 +160,7 @@ class ReminderDelivery:
         now = self.clock.now()
         async with UnitOfWork(self.session_factory) as uow:
             claimed = await uow.reminders.claim_due(
-                now=now, worker=self.worker, max_persons=max_persons
+                now=now, worker=self.worker, max_persons=max_persons, lease=self.lease
             )
             await uow.commit()
             if not claimed:
@@ -277,14 +253,14 @@ class ReminderDelivery:
         ids = list(part.reminder_ids)
         error = ""
         for _attempt in range(5):
-            await self.pacer.acquire(recipient.chat_id or 0)
             try:
-                sent = await self.bot.send_message(
-                    recipient.chat_id or 0, part.text, reply_markup=part.keyboard
-                )
+                async with self.pacer.slot(recipient.chat_id or 0):
+                    sent = await self.bot.send_message(
+                        recipient.chat_id or 0, part.text, reply_markup=part.keyboard
+                    )
             except TelegramRetryAfter as exc:
                 stats.retried_429 += 1
-                self.pacer.pause(exc.retry_after)
+                await self.pacer.pause(exc.retry_after)
                 continue
             except TelegramForbiddenError:
                 return "forbidden"
@@ -347,8 +323,8 @@ class ReminderDelivery:
             with use_locale(normalise_locale(coordinator.language)):
                 text = self.render_unreachable(recipient.full_name, recipient.organisation_name)
             try:
-                await self.pacer.acquire(coordinator.chat_id)
-                await self.bot.send_message(coordinator.chat_id, text)
+                async with self.pacer.slot(coordinator.chat_id):
+                    await self.bot.send_message(coordinator.chat_id, text)
             except Exception:  # the failure itself is recorded; the coordinator list shows it
                 logger.exception("could not tell coordinator %s", coordinator.person_id)
 

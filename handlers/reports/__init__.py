@@ -20,6 +20,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.types import Message
 
+from bot.shared import Shared
 from handlers.callbacks import (
     CheckinPageCallback,
     CheckinPickCallback,
@@ -36,7 +37,7 @@ from handlers.callbacks import (
 )
 from handlers.filters import KnownPerson
 from handlers.reports import stored
-from handlers.reports.albums import Albums, ChatLocks
+from handlers.reports.albums import Albums, ChatLocks, RedisAlbums, RedisChatLocks
 from handlers.reports.batch import CheckinReports
 from handlers.reports.states import (
     FILE_MESSAGE,
@@ -59,9 +60,10 @@ class TypedButton(Filter):
         return {"typed_action": action} if action is not None else False
 
 
-def create_router() -> Router:
-    locks = ChatLocks()
-    writing = ReportWriting(locks, Albums())
+def create_router(shared: Shared | None = None) -> Router:
+    # With Redis (several processes), the locks and album buffers are shared through it.
+    locks = RedisChatLocks(shared) if shared else ChatLocks()
+    writing = ReportWriting(locks, RedisAlbums(shared) if shared else Albums())
     managing = StoredReports(locks)
     checkins = CheckinReports(locks)
     router = Router(name=__name__)

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -36,9 +36,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Several processes starting together (replicas sharing one PostgreSQL) would each try the
+# same migrations: the first to take this lock migrates, the others wait for its commit and
+# then find nothing left to do. The lock ends with the migration's transaction.
+MIGRATION_LOCK = 7_236_001  # pg_advisory_xact_lock key of roadmap-bot's migrations
+
+
 def _run_sync(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 
-from bot.telegram_io import RetryNetworkErrors, download
+from bot.reminders.pacing import MemoryPacer
+from bot.telegram_io import HonourRetryAfter, RetryNetworkErrors, download
 from tests.fake_telegram import FakeTelegram, bot_for
 
 USER_ID = 1001
@@ -62,3 +63,21 @@ async def test_a_download_cut_off_is_started_again(tg: FakeTelegram, bot: Bot) -
     tg.reset_connections("download", times=4)
     with pytest.raises(aiohttp.ClientPayloadError):
         await download(bot, sent["document"]["file_id"], NO_WAIT)
+
+
+async def test_a_429_to_any_call_pauses_the_pacer(tg: FakeTelegram, bot: Bot) -> None:
+    """A reply refused with 429 holds back the reminders too: every sender waits it out.
+    (A lower bound only: a slow machine waits longer, never shorter.)"""
+    import time
+
+    pacer = MemoryPacer()
+    bot.session.middleware(HonourRetryAfter(pacer))
+    tg.user(USER_ID)
+    tg.set_limits(True)
+    await bot.send_message(USER_ID, "first")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(USER_ID, "second, too soon for this chat")
+    started = time.monotonic()
+    async with pacer.slot(USER_ID + 1):  # another chat, yet it waits
+        pass
+    assert time.monotonic() - started >= refused.value.retry_after - 0.2
