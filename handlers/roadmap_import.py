@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -209,23 +210,17 @@ async def on_period_text(
     services: Services,
     session_factory: SessionFactory,
 ) -> None:
-    pending = await _pending(state)
-    if pending is None:
-        await _forget(state)
-        await message.answer(views.outdated_preview())
-        return
     period = import_flow.parse_period(message.text or "")
-    if period is None:
-        await message.answer(views.bad_period())
-        return
-    try:
-        async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
-            await _show_preview(
-                message, state, identity, services, session_factory, pending.with_period(period)
-            )
-    except (ImportRefused, UserError) as problem:
-        await _forget(state)
-        await message.answer(_problem_text(problem))
+    await _amend_preview(
+        message,
+        bot,
+        state,
+        identity,
+        services,
+        session_factory,
+        amend=None if period is None else (lambda pending: pending.with_period(period)),
+        bad_value=views.bad_period,
+    )
 
 
 async def on_title_text(
@@ -236,19 +231,44 @@ async def on_title_text(
     services: Services,
     session_factory: SessionFactory,
 ) -> None:
+    title = import_flow.parse_title(message.text or "")
+    await _amend_preview(
+        message,
+        bot,
+        state,
+        identity,
+        services,
+        session_factory,
+        amend=None if title is None else (lambda pending: pending.with_title(title)),
+        bad_value=views.bad_title,
+    )
+
+
+async def _amend_preview(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+    *,
+    amend: Callable[[PendingImport], PendingImport] | None,
+    bad_value: Callable[[], str],
+) -> None:
+    """The coordinator typed what the preview asked for (the period, the title): the
+    preview again with it, or what was wrong with the value (`amend` None)."""
     pending = await _pending(state)
     if pending is None:
         await _forget(state)
         await message.answer(views.outdated_preview())
         return
-    title = import_flow.parse_title(message.text or "")
-    if title is None:
-        await message.answer(views.bad_title())
+    if amend is None:
+        await message.answer(bad_value())
         return
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
             await _show_preview(
-                message, state, identity, services, session_factory, pending.with_title(title)
+                message, state, identity, services, session_factory, amend(pending)
             )
     except (ImportRefused, UserError) as problem:
         await _forget(state)
