@@ -202,15 +202,26 @@ async def on_not_coordinator(message: Message) -> None:
 # --- the plan period --------------------------------------------------------------------
 
 
-async def on_period_text(
+async def on_preview_value(
     message: Message,
     bot: Bot,
     state: FSMContext,
     identity: Identity,
     services: Services,
     session_factory: SessionFactory,
+    raw_state: str | None,
 ) -> None:
-    period = import_flow.parse_period(message.text or "")
+    """The period or the title the preview asked for (the state says which)."""
+    text = message.text or ""
+    amend: Callable[[PendingImport], PendingImport] | None
+    if raw_state == ImportForm.title.state:
+        title = import_flow.parse_title(text)
+        amend = None if title is None else (lambda pending: pending.with_title(title))
+        bad_value = views.bad_title
+    else:
+        period = import_flow.parse_period(text)
+        amend = None if period is None else (lambda pending: pending.with_period(period))
+        bad_value = views.bad_period
     await _amend_preview(
         message,
         bot,
@@ -218,29 +229,8 @@ async def on_period_text(
         identity,
         services,
         session_factory,
-        amend=None if period is None else (lambda pending: pending.with_period(period)),
-        bad_value=views.bad_period,
-    )
-
-
-async def on_title_text(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    identity: Identity,
-    services: Services,
-    session_factory: SessionFactory,
-) -> None:
-    title = import_flow.parse_title(message.text or "")
-    await _amend_preview(
-        message,
-        bot,
-        state,
-        identity,
-        services,
-        session_factory,
-        amend=None if title is None else (lambda pending: pending.with_title(title)),
-        bad_value=views.bad_title,
+        amend=amend,
+        bad_value=bad_value,
     )
 
 
@@ -468,18 +458,11 @@ def create_router() -> Router:
         StateFilter(ImportForm.waiting_file),
     )
     router.message.register(
-        on_period_text,
+        on_preview_value,
         F.text,
         ~F.text.startswith("/"),
         coordinator,
-        StateFilter(ImportForm.period),
-    )
-    router.message.register(
-        on_title_text,
-        F.text,
-        ~F.text.startswith("/"),
-        coordinator,
-        StateFilter(ImportForm.title),
+        StateFilter(ImportForm.period, ImportForm.title),
     )
     router.callback_query.register(
         on_confirm, ImportCallback.filter(F.action == ImportAction.CONFIRM), coordinator
