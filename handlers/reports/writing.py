@@ -5,6 +5,10 @@ The report being written lives in the conversation state (`bot.reports.draft`) a
 the database only when the person picks the result, so /cancel leaves nothing behind.
 Handlers are bound methods of `ReportWriting` because the per-chat locks and the album
 buffer belong to one dispatcher.
+
+A little over 600 lines on purpose: every way into a draft and every step of it shares the
+same lock, state and album buffer; the texts, keyboards, states and file handling already
+live in the package's other modules.
 """
 
 from __future__ import annotations
