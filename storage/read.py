@@ -9,8 +9,10 @@ own organisation. Each function runs a handful of queries whatever the size of t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,12 +76,15 @@ async def measure_items(
     end: date | None = None,
     person_id: int | None = None,
     person_is_coordinator: bool = False,
+    names: bool = True,
 ) -> list[ItemRow]:
     """Occurrences of the organisation's active measures whose window meets [start, end].
 
     An occurrence meets the period when its window (window_start .. effective due) overlaps
     it; either bound may be left open. With `person_id`, only measures assigned to that
-    person (or to one of their units) are read: the access filter for officers.
+    person (or to one of their units) are read: the access filter for officers. Without
+    `names`, the responsible people and units are not read (an answer that neither shows
+    nor filters by them: the asker's own list); `persons` and `units` are then empty.
     """
     due = _effective_due().label("due")
     conditions: list[ColumnElement[bool]] = [
@@ -122,6 +127,8 @@ async def measure_items(
     rows = result.all()
     if not rows:
         return []
+    if not names:
+        return [_item(row, (), ()) for row in rows]
     # The same conditions select the measures whose assignments are read: no id list is
     # sent back to the database, however many measures matched.
     measures = (
@@ -132,35 +139,39 @@ async def measure_items(
     )
     persons, units = await _responsible(session, measures, organisation_id)
     return [
-        ItemRow(
-            occurrence_id=oid,
-            measure_id=mid,
-            number=number,
-            title=title or "",
-            section_number=section_number,
-            section_title=section_title,
-            window_start=window_start,
-            due=due_date,
-            status=status,
-            is_span=bool(is_span),
-            persons=tuple(persons.get(mid, ())),
-            units=tuple(units.get(mid, ())),
-            unclear=deadline_state is not None,
-        )
-        for (
-            oid,
-            mid,
-            number,
-            title,
-            section_number,
-            section_title,
-            window_start,
-            due_date,
-            status,
-            is_span,
-            deadline_state,
-        ) in rows
+        _item(row, tuple(persons.get(row[1], ())), tuple(units.get(row[1], ()))) for row in rows
     ]
+
+
+def _item(row: Sequence[Any], persons: tuple[str, ...], units: tuple[str, ...]) -> ItemRow:
+    (
+        oid,
+        mid,
+        number,
+        title,
+        section_number,
+        section_title,
+        window_start,
+        due_date,
+        status,
+        is_span,
+        deadline_state,
+    ) = row
+    return ItemRow(
+        occurrence_id=oid,
+        measure_id=mid,
+        number=number,
+        title=title or "",
+        section_number=section_number,
+        section_title=section_title,
+        window_start=window_start,
+        due=due_date,
+        status=status,
+        is_span=bool(is_span),
+        persons=persons,
+        units=units,
+        unclear=deadline_state is not None,
+    )
 
 
 async def _responsible(

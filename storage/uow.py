@@ -63,6 +63,7 @@ class Reads:
         end: date | None = None,
         person_id: int | None = None,
         person_is_coordinator: bool = False,
+        names: bool = True,
     ) -> list[read.ItemRow]:
         return await read.measure_items(
             self._session,
@@ -71,6 +72,7 @@ class Reads:
             end=end,
             person_id=person_id,
             person_is_coordinator=person_is_coordinator,
+            names=names,
         )
 
     async def directory(self, organisation_id: int) -> list[str]:

@@ -176,6 +176,30 @@ async def test_a_fixed_number_of_queries(session_factory, engine, now) -> None: 
     assert len(statements) == 3
 
 
+async def test_without_names_one_query_and_the_same_items(session_factory, engine, now) -> None:  # type: ignore[no-untyped-def]
+    ids = await _seed(session_factory, now)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    async with UnitOfWork(session_factory) as uow:
+        named = await measure_items(uow.session, ids["school"], person_id=ids["bobrov"])
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with UnitOfWork(session_factory) as uow:
+            bare = await measure_items(
+                uow.session, ids["school"], person_id=ids["bobrov"], names=False
+            )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert [r.occurrence_id for r in bare] == [r.occurrence_id for r in named]
+    assert all(r.persons == () and r.units == () for r in bare)
+    assert any(r.persons for r in named)
+
+
 async def test_nothing_for_an_unknown_organisation(session_factory, now) -> None:  # type: ignore[no-untyped-def]
     await _seed(session_factory, now)
     async with UnitOfWork(session_factory) as uow:
