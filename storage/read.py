@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -32,7 +32,7 @@ from storage.models import (
 )
 from storage.responsibility import responsible
 
-__all__ = ["ItemRow", "directory", "measure_items", "person_units"]
+__all__ = ["ItemRow", "directory", "measure_items", "person_units", "plan_years"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +209,17 @@ async def _assigned_names(
     for measure_id, value in result.all():
         found[measure_id].append(value)
     return found
+
+
+async def plan_years(session: AsyncSession, organisation_id: int) -> tuple[int, int] | None:
+    """The years the organisation's plans cover (first, last); None without a plan."""
+    result = await session.execute(
+        select(func.min(Roadmap.period_start), func.max(Roadmap.period_end)).where(
+            Roadmap.organisation_id == organisation_id
+        )
+    )
+    first, last = result.one()
+    return None if first is None or last is None else (int(first), int(last))
 
 
 async def directory(session: AsyncSession, organisation_id: int) -> list[str]:

@@ -83,7 +83,7 @@ async def answer_question(
     organisation_id = require_member(identity)
     today = today_of(identity, now)
     people = await uow.reads.directory(organisation_id)
-    plan = await _plan_years(uow, organisation_id)
+    plan = await uow.reads.plan_years(organisation_id)
     query = parse_query(text, today=today, people=people, plan=plan)
     if period is not None and query.intent in LISTING_INTENTS:
         query = replace(query, period_start=period[0], period_end=period[1])
@@ -134,15 +134,6 @@ async def overdue_measures(uow: UnitOfWork, identity: Identity, *, now: datetime
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-async def _plan_years(uow: UnitOfWork, organisation_id: int) -> tuple[int, int] | None:
-    """The years the organisation's plans cover: a month named without a year is looked for
-    inside them."""
-    roadmaps = await uow.roadmaps.for_organisation(organisation_id)
-    if not roadmaps:
-        return None
-    return min(r.period_start for r in roadmaps), max(r.period_end for r in roadmaps)
 
 
 async def _overdue_before(
