@@ -23,8 +23,23 @@ def _in_share() -> ColumnElement[bool]:
     )
 
 
-def names_nobody() -> ColumnElement[bool]:
-    """Nothing in the occurrence's organisation names anyone for its measure."""
+def names_nobody(organisation_id: int | None = None) -> ColumnElement[bool]:
+    """Nothing in the occurrence's organisation names anyone for its measure.
+
+    With `organisation_id` (the caller reads only that organisation's occurrences), the
+    measures that do name someone there are one uncorrelated set the database builds once
+    (a hashed subplan on PostgreSQL, an ephemeral index on SQLite), instead of a lookup
+    per occurrence of the organisation.
+    """
+    if organisation_id is not None:
+        # A unit that fans out to member organisations names nobody inside; units are few,
+        # so they are one small set too, rather than a join per assignment.
+        groups = select(Unit.id).where(Unit.kind.in_(MEMBER_GROUP_KINDS))
+        named = select(Assignment.measure_id).where(
+            Assignment.organisation_id == organisation_id,
+            or_(Assignment.unit_id.is_(None), Assignment.unit_id.not_in(groups)),
+        )
+        return Occurrence.measure_id.not_in(named)
     naming = (
         select(Assignment.id)
         .outerjoin(Unit, Unit.id == Assignment.unit_id)
@@ -59,4 +74,4 @@ def responsible(
         named = exists(select(Assignment.id).where(_in_share(), naming_person))
     if not is_coordinator:
         return named
-    return or_(named, names_nobody())
+    return or_(named, names_nobody(organisation_id))
