@@ -53,6 +53,7 @@ from bot.summaries.shares import (
     not_reported,
     only_organisation,
 )
+from storage.models import Organisation
 from storage.uow import UnitOfWork
 
 ExportFormat = Literal["xlsx", "docx"]
@@ -342,6 +343,39 @@ def _draw_digest(
         return chart, render_digest_text(result, today)
 
 
+async def _digest_messages(
+    uow: UnitOfWork, organisation: Organisation, today: date, week: str
+) -> list[DigestMessage]:
+    """The digest of one organisation, one message per coordinator who can receive it."""
+    roadmaps = await uow.reads.roadmaps(organisation.id)
+    if not roadmaps:
+        return []
+    end = max(plan_period(r)[1] for r in roadmaps)
+    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
+    reach = await uow.reminders.coordinator_recipients(organisation.id)
+    start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
+    whole = await uow.reads.summary_data(organisation.id, start, plan_end)
+    # Computing and drawing are CPU work: off the event loop, once per language.
+    result = await asyncio.to_thread(digest, data, today)
+    trend = await asyncio.to_thread(monthly_trend, whole.occurrences, start, plan_end)
+    drawn: dict[str, tuple[bytes | None, list[str]]] = {}
+    messages: list[DigestMessage] = []
+    for recipient in reach:
+        assert recipient.chat_id is not None
+        locale = normalise_locale(recipient.language or organisation.language)
+        if locale not in drawn:
+            drawn[locale] = await asyncio.to_thread(
+                _draw_digest, result, trend, today, locale, bool(whole.occurrences)
+            )
+        chart, pages = drawn[locale]
+        messages.append(
+            DigestMessage(
+                recipient.chat_id, recipient.language, pages, chart, organisation.id, week
+            )
+        )
+    return messages
+
+
 async def due_digests(
     uow: UnitOfWork, *, now: datetime, slot: tuple[str, int] | None = None
 ) -> list[DigestMessage]:
@@ -368,36 +402,22 @@ async def due_digests(
         if first_working != today or local_hour < organisation.morning_hour:
             continue
         week = f"week:{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
-        if not await uow.audit.claim_once(
+        claimed = await uow.audit.claim_once(
             organisation_id=organisation.id, action="digest.sent", key=week, now=now
-        ):
-            await uow.commit()
+        )
+        # The claim is committed at once: reading and drawing below hold no write lock
+        # (on SQLite one writer at a time: the planner and delivery must not wait on it).
+        await uow.commit()
+        if not claimed:
             continue
-        roadmaps = await uow.reads.roadmaps(organisation.id)
-        if not roadmaps:
-            await uow.commit()
-            continue
-        end = max(plan_period(r)[1] for r in roadmaps)
-        data = await uow.reads.summary_data(organisation.id, None, max(end, today))
-        reach = await uow.reminders.coordinator_recipients(organisation.id)
-        start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
-        whole = await uow.reads.summary_data(organisation.id, start, plan_end)
-        # Computing and drawing are CPU work: off the event loop, once per language.
-        result = await asyncio.to_thread(digest, data, today)
-        trend = await asyncio.to_thread(monthly_trend, whole.occurrences, start, plan_end)
-        drawn: dict[str, tuple[bytes | None, list[str]]] = {}
-        for recipient in reach:
-            assert recipient.chat_id is not None
-            locale = normalise_locale(recipient.language or organisation.language)
-            if locale not in drawn:
-                drawn[locale] = await asyncio.to_thread(
-                    _draw_digest, result, trend, today, locale, bool(whole.occurrences)
-                )
-            chart, pages = drawn[locale]
-            messages.append(
-                DigestMessage(
-                    recipient.chat_id, recipient.language, pages, chart, organisation.id, week
-                )
+        try:
+            messages.extend(await _digest_messages(uow, organisation, today, week))
+        except BaseException:
+            # Nothing was built: the claim goes, so the next tick tries again.
+            await uow.audit.unclaim(
+                organisation_id=organisation.id, action="digest.sent", key=week
             )
+            await uow.commit()
+            raise
         await uow.commit()
     return messages
