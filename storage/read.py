@@ -12,11 +12,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Executable
 
 from storage.models import (
     Assignment,
@@ -68,43 +80,33 @@ def _effective_due() -> ColumnElement[date]:
     )
 
 
-async def measure_items(
-    session: AsyncSession,
-    organisation_id: int,
-    *,
-    start: date | None = None,
-    end: date | None = None,
-    person_id: int | None = None,
-    person_is_coordinator: bool = False,
-    names: bool = True,
-) -> list[ItemRow]:
-    """Occurrences of the organisation's active measures whose window meets [start, end].
-
-    An occurrence meets the period when its window (window_start .. effective due) overlaps
-    it; either bound may be left open. With `person_id`, only measures assigned to that
-    person (or to one of their units) are read: the access filter for officers. Without
-    `names`, the responsible people and units are not read (an answer that neither shows
-    nor filters by them: the asker's own list); `persons` and `units` are then empty.
-    """
+@lru_cache(maxsize=32)
+def _items_statement(
+    with_start: bool, with_end: bool, scoped: bool, coordinator: bool
+) -> tuple[Executable, tuple[ColumnElement[bool], ...]]:
+    """The items query of one shape, built once (building it took about a millisecond a
+    question) with its values bound at execution: organisation_id, start, end, person_id.
+    Also its conditions, which select the measures whose names are read."""
+    organisation_id = bindparam("organisation_id", type_=Integer)
     due = _effective_due().label("due")
     conditions: list[ColumnElement[bool]] = [
         # The organisation's own obligations, whoever's plan they come from.
         Occurrence.organisation_id == organisation_id,
         Measure.archived_at.is_(None),
     ]
-    if start is not None:
-        conditions.append(_effective_due() >= start)
-    if end is not None:
-        conditions.append(Occurrence.window_start <= end)
-    if person_id is not None:
+    if with_start:
+        conditions.append(_effective_due() >= bindparam("start", type_=Date))
+    if with_end:
+        conditions.append(Occurrence.window_start <= bindparam("end", type_=Date))
+    if scoped:
         conditions.append(
             responsible(
-                person_id,
-                is_coordinator=person_is_coordinator,
+                bindparam("person_id", type_=Integer),
+                is_coordinator=coordinator,
                 organisation_id=organisation_id,
             )
         )
-    result = await session.execute(
+    statement = (
         select(
             Occurrence.id,
             Measure.id,
@@ -124,6 +126,33 @@ async def measure_items(
         .where(*conditions)
         .order_by(due, Roadmap.id, Measure.position, Occurrence.id)
     )
+    return statement, tuple(conditions)
+
+
+async def measure_items(
+    session: AsyncSession,
+    organisation_id: int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    person_id: int | None = None,
+    person_is_coordinator: bool = False,
+    names: bool = True,
+) -> list[ItemRow]:
+    """Occurrences of the organisation's active measures whose window meets [start, end].
+
+    An occurrence meets the period when its window (window_start .. effective due) overlaps
+    it; either bound may be left open. With `person_id`, only measures assigned to that
+    person (or to one of their units) are read: the access filter for officers. Without
+    `names`, the responsible people and units are not read (an answer that neither shows
+    nor filters by them: the asker's own list); `persons` and `units` are then empty.
+    """
+    shape = (start is not None, end is not None, person_id is not None, person_is_coordinator)
+    items, conditions = _items_statement(*shape)
+    params = {"organisation_id": organisation_id, "start": start, "end": end}
+    if person_id is not None:
+        params["person_id"] = person_id
+    result = await session.execute(items, {k: v for k, v in params.items() if v is not None})
     rows = result.all()
     if not rows:
         return []
@@ -137,7 +166,9 @@ async def measure_items(
         .join(Roadmap, Roadmap.id == Measure.roadmap_id)
         .where(*conditions)
     )
-    persons, units = await _responsible(session, measures, organisation_id)
+    persons, units = await _responsible(
+        session, measures, organisation_id, {k: v for k, v in params.items() if v is not None}
+    )
     return [
         _item(row, tuple(persons.get(row[1], ())), tuple(units.get(row[1], ()))) for row in rows
     ]
@@ -175,14 +206,15 @@ def _item(row: Sequence[Any], persons: tuple[str, ...], units: tuple[str, ...]) 
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[int], organisation_id: int
+    session: AsyncSession, measures: Select[int], organisation_id: int, params: dict[str, Any]
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """Names of the people (of the organisation: a school's share is handed to its own
-    people) and of the units the plan names, for the measures the subquery selects."""
+    people) and of the units the plan names, for the measures the subquery selects
+    (`params` are its bound values)."""
     persons = await _assigned_names(
-        session, measures, Person.full_name, Assignment.person_id, organisation_id
+        session, measures, Person.full_name, Assignment.person_id, params, organisation_id
     )
-    units = await _assigned_names(session, measures, Unit.name, Assignment.unit_id)
+    units = await _assigned_names(session, measures, Unit.name, Assignment.unit_id, params)
     return persons, units
 
 
@@ -191,6 +223,7 @@ async def _assigned_names(
     measures: Select[int],
     name: InstrumentedAttribute[str],
     assignee: InstrumentedAttribute[int | None],
+    params: dict[str, Any],
     organisation_id: int | None = None,
 ) -> dict[int, list[str]]:
     """`name` of each person or unit (`assignee` says which) per measure, in assignment
@@ -205,7 +238,7 @@ async def _assigned_names(
     )
     if organisation_id is not None:
         query = query.where(Assignment.organisation_id == organisation_id)
-    result = await session.execute(query)
+    result = await session.execute(query, params)
     for measure_id, value in result.all():
         found[measure_id].append(value)
     return found

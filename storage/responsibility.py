@@ -8,9 +8,12 @@ it. `bot.obligations.responsible_in` is the same rule in Python; tests keep them
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, exists, or_, select
 
 from storage.models import Assignment, Occurrence, Unit, UnitKind, UnitMember
+
+# An id, or a parameter bound when a statement built once is executed.
+Value = int | BindParameter[int]
 
 # Groups of member organisations fan a measure out; they name nobody inside the owner.
 MEMBER_GROUP_KINDS = (UnitKind.MEMBER_ORGANISATIONS.value, UnitKind.ORGANISATION.value)
@@ -23,7 +26,7 @@ def _in_share() -> ColumnElement[bool]:
     )
 
 
-def names_nobody(organisation_id: int | None = None) -> ColumnElement[bool]:
+def names_nobody(organisation_id: Value | None = None) -> ColumnElement[bool]:
     """Nothing in the occurrence's organisation names anyone for its measure.
 
     With `organisation_id` (the caller reads only that organisation's occurrences), the
@@ -52,7 +55,7 @@ def names_nobody(organisation_id: int | None = None) -> ColumnElement[bool]:
 
 
 def responsible(
-    person_id: int, *, is_coordinator: bool, organisation_id: int | None = None
+    person_id: Value, *, is_coordinator: bool, organisation_id: Value | None = None
 ) -> ColumnElement[bool]:
     """The occurrence (joined in the query) is the person's to do.
 
