@@ -3,12 +3,15 @@ by the very next message, over HTTP."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete
 
 from storage.models import Membership
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
 from tests.e2e.seed import seed_organisation
+
+pytestmark = pytest.mark.both_databases
 
 
 async def test_a_language_switch_answers_the_next_question_in_it(
