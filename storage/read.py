@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    Select,
     and_,
     bindparam,
     case,
@@ -83,10 +82,9 @@ def _effective_due() -> ColumnElement[date]:
 @lru_cache(maxsize=32)
 def _items_statement(
     with_start: bool, with_end: bool, scoped: bool, coordinator: bool
-) -> tuple[Executable, tuple[ColumnElement[bool], ...]]:
+) -> Executable:
     """The items query of one shape, built once (building it took about a millisecond a
-    question) with its values bound at execution: organisation_id, start, end, person_id.
-    Also its conditions, which select the measures whose names are read."""
+    question) with its values bound at execution: organisation_id, start, end, person_id."""
     organisation_id = bindparam("organisation_id", type_=Integer)
     due = _effective_due().label("due")
     conditions: list[ColumnElement[bool]] = [
@@ -126,7 +124,7 @@ def _items_statement(
         .where(*conditions)
         .order_by(due, Roadmap.id, Measure.position, Occurrence.id)
     )
-    return statement, tuple(conditions)
+    return statement
 
 
 async def measure_items(
@@ -148,7 +146,7 @@ async def measure_items(
     nor filters by them: the asker's own list); `persons` and `units` are then empty.
     """
     shape = (start is not None, end is not None, person_id is not None, person_is_coordinator)
-    items, conditions = _items_statement(*shape)
+    items = _items_statement(*shape)
     params = {"organisation_id": organisation_id, "start": start, "end": end}
     if person_id is not None:
         params["person_id"] = person_id
@@ -158,17 +156,10 @@ async def measure_items(
         return []
     if not names:
         return [_item(row, (), ()) for row in rows]
-    # The same conditions select the measures whose assignments are read: no id list is
-    # sent back to the database, however many measures matched.
-    measures = (
-        select(Occurrence.measure_id)
-        .join(Measure, Measure.id == Occurrence.measure_id)
-        .join(Roadmap, Roadmap.id == Measure.roadmap_id)
-        .where(*conditions)
-    )
-    persons, units = await _responsible(
-        session, measures, organisation_id, {k: v for k, v in params.items() if v is not None}
-    )
+    # The names of the measures read, by their ids (in chunks): repeating the conditions
+    # in a subquery scanned the organisation's occurrences twice more.
+    measure_ids = sorted({row[1] for row in rows})
+    persons, units = await _responsible(session, measure_ids, organisation_id)
     return [
         _item(row, tuple(persons.get(row[1], ())), tuple(units.get(row[1], ()))) for row in rows
     ]
@@ -206,24 +197,25 @@ def _item(row: Sequence[Any], persons: tuple[str, ...], units: tuple[str, ...]) 
 
 
 async def _responsible(
-    session: AsyncSession, measures: Select[int], organisation_id: int, params: dict[str, Any]
+    session: AsyncSession, measure_ids: list[int], organisation_id: int
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """Names of the people (of the organisation: a school's share is handed to its own
-    people) and of the units the plan names, for the measures the subquery selects
-    (`params` are its bound values)."""
+    people) and of the units the plan names, for the measures given."""
     persons = await _assigned_names(
-        session, measures, Person.full_name, Assignment.person_id, params, organisation_id
+        session, measure_ids, Person.full_name, Assignment.person_id, organisation_id
     )
-    units = await _assigned_names(session, measures, Unit.name, Assignment.unit_id, params)
+    units = await _assigned_names(session, measure_ids, Unit.name, Assignment.unit_id)
     return persons, units
+
+
+NAMES_CHUNK = 2000  # measure ids per names query (under every engine's parameter limit)
 
 
 async def _assigned_names(
     session: AsyncSession,
-    measures: Select[int],
+    measure_ids: list[int],
     name: InstrumentedAttribute[str],
     assignee: InstrumentedAttribute[int | None],
-    params: dict[str, Any],
     organisation_id: int | None = None,
 ) -> dict[int, list[str]]:
     """`name` of each person or unit (`assignee` says which) per measure, in assignment
@@ -233,14 +225,16 @@ async def _assigned_names(
     query = (
         select(Assignment.measure_id, name)
         .join(owner, owner.id == assignee)
-        .where(Assignment.measure_id.in_(measures))
+        .where(Assignment.measure_id.in_(bindparam("ids", expanding=True)))
         .order_by(Assignment.measure_id, Assignment.id)
     )
     if organisation_id is not None:
         query = query.where(Assignment.organisation_id == organisation_id)
-    result = await session.execute(query, params)
-    for measure_id, value in result.all():
-        found[measure_id].append(value)
+    for at in range(0, len(measure_ids), NAMES_CHUNK):
+        chunk = measure_ids[at : at + NAMES_CHUNK]
+        result = await session.execute(query, {"ids": chunk})
+        for measure_id, value in result.all():
+            found[measure_id].append(value)
     return found
 
 

@@ -220,3 +220,16 @@ async def test_directory_and_units(session_factory, now) -> None:  # type: ignor
     assert units == ["МОУО"]
     assert no_units == []
     assert wrong_org == []
+
+
+async def test_names_read_in_chunks_are_the_same(session_factory, now, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import storage.read
+
+    ids = await _seed(session_factory, now)
+    async with UnitOfWork(session_factory) as uow:
+        whole = await measure_items(uow.session, ids["school"])
+    monkeypatch.setattr(storage.read, "NAMES_CHUNK", 1)
+    async with UnitOfWork(session_factory) as uow:
+        chunked = await measure_items(uow.session, ids["school"])
+    assert [(r.persons, r.units) for r in chunked] == [(r.persons, r.units) for r in whole]
+    assert any(len(r.persons) == 2 for r in chunked)
