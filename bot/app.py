@@ -27,6 +27,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from bot.morph import morph
 from bot.reminders.delivery import ReminderDelivery
 from bot.reminders.pacing import MemoryPacer, Pacer, RedisPacer
 from bot.settings import Settings
@@ -205,6 +206,9 @@ async def build_app(
         raise
     session_factory = create_session_factory(engine)
     i18n = build_i18n()
+    # The morphological dictionary (~0.2 s to load) is read now, in a thread, rather than
+    # by the first question in the event loop: the bot answers from its first second.
+    await asyncio.to_thread(morph)
 
     dispatcher = _dispatcher(
         shared,

@@ -6,6 +6,7 @@ line) get here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,14 @@ from bot.summaries import (
     render_digest_text,
     render_summary_text,
 )
-from bot.summaries.compute import assess, concerns, overdue_items, section_label
+from bot.summaries.compute import (
+    Digest,
+    MonthPoint,
+    assess,
+    concerns,
+    overdue_items,
+    section_label,
+)
 from bot.summaries.render import (
     render_municipal_summary_text,
     render_not_reported,
@@ -45,6 +53,7 @@ from bot.summaries.shares import (
     not_reported,
     only_organisation,
 )
+from storage.models import Organisation
 from storage.uow import UnitOfWork
 
 ExportFormat = Literal["xlsx", "docx"]
@@ -134,25 +143,39 @@ async def summary(
         data = _narrow(data, person_id=person_id, section=section)
     result = compute_summary(data, today)
     pages = render_summary_text(result)
-    images: list[tuple[str, bytes]] = []
-    if charts and data.occurrences:
+    whole: SummaryData | None = None
+    plan_span: tuple[date, date] | None = None
+    if charts and data.occurrences and data.roadmaps:
+        plan_span = plan_period(next(iter(data.roadmaps)))
+        whole = await uow.reads.summary_data(organisation_id, *plan_span)
+        if person_id is not None or section is not None:
+            whole = _narrow(whole, person_id=person_id, section=section)
+
+    def draw() -> list[tuple[str, bytes]]:
+        # Drawn by the caller off the event loop (SummaryResult.all_charts in a thread).
+        images: list[tuple[str, bytes]] = []
         if result.persons and person_id is None:
             images.append(("completion.png", completion_chart(result.persons, "persons")))
         elif result.units and person_id is None:
             images.append(("completion.png", completion_chart(result.units, "units")))
         elif result.sections:
             images.append(("completion.png", completion_chart(result.sections, "sections")))
-        roadmaps = list(data.roadmaps)
-        if roadmaps:
-            start, end = plan_period(roadmaps[0])
-            whole = await uow.reads.summary_data(organisation_id, start, end)
-            if person_id is not None or section is not None:
-                whole = _narrow(whole, person_id=person_id, section=section)
-            trend = trend_chart(monthly_trend(whole.occurrences, start, end), today)
-            images.append(("trend.png", trend))
+        if whole is not None and plan_span is not None:
+            trend = monthly_trend(whole.occurrences, *plan_span)
+            images.append(("trend.png", trend_chart(trend, today)))
+        return images
+
     people = [(row.key, row.label) for row in result.persons if isinstance(row.key, int)]
     sections = [(_section_id(row.key), row.label) for row in result.sections]
-    return SummaryResult(pages, images, period[0], period[1], people[:8], sections[:8])
+    return SummaryResult(
+        pages,
+        [],
+        period[0],
+        period[1],
+        people[:8],
+        sections[:8],
+        later_charts=draw if charts and data.occurrences else None,
+    )
 
 
 async def _municipal_summary(
@@ -291,11 +314,14 @@ async def export(
     roadmap = max(roadmaps, key=lambda r: r.id)  # the newest plan
     period = period_from_text(text, today) or plan_period(roadmap)
     plan = await uow.reads.plan(roadmap.id, period[0], period[1])
+    # Building the document is CPU work: off the event loop, so answers do not wait for it.
     if fmt == "xlsx":
-        exported = plan_xlsx(plan, today, locale=locale)
+        exported = await asyncio.to_thread(plan_xlsx, plan, today, locale=locale)
     else:
         signer = identity.person.full_name if identity and identity.person else None
-        exported = plan_docx(plan, today, locale=locale, signer_name=signer)
+        exported = await asyncio.to_thread(
+            plan_docx, plan, today, locale=locale, signer_name=signer
+        )
     return ExportedDocument(exported.content, exported.file_name)
 
 
@@ -307,6 +333,47 @@ class DigestMessage:
     chart: bytes | None
     organisation_id: int
     week: str  # the key the digest is marked sent under
+
+
+def _draw_digest(
+    result: Digest, trend: list[MonthPoint], today: date, locale: str, with_chart: bool
+) -> tuple[bytes | None, list[str]]:
+    with use_locale(locale):
+        chart = trend_chart(trend, today) if with_chart else None
+        return chart, render_digest_text(result, today)
+
+
+async def _digest_messages(
+    uow: UnitOfWork, organisation: Organisation, today: date, week: str
+) -> list[DigestMessage]:
+    """The digest of one organisation, one message per coordinator who can receive it."""
+    roadmaps = await uow.reads.roadmaps(organisation.id)
+    if not roadmaps:
+        return []
+    end = max(plan_period(r)[1] for r in roadmaps)
+    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
+    reach = await uow.reminders.coordinator_recipients(organisation.id)
+    start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
+    whole = await uow.reads.summary_data(organisation.id, start, plan_end)
+    # Computing and drawing are CPU work: off the event loop, once per language.
+    result = await asyncio.to_thread(digest, data, today)
+    trend = await asyncio.to_thread(monthly_trend, whole.occurrences, start, plan_end)
+    drawn: dict[str, tuple[bytes | None, list[str]]] = {}
+    messages: list[DigestMessage] = []
+    for recipient in reach:
+        assert recipient.chat_id is not None
+        locale = normalise_locale(recipient.language or organisation.language)
+        if locale not in drawn:
+            drawn[locale] = await asyncio.to_thread(
+                _draw_digest, result, trend, today, locale, bool(whole.occurrences)
+            )
+        chart, pages = drawn[locale]
+        messages.append(
+            DigestMessage(
+                recipient.chat_id, recipient.language, pages, chart, organisation.id, week
+            )
+        )
+    return messages
 
 
 async def due_digests(
@@ -335,31 +402,22 @@ async def due_digests(
         if first_working != today or local_hour < organisation.morning_hour:
             continue
         week = f"week:{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
-        if not await uow.audit.claim_once(
+        claimed = await uow.audit.claim_once(
             organisation_id=organisation.id, action="digest.sent", key=week, now=now
-        ):
-            await uow.commit()
+        )
+        # The claim is committed at once: reading and drawing below hold no write lock
+        # (on SQLite one writer at a time: the planner and delivery must not wait on it).
+        await uow.commit()
+        if not claimed:
             continue
-        roadmaps = await uow.reads.roadmaps(organisation.id)
-        if not roadmaps:
-            await uow.commit()
-            continue
-        end = max(plan_period(r)[1] for r in roadmaps)
-        data = await uow.reads.summary_data(organisation.id, None, max(end, today))
-        reach = await uow.reminders.coordinator_recipients(organisation.id)
-        result = digest(data, today)
-        start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
-        whole = await uow.reads.summary_data(organisation.id, start, plan_end)
-        trend = monthly_trend(whole.occurrences, start, plan_end)
-        for recipient in reach:
-            assert recipient.chat_id is not None
-            with use_locale(normalise_locale(recipient.language or organisation.language)):
-                chart = trend_chart(trend, today) if whole.occurrences else None
-                pages = render_digest_text(result, today)
-            messages.append(
-                DigestMessage(
-                    recipient.chat_id, recipient.language, pages, chart, organisation.id, week
-                )
+        try:
+            messages.extend(await _digest_messages(uow, organisation, today, week))
+        except BaseException:
+            # Nothing was built: the claim goes, so the next tick tries again.
+            await uow.audit.unclaim(
+                organisation_id=organisation.id, action="digest.sent", key=week
             )
+            await uow.commit()
+            raise
         await uow.commit()
     return messages

@@ -90,7 +90,7 @@ class Services:
             telegram_user_id=telegram_user_id,
             is_admin=telegram_user_id in self.settings.admin_ids,
         )
-        person = await self.uow.people.by_telegram_id(telegram_user_id)
+        person = await self.uow.people.identified(telegram_user_id)
         if person is None:
             return identity
         identity.person = person

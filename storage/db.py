@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import cache
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # What services and jobs are handed to open their own units of work: the rest of the code
@@ -41,6 +43,8 @@ def sqlite_path(database_url: str) -> Path | None:
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    # A new engine may find a fresh database behind a known URL: nothing cached holds.
+    cache.clear()
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         database = url.database

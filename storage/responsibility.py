@@ -8,9 +8,12 @@ it. `bot.obligations.responsible_in` is the same rule in Python; tests keep them
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, exists, or_, select
 
 from storage.models import Assignment, Occurrence, Unit, UnitKind, UnitMember
+
+# An id, or a parameter bound when a statement built once is executed.
+Value = int | BindParameter[int]
 
 # Groups of member organisations fan a measure out; they name nobody inside the owner.
 MEMBER_GROUP_KINDS = (UnitKind.MEMBER_ORGANISATIONS.value, UnitKind.ORGANISATION.value)
@@ -23,8 +26,23 @@ def _in_share() -> ColumnElement[bool]:
     )
 
 
-def names_nobody() -> ColumnElement[bool]:
-    """Nothing in the occurrence's organisation names anyone for its measure."""
+def names_nobody(organisation_id: Value | None = None) -> ColumnElement[bool]:
+    """Nothing in the occurrence's organisation names anyone for its measure.
+
+    With `organisation_id` (the caller reads only that organisation's occurrences), the
+    measures that do name someone there are one uncorrelated set the database builds once
+    (a hashed subplan on PostgreSQL, an ephemeral index on SQLite), instead of a lookup
+    per occurrence of the organisation.
+    """
+    if organisation_id is not None:
+        # A unit that fans out to member organisations names nobody inside; units are few,
+        # so they are one small set too, rather than a join per assignment.
+        groups = select(Unit.id).where(Unit.kind.in_(MEMBER_GROUP_KINDS))
+        named = select(Assignment.measure_id).where(
+            Assignment.organisation_id == organisation_id,
+            or_(Assignment.unit_id.is_(None), Assignment.unit_id.not_in(groups)),
+        )
+        return Occurrence.measure_id.not_in(named)
     naming = (
         select(Assignment.id)
         .outerjoin(Unit, Unit.id == Assignment.unit_id)
@@ -37,7 +55,7 @@ def names_nobody() -> ColumnElement[bool]:
 
 
 def responsible(
-    person_id: int, *, is_coordinator: bool, organisation_id: int | None = None
+    person_id: Value, *, is_coordinator: bool, organisation_id: Value | None = None
 ) -> ColumnElement[bool]:
     """The occurrence (joined in the query) is the person's to do.
 
@@ -59,4 +77,4 @@ def responsible(
         named = exists(select(Assignment.id).where(_in_share(), naming_person))
     if not is_coordinator:
         return named
-    return or_(named, names_nobody())
+    return or_(named, names_nobody(organisation_id))

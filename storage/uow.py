@@ -8,6 +8,7 @@ changes (so that planning sees them) and `reads` runs the read-side queries.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from types import TracebackType
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.board.records import BoardData, BoardPlan, CellEvent, CellReport
 from bot.records import OrganisationRow, PersonRow, PlanData, RoadmapRow, SummaryData
-from storage import read, read_board, read_summaries
+from storage import cache, read, read_board, read_summaries
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
 from storage.repositories.obligations import ObligationRepository
@@ -24,6 +25,10 @@ from storage.repositories.people import PersonRepository
 from storage.repositories.reminders import ReminderRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.roadmaps import RoadmapRepository
+
+
+async def _as_tuple(names: Awaitable[list[str]]) -> tuple[str, ...]:
+    return tuple(await names)
 
 
 class Reads:
@@ -63,6 +68,7 @@ class Reads:
         end: date | None = None,
         person_id: int | None = None,
         person_is_coordinator: bool = False,
+        names: bool = True,
     ) -> list[read.ItemRow]:
         return await read.measure_items(
             self._session,
@@ -71,10 +77,27 @@ class Reads:
             end=end,
             person_id=person_id,
             person_is_coordinator=person_is_coordinator,
+            names=names,
         )
 
     async def directory(self, organisation_id: int) -> list[str]:
-        return await read.directory(self._session, organisation_id)
+        """The organisation's member names (kept per process: `storage.cache`)."""
+        names = await cache.cached(
+            self._session,
+            "directory",
+            organisation_id,
+            lambda: _as_tuple(read.directory(self._session, organisation_id)),
+        )
+        return list(names)
+
+    async def plan_years(self, organisation_id: int) -> tuple[int, int] | None:
+        """The years the organisation's plans cover (kept per process: `storage.cache`)."""
+        return await cache.cached(
+            self._session,
+            "plan_years",
+            organisation_id,
+            lambda: read.plan_years(self._session, organisation_id),
+        )
 
     async def person_units(self, person_id: int, organisation_id: int) -> list[str]:
         return await read.person_units(self._session, person_id, organisation_id)

@@ -83,7 +83,7 @@ async def answer_question(
     organisation_id = require_member(identity)
     today = today_of(identity, now)
     people = await uow.reads.directory(organisation_id)
-    plan = await _plan_years(uow, organisation_id)
+    plan = await uow.reads.plan_years(organisation_id)
     query = parse_query(text, today=today, people=people, plan=plan)
     if period is not None and query.intent in LISTING_INTENTS:
         query = replace(query, period_start=period[0], period_end=period[1])
@@ -109,7 +109,7 @@ async def my_measures(
     # The items are read scoped to the asker, so the selections need no person.
     in_month = Query("my_items", period_start=month[0], period_end=month[1])
     overdue = Query("overdue", status_filter="overdue")
-    items, spans = await _load(uow, identity, Query("my_items"), scope_to_me=True)
+    items, spans = await _load(uow, identity, Query("my_items"), scope_to_me=True, names=False)
     due_now = select_items(in_month, items, today=today, me=None)
     dated = [i for i in items if i.occurrence_id not in spans]
     late = select_items(overdue, dated, today=today, me=None)
@@ -136,21 +136,12 @@ async def overdue_measures(uow: UnitOfWork, identity: Identity, *, now: datetime
 # ---------------------------------------------------------------------------------------------
 
 
-async def _plan_years(uow: UnitOfWork, organisation_id: int) -> tuple[int, int] | None:
-    """The years the organisation's plans cover: a month named without a year is looked for
-    inside them."""
-    roadmaps = await uow.roadmaps.for_organisation(organisation_id)
-    if not roadmaps:
-        return None
-    return min(r.period_start for r in roadmaps), max(r.period_end for r in roadmaps)
-
-
 async def _overdue_before(
     uow: UnitOfWork, identity: Identity, query: Query, today: date, shown: set[int]
 ) -> tuple[list[MeasureItem], set[int]]:
     """The asker's measures due before a short period and still not done."""
     assert query.period_start is not None
-    items, spans = await _load(uow, identity, Query("overdue"), scope_to_me=True)
+    items, spans = await _load(uow, identity, Query("overdue"), scope_to_me=True, names=False)
     dated = [i for i in items if i.occurrence_id not in spans]
     late = select_items(Query("overdue", status_filter="overdue"), dated, today=today, me=None)
     before = [i for i in late.items if i.due < query.period_start and i.occurrence_id not in shown]
@@ -165,7 +156,8 @@ async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: dat
     scope_to_me = about_self or not identity.is_coordinator
     # "Mine" is already exact through the assignments read below.
     wanted = replace(query, person=None) if about_self else query
-    items, spans = await _load(uow, identity, wanted, scope_to_me=scope_to_me)
+    names = _needs_names(wanted, scoped=scope_to_me)
+    items, spans = await _load(uow, identity, wanted, scope_to_me=scope_to_me, names=names)
     if wanted.status_filter == "overdue":
         items = [i for i in items if i.occurrence_id not in spans]
     selection = select_items(wanted, items, today=today, me=None)
@@ -191,7 +183,11 @@ async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: dat
     if answer.period is not None:
         # Only this period was read; the hint and the refusal need everything.
         everything, spans = await _load(
-            uow, identity, replace(wanted, period_start=None, period_end=None), scope_to_me
+            uow,
+            identity,
+            replace(wanted, period_start=None, period_end=None),
+            scope_to_me,
+            names=names,
         )
         if wanted.status_filter == "overdue":
             everything = [i for i in everything if i.occurrence_id not in spans]
@@ -208,9 +204,10 @@ async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: dat
 
 
 async def _load(
-    uow: UnitOfWork, identity: Identity, query: Query, scope_to_me: bool
+    uow: UnitOfWork, identity: Identity, query: Query, scope_to_me: bool, *, names: bool = True
 ) -> tuple[list[MeasureItem], set[int]]:
-    """The items the asker may see in the query's period, and which of them are spans."""
+    """The items the asker may see in the query's period, and which of them are spans.
+    Without `names`, the responsible people and units are left unread (see `_needs_names`)."""
     assert identity.organisation is not None and identity.person is not None
     rows = await uow.reads.measure_items(
         identity.organisation.id,
@@ -218,8 +215,16 @@ async def _load(
         end=query.period_end,
         person_id=identity.person.id if scope_to_me else None,
         person_is_coordinator=identity.is_coordinator,
+        names=names,
     )
     return [to_item(row) for row in rows], {row.occurrence_id for row in rows if row.is_span}
+
+
+def _needs_names(query: Query, *, scoped: bool) -> bool:
+    """Whether an answer needs the responsible names of its items: to select by a person
+    named in the question, or to show them (the views name people unless the list is the
+    asker's own; see handlers.questions_views.answer_pages)."""
+    return query.person is not None or not scoped or query.intent == "person_items"
 
 
 def to_item(row: ItemRow) -> MeasureItem:

@@ -46,6 +46,7 @@ BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 DEFAULT_CONCURRENCY = 32  # messages in flight at once; a crash can repeat at most these
 # How long claimed rows stay a worker's: after a crash, another worker takes them then.
 DEFAULT_LEASE = timedelta(minutes=5)
+WRITE_CONCURRENCY = 3  # delivery's own transactions at once (of the pool's 5 + 10)
 
 
 def worker_name() -> str:
@@ -113,6 +114,9 @@ class ReminderDelivery:
         self.worker = worker or worker_name()
         self._semaphore = asyncio.Semaphore(concurrency)
         self.lease = lease
+        # Writes of a burst (sent, deferred, closed, failed) take few connections at once:
+        # the pool stays free for answers, and SQLite has one writer anyway.
+        self._writes = asyncio.Semaphore(WRITE_CONCURRENCY)
 
     async def tick(self, max_persons: int = 50) -> DeliveryStats:
         """Claim and deliver until nothing is due; safe to run in several processes.
@@ -198,7 +202,7 @@ class ReminderDelivery:
     ) -> None:
         ids = [r.id for r in rows]
         if recipient is None or recipient.chat_id is None:
-            async with UnitOfWork(self.session_factory) as uow:
+            async with self._writes, UnitOfWork(self.session_factory) as uow:
                 await uow.reminders.release(ids, fire_at=now + timedelta(hours=1))
                 await uow.commit()
             stats.deferred_rows += len(ids)
@@ -208,7 +212,7 @@ class ReminderDelivery:
         )
         if moment > now:
             # On leave, or outside the allowed hours after downtime: not dropped, just later.
-            async with UnitOfWork(self.session_factory) as uow:
+            async with self._writes, UnitOfWork(self.session_factory) as uow:
                 await uow.reminders.release(ids, fire_at=moment)
                 await uow.commit()
             stats.deferred_rows += len(ids)
@@ -217,7 +221,7 @@ class ReminderDelivery:
         closed = [r.id for r in rows if r.occurrence_status not in (None, "open", "postponed")]
         live = [r for r in rows if r.id not in set(closed)]
         if closed:
-            async with UnitOfWork(self.session_factory) as uow:
+            async with self._writes, UnitOfWork(self.session_factory) as uow:
                 await uow.reminders.mark_closed(closed, reason="occurrence closed")
                 await uow.commit()
             stats.closed_rows += len(closed)
@@ -272,7 +276,7 @@ class ReminderDelivery:
             except (TelegramNetworkError, TelegramServerError) as exc:
                 error = str(exc)
                 break
-            async with UnitOfWork(self.session_factory) as uow:
+            async with self._writes, UnitOfWork(self.session_factory) as uow:
                 await uow.reminders.mark_sent(
                     ids, now=self.clock.now(), telegram_message_id=sent.message_id
                 )
@@ -286,7 +290,7 @@ class ReminderDelivery:
         return "retry"
 
     async def _retry_later(self, ids: Sequence[int], error: str, stats: DeliveryStats) -> None:
-        async with UnitOfWork(self.session_factory) as uow:
+        async with self._writes, UnitOfWork(self.session_factory) as uow:
             rows = [await uow.reminders.get(i) for i in ids]
             attempts = max((r.attempts for r in rows if r is not None), default=0)
             delay = BACKOFF[min(attempts, len(BACKOFF) - 1)]
@@ -301,7 +305,7 @@ class ReminderDelivery:
         self, recipient: Recipient, ids: list[int], stats: DeliveryStats
     ) -> None:
         now = self.clock.now()
-        async with UnitOfWork(self.session_factory) as uow:
+        async with self._writes, UnitOfWork(self.session_factory) as uow:
             await uow.reminders.mark_failed(ids, error="blocked by the user")
             await uow.reminders.mark_unreachable(recipient.person_id, now=now)
             await uow.audit.record(

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from storage import cache
 from storage.models import Membership, Person, Role
 from storage.repositories.base import Repository
 
@@ -20,6 +21,13 @@ class PersonRepository(Repository):
             .options(selectinload(Person.memberships).selectinload(Membership.organisation))
         )
         return result.scalar_one_or_none()
+
+    async def identified(self, telegram_user_id: int) -> Person | None:
+        """`by_telegram_id`, kept per process (`storage.cache`): who is writing, read once
+        until a person, membership or organisation changes (or `cache.TTL` passes)."""
+        return await cache.cached_person(
+            self.session, telegram_user_id, lambda: self.by_telegram_id(telegram_user_id)
+        )
 
     async def add(self, *, full_name: str, now: datetime, **fields: object) -> Person:
         person = Person(full_name=full_name, created_at=now, **fields)

@@ -253,3 +253,64 @@ async def test_adding_again_creates_each_school_once_and_removing_keeps_reports(
     async with UnitOfWork(session_factory) as uow:
         assert uow.session is not None
         assert await uow.session.scalar(select(func.count(Report.id))) == 1
+
+
+async def test_a_school_coordinators_own_list_follows_the_same_rule(
+    session_factory, samples_dir
+) -> None:  # type: ignore[no-untyped-def]
+    """measure_items for a coordinator (the uncorrelated form of "names nobody") agrees
+    with the per-occurrence form, before and after a share is handed to a deputy."""
+    from storage.models import Assignment
+    from storage.read import measure_items
+
+    _office_id, _roadmap_id, added = await _municipality(session_factory, samples_dir)
+    school = added.added[0].organisation_id
+    async with UnitOfWork(session_factory) as uow:
+        assert uow.session is not None
+        coordinator = (
+            await uow.session.execute(
+                select(Membership.person_id).where(
+                    Membership.organisation_id == school,
+                    Membership.role == Role.COORDINATOR.value,
+                )
+            )
+        ).scalar_one()
+        deputy = await uow.people.add(full_name="Заместитель З.З.", now=NOW)
+        await uow.people.add_membership(
+            organisation_id=school, person_id=deputy.id, role=Role.OFFICER, now=NOW
+        )
+        await uow.commit()
+        deputy_id = deputy.id
+
+    async def lists() -> tuple[set[int], set[int], set[int]]:
+        async with UnitOfWork(session_factory) as uow:
+            assert uow.session is not None
+            mine = await measure_items(
+                uow.session, school, person_id=coordinator, person_is_coordinator=True
+            )
+            correlated = await uow.reports.open_occurrences_of(
+                coordinator, school, is_coordinator=True
+            )
+            theirs = await measure_items(uow.session, school, person_id=deputy_id)
+            return (
+                {r.occurrence_id for r in mine},
+                {o.id for o, _m in correlated},
+                {r.occurrence_id for r in theirs},
+            )
+
+    mine, correlated, theirs = await lists()
+    assert mine and mine == correlated and theirs == set()
+    # The coordinator hands one measure's share to the deputy (as /assign does).
+    async with UnitOfWork(session_factory) as uow:
+        assert uow.session is not None
+        measure_id = (
+            await uow.session.execute(
+                select(Occurrence.measure_id).where(Occurrence.organisation_id == school).limit(1)
+            )
+        ).scalar_one()
+        uow.session.add(
+            Assignment(measure_id=measure_id, organisation_id=school, person_id=deputy_id)
+        )
+        await uow.commit()
+    after, correlated, theirs = await lists()
+    assert theirs and after == correlated == mine - theirs

@@ -176,6 +176,30 @@ async def test_a_fixed_number_of_queries(session_factory, engine, now) -> None: 
     assert len(statements) == 3
 
 
+async def test_without_names_one_query_and_the_same_items(session_factory, engine, now) -> None:  # type: ignore[no-untyped-def]
+    ids = await _seed(session_factory, now)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    async with UnitOfWork(session_factory) as uow:
+        named = await measure_items(uow.session, ids["school"], person_id=ids["bobrov"])
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with UnitOfWork(session_factory) as uow:
+            bare = await measure_items(
+                uow.session, ids["school"], person_id=ids["bobrov"], names=False
+            )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert [r.occurrence_id for r in bare] == [r.occurrence_id for r in named]
+    assert all(r.persons == () and r.units == () for r in bare)
+    assert any(r.persons for r in named)
+
+
 async def test_nothing_for_an_unknown_organisation(session_factory, now) -> None:  # type: ignore[no-untyped-def]
     await _seed(session_factory, now)
     async with UnitOfWork(session_factory) as uow:
@@ -196,3 +220,16 @@ async def test_directory_and_units(session_factory, now) -> None:  # type: ignor
     assert units == ["МОУО"]
     assert no_units == []
     assert wrong_org == []
+
+
+async def test_names_read_in_chunks_are_the_same(session_factory, now, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import storage.read
+
+    ids = await _seed(session_factory, now)
+    async with UnitOfWork(session_factory) as uow:
+        whole = await measure_items(uow.session, ids["school"])
+    monkeypatch.setattr(storage.read, "NAMES_CHUNK", 1)
+    async with UnitOfWork(session_factory) as uow:
+        chunked = await measure_items(uow.session, ids["school"])
+    assert [(r.persons, r.units) for r in chunked] == [(r.persons, r.units) for r in whole]
+    assert any(len(r.persons) == 2 for r in chunked)
