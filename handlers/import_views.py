@@ -386,8 +386,8 @@ def _unsupported(kind: str) -> str:
     lowered = kind.lower()
     if "image" in lowered:
         return _(
-            "This is a picture, not a document: I cannot read scans or photos. "
-            "Send the plan as DOCX, XLSX, a PDF with text, or paste its text."
+            "This kind of picture cannot be read. Send the pages as JPEG or PNG files, "
+            "or the plan as DOCX, XLSX or PDF."
         )
     if "archive" in lowered:
         return _("This is an archive: send the plan file itself (DOCX, XLSX, PDF), unpacked.")
@@ -465,6 +465,16 @@ def refusal_text(refusal: ImportRefused) -> str:
             "The document has too many lines ({rows}; I read up to {limit}). "
             "Send only the plan of measures."
         ).format(rows=quote(d.get("rows", "?")), limit=quote(d.get("limit", "?")))
+    elif reason == "unreadable_scan":
+        text = _(
+            "I could not recognise any text in this picture or scan. Send a sharper scan "
+            "(200–300 dpi), or the plan as DOCX or XLSX."
+        )
+    elif reason == "ocr_unavailable":
+        text = _(
+            "This is a scan, and text recognition is not installed on this server. "
+            "Send the plan as DOCX or XLSX."
+        )
     elif reason == "too_heavy":
         text = _(
             "The file is too heavy to read: it needs more memory than I give one document. "

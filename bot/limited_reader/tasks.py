@@ -24,13 +24,31 @@ _ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {
 }
 
 
+PROGRESS_PREFIX = b"\x1eprogress "  # a line on stderr: the parent shows it, and waits longer
+
+
+def report_progress(page: int, pages: int) -> None:
+    """Told to the parent on stderr as scanned pages are recognised."""
+    import sys
+
+    sys.stderr.buffer.write(PROGRESS_PREFIX + f"{page} {pages}\n".encode("ascii"))
+    sys.stderr.buffer.flush()
+
+
 def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> bytes:
-    from bot.roadmap import parse_document
+    from bot.roadmap import parse_document, parse_images
 
     period = options.get("period")
-    parsed = parse_document(
-        data, filename, period=(int(period[0]), int(period[1])) if period else None
-    )
+    years = (int(period[0]), int(period[1])) if period else None
+    sizes = options.get("images")
+    if sizes:  # an album: the page images one after another, `sizes` their lengths
+        images, offset = [], 0
+        for size in sizes:
+            images.append(data[offset : offset + int(size)])
+            offset += int(size)
+        parsed = parse_images(images, period=years, progress=report_progress)
+    else:
+        parsed = parse_document(data, filename, period=years, progress=report_progress)
     return roadmap_to_json(parsed)
 
 

@@ -43,6 +43,7 @@ REFUSAL_REASONS: dict[str, str] = {
         "The file is a scan, and text recognition (tesseract with Russian data) is not "
         "installed here; send the DOCX or XLSX."
     ),
+    "unreadable_scan": "No text was recognised in the picture or scan.",
 }
 
 PROBLEM_CODES: dict[str, str] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.roadmap.errors import ImportRefused
@@ -29,6 +30,9 @@ MAX_TEXT_LINES = 400_000  # text/CSV lines (a blank CSV line is still a row)
 # budget of its own and a page cap that fits in it.
 MAX_SCAN_PAGES = 60
 SCAN_TIME_BUDGET_SECONDS = 240.0
+
+
+Progress = Callable[[int, int], None]  # (scanned page being read, scanned pages in all)
 
 
 @dataclass
@@ -70,6 +74,11 @@ class Budget:
         self.max_cells = MAX_CELLS if max_cells is None else max_cells
         self.deadline = time.monotonic() + self.seconds
         self.cells = 0
+
+    def extend(self, seconds: float) -> None:
+        """A scan was found: reading it may take up to `seconds` from now."""
+        self.seconds = max(self.seconds, seconds)
+        self.deadline = max(self.deadline, time.monotonic() + seconds)
 
     def tick(self, cells: int = 0) -> None:
         self.cells += cells

@@ -211,7 +211,7 @@ def _columns_without_deadline() -> bytes:
 @pytest.mark.parametrize(
     ("build", "filename", "expected"),
     [
-        (tiny_png, "план.png", "picture"),
+        (tiny_png, "план.png", "picture or scan"),
         (build_zip_bomb_docx, "план.docx", "absurd size"),
         (build_scanned_pdf, "скан.pdf", "is a scan"),
         (

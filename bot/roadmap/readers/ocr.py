@@ -15,19 +15,20 @@ written: image in on stdin, TSV out on stdout), one thread, with a time limit pe
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import statistics
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 from bot.roadmap import raw
 from bot.roadmap.errors import ImportRefused
-from bot.roadmap.raw import Budget, RawCell, RawDocument, RawRow
+from bot.roadmap.raw import Budget, Progress, RawCell, RawDocument, RawRow
 from bot.roadmap.readers.pdf import unwrap
 from bot.roadmap.textnorm import clean_cell
 
@@ -38,8 +39,6 @@ MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a bom
 LANGUAGES = "rus"
 # A cell whose least certain word is below this is shown to the coordinator to confirm.
 DOUBT_BELOW = 0.75
-
-Progress = Callable[[int, int], None]  # (page being read, pages to read)
 
 
 @dataclass
@@ -72,7 +71,7 @@ def require_tesseract() -> str:
     return binary
 
 
-# ---- images -------------------------------------------------------------------------------------
+# ---- images ---------------------------------------------------------------------------------
 def load_image(data: bytes) -> Any:
     """Image bytes (JPEG, PNG, TIFF, BMP) → a grayscale numpy array, upright (EXIF) and at
     most MAX_SIDE pixels on its longer side."""
@@ -82,9 +81,7 @@ def load_image(data: bytes) -> Any:
     try:
         with Image.open(BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise ImportRefused(
-                    "too_heavy", limit=round(MAX_PIXELS / 1_000_000), kind="image"
-                )
+                raise ImportRefused("too_heavy", limit=round(MAX_PIXELS / 1_000_000), kind="image")
             upright = ImageOps.exif_transpose(image) or image
             gray = upright.convert("L")
     except ImportRefused:
@@ -96,23 +93,24 @@ def load_image(data: bytes) -> Any:
     return np.asarray(gray)
 
 
-def pdf_page_image(page: Any) -> Any:
-    """A pdfplumber page with no text → its picture as a grayscale array, ~TARGET_DPI."""
+def pdf_page_image(document: Any, index: int) -> Any:
+    """A page of a pypdfium2 document → its picture as a grayscale array, ~TARGET_DPI."""
     import numpy as np
 
-    pdfium_page = page.page_obj if hasattr(page, "page_obj") else None
-    if pdfium_page is None:  # pragma: no cover - pdfplumber always has it since 0.10
-        raise ImportRefused("scanned_pdf")
-    width, height = float(page.width), float(page.height)
-    scale = min(TARGET_DPI / 72, MAX_SIDE / max(width, height, 1.0))
-    bitmap = pdfium_page.render(scale=scale, grayscale=True)
+    page = document[index]
     try:
-        return np.array(bitmap.to_pil().convert("L"))
+        width, height = page.get_size()
+        scale = min(TARGET_DPI / 72, MAX_SIDE / max(width, height, 1.0))
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            return np.array(bitmap.to_pil().convert("L"))
+        finally:
+            bitmap.close()
     finally:
-        bitmap.close()
+        page.close()
 
 
-# ---- cleaning and the grid ------------------------------------------------------------------------
+# ---- cleaning and the grid ------------------------------------------------------------------
 def _ink(gray: Any) -> Any:
     """Dark marks as 255 on 0, robust to uneven lighting (a phone photo)."""
     import cv2
@@ -135,7 +133,9 @@ def _vertical(ink: Any) -> Any:
 
     height = ink.shape[0]
     # Bridge the gaps noise makes in a thin line, then keep only long vertical runs.
-    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
+    closed = cv2.morphologyEx(
+        ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5))
+    )
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 50, 20)))
     return cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
 
@@ -178,9 +178,7 @@ def clean_page(gray: Any) -> Any:
     if abs(angle) > 0.05:
         h, w = gray.shape
         matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        gray = cv2.warpAffine(
-            gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255,)
-        )
+        gray = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255,))
     return cv2.medianBlur(gray, 3)
 
 
@@ -214,7 +212,7 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
     ink = _ink(gray)
     horizontal = _horizontal(ink)
     vertical = _vertical(ink)
-    height, width = gray.shape
+    width = gray.shape[1]
     mask = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
     hlines: list[tuple[float, int, int]] = []
@@ -232,7 +230,7 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
         return None, mask
     ys = _cluster([y for y, _, _ in hlines], 6)
     xs = [round(x) for x in _cluster([x for x, _, _ in vlines], 8)]
-    bands = [(round(a), round(b)) for a, b in zip(ys, ys[1:], strict=False) if b - a >= 10]
+    bands = [(round(a), round(b)) for a, b in itertools.pairwise(ys) if b - a >= 10]
     present: list[list[int]] = []
     kept_bands: list[tuple[int, int]] = []
     for top, bottom in bands:
@@ -253,7 +251,7 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
     return Grid(kept_bands, used, present), mask
 
 
-# ---- words ------------------------------------------------------------------------------------------
+# ---- words ----------------------------------------------------------------------------------
 def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> list[Word]:
     """Every word `tesseract` finds on the page image, with its box and confidence."""
     import cv2
@@ -337,7 +335,7 @@ def _paragraphs(words: list[Word]) -> list[str]:
     return out
 
 
-# ---- pages → rows -------------------------------------------------------------------------------------
+# ---- pages → rows ---------------------------------------------------------------------------
 def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: int) -> None:
     """One page image: its table rows appended to `doc`; the text above the first table of
     the document is its preamble."""
@@ -440,9 +438,7 @@ def _number_column(
         spans.append((r, 2 * x, 2 * (x + canvas.shape[1])))
         x += canvas.shape[1]
     image = cv2.resize(np.hstack(strip), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    words = run_tesseract(
-        image, 2 * dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7"
-    )
+    words = run_tesseract(image, 2 * dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
     found: dict[int, list[Word]] = {}
     for word in words:
         for r, a, b in spans:
@@ -479,4 +475,6 @@ def read_images(
         if progress:
             progress(page_no, len(images))
         read_page(load_image(data), page_no, doc, budget, TARGET_DPI)
+    if not doc.rows and not doc.paragraphs:
+        raise ImportRefused("unreadable_scan")
     return doc

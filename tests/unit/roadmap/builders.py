@@ -292,7 +292,9 @@ def scan_pages(
         for index in range(len(document)):
             image = document[index].render(scale=dpi / 72).to_pil().convert("L")
             angle = rng.uniform(-max_angle, max_angle)
-            image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+            image = image.rotate(
+                angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
+            )
             if blur:
                 image = image.filter(ImageFilter.GaussianBlur(blur))
             pixels = np.asarray(image, dtype=np.float32)
