@@ -21,6 +21,7 @@ import re
 import shutil
 import statistics
 import subprocess
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -193,6 +194,27 @@ class Grid:
     def top(self) -> int:
         return self.rows[0][0] if self.rows else 0
 
+    @property
+    def width(self) -> int:
+        """Columns of the table: as many as most row bands have (several tables on a page
+        of one plan have the same columns, each with widths of its own)."""
+        counts = Counter(len(p) for p in self.present)
+        return counts.most_common(1)[0][0] - 1
+
+    def full(self, r: int) -> bool:
+        return len(self.present[r]) - 1 == self.width
+
+    def column_of(self, r: int, c: int) -> int:
+        """The table column of cell `c` of row band `r` (a merged cell: where it starts)."""
+        if self.full(r):
+            return c
+        full = [i for i in range(len(self.rows)) if self.full(i)]
+        if not full:
+            return c
+        reference = self.present[min(full, key=lambda i: abs(i - r))]
+        x = self.present[r][c]
+        return min(range(self.width), key=lambda j: abs(reference[j] - x))
+
 
 def _cluster(values: Sequence[float], gap: float) -> list[float]:
     out: list[list[float]] = []
@@ -357,7 +379,6 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
         above = [w for w in words if w.cy < grid.top]
         doc.paragraphs.extend(_paragraphs(above))
         doc.preamble_count = len(doc.paragraphs)
-    columns = grid.columns
     numbers = _number_column(erased, grid, dpi, budget)
     cells: dict[tuple[int, int], list[Word]] = {}
     for word in words:
@@ -366,12 +387,12 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
                 bounds = grid.present[r]
                 for c in range(len(bounds) - 1):
                     if bounds[c] <= word.cx < bounds[c + 1]:
-                        cells.setdefault((r, columns.index(bounds[c])), []).append(word)
+                        cells.setdefault((r, grid.column_of(r, c)), []).append(word)
                         break
                 break
     for r in range(len(grid.rows)):
         row: list[RawCell] = []
-        for c in range(len(columns) - 1):
+        for c in range(grid.width):
             text, conf = _cell_text(cells.get((r, c), []))
             if c == 0 and r in numbers:
                 text, conf = _better_number((text, conf), numbers[r])
@@ -408,15 +429,16 @@ def _number_column(
     import cv2
     import numpy as np
 
-    if len(grid.columns) < 3:
+    if grid.width < 3:
         return {}
-    x0, x1 = grid.columns[0], grid.columns[1]
-    if x1 - x0 > 0.2 * (grid.columns[-1] - x0):
-        return {}  # the first column is not a narrow number column
     pieces: list[tuple[int, Any]] = []
     for r, (top, bottom) in enumerate(grid.rows):
-        if x0 not in grid.present[r] or x1 not in grid.present[r]:
+        if not grid.full(r):
             continue  # a merged (section) row: read with the page
+        bounds = grid.present[r]
+        x0, x1 = bounds[0], bounds[1]
+        if x1 - x0 > 0.2 * (bounds[-1] - x0):
+            continue  # the first column is not a narrow number column
         cell = page[top + 3 : bottom - 3, x0 + 3 : x1 - 3]
         if cell.size == 0:
             continue
