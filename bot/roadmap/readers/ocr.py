@@ -425,7 +425,7 @@ def _number_column(
 ) -> dict[int, tuple[str, float | None]]:
     """The number cells read once more, on their own: a short number alone in a narrow
     column ("2.") is what the page-wide reading misses most. The cells are cut out,
-    enlarged and laid side by side on one line, read by one more `tesseract` call."""
+    binarised and laid side by side on one line, read by one more `tesseract` call."""
     import cv2
     import numpy as np
 
@@ -457,16 +457,79 @@ def _number_column(
         canvas = np.full((height, cell.shape[1] + 60), 255, np.uint8)
         canvas[10 : 10 + cell.shape[0], 30 : 30 + cell.shape[1]] = cell
         strip.append(canvas)
-        spans.append((r, 2 * x, 2 * (x + canvas.shape[1])))
+        spans.append((r, x, x + canvas.shape[1]))
         x += canvas.shape[1]
-    image = cv2.resize(np.hstack(strip), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    words = run_tesseract(image, 2 * dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
+    # Binarised (Otsu) first: noise and JPEG blocks are what tesseract misreads digits by.
+    _, image = cv2.threshold(np.hstack(strip), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    words = run_tesseract(image, dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
     found: dict[int, list[Word]] = {}
     for word in words:
         for r, a, b in spans:
             if a <= word.cx < b:
                 found.setdefault(r, []).append(word)
     return {r: _cell_text(ws) for r, ws in found.items()}
+
+
+def _parts(text: str) -> tuple[int, ...] | None:
+    if not _NUMBER.match(text):
+        return None
+    return tuple(int(p) for p in re.split(r"[.,]", text.rstrip(".,")) if p)
+
+
+def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether number `b` can come right after `a` in a plan's numbering (1.1.3 → 1.1.4,
+    1.1 → 1.1.1, 1.1.21 → 1.2 or 2), allowing a few missing in between."""
+    if len(b) == len(a) and b[:-1] == a[:-1]:
+        return 0 < b[-1] - a[-1] <= 5
+    if len(b) == len(a) + 1:
+        return b[:-1] == a and b[-1] <= 5
+    if len(b) < len(a):
+        return b[:-1] == a[: len(b) - 1] and 0 < b[-1] - a[len(b) - 1] <= 5
+    return False
+
+
+DOUBTED = 0.5  # the confidence given to a number filled in from its neighbours
+
+
+def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
+    """The number column read by its sequence: a number that fits neither of its
+    neighbours is doubted, and the measure rows between two numbers of the same level
+    that are exactly as many as the numbers missing between them get those numbers
+    (confidence DOUBTED, so the preview asks). Only rows read from a scan are touched."""
+    rows = [
+        r
+        for r in doc.rows
+        if len(r.cells) > max(column, title) and r.cells[column].confidence is not None
+        or (len(r.cells) > column and r.cells[column].text == "" and _scanned(r))
+    ]
+    numbers = [_parts(r.cells[column].text) for r in rows]
+    anchors = [i for i, n in enumerate(numbers) if n is not None]
+    for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
+        before = numbers[anchors[k - 1]] if k > 0 else None
+        after = numbers[anchors[k + 1]] if k + 1 < len(anchors) else None
+        me = numbers[i]
+        assert me is not None
+        fits = (before is not None and _follows(before, me)) or (
+            after is not None and _follows(me, after)
+        )
+        if not fits and before is not None and after is not None:
+            numbers[i] = None
+    anchors = [i for i, n in enumerate(numbers) if n is not None]
+    for a, b in itertools.pairwise(anchors):
+        first, last = numbers[a], numbers[b]
+        assert first is not None and last is not None
+        if len(first) != len(last) or first[:-1] != last[:-1]:
+            continue
+        between = [i for i in range(a + 1, b) if rows[i].cells[title].text.strip()]
+        if not between or len(between) != last[-1] - first[-1] - 1:
+            continue
+        for step, i in enumerate(between, start=1):
+            value = ".".join(str(p) for p in (*first[:-1], first[-1] + step))
+            rows[i].cells[column] = RawCell(value, confidence=DOUBTED)
+
+
+def _scanned(row: RawRow) -> bool:
+    return any(c.confidence is not None for c in row.cells)
 
 
 def _now() -> float:
@@ -499,4 +562,5 @@ def read_images(
         read_page(load_image(data), page_no, doc, budget, TARGET_DPI)
     if not doc.rows and not doc.paragraphs:
         raise ImportRefused("unreadable_scan")
+    repair_numbers(doc)
     return doc

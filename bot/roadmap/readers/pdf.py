@@ -63,6 +63,7 @@ def read_pdf(data: bytes, budget: Budget, progress: Progress | None = None) -> R
                     doc.rows.append(RawRow(cells, f"page {page_no}, row {row_no}"))
         if scans:
             rendered.close()
+            ocr.repair_numbers(doc)
         if not any_text:
             raise ImportRefused("scanned_pdf")
         if not found_table:
