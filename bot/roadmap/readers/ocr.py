@@ -496,12 +496,7 @@ def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
     neighbours is doubted, and the measure rows between two numbers of the same level
     that are exactly as many as the numbers missing between them get those numbers
     (confidence DOUBTED, so the preview asks). Only rows read from a scan are touched."""
-    rows = [
-        r
-        for r in doc.rows
-        if len(r.cells) > max(column, title) and r.cells[column].confidence is not None
-        or (len(r.cells) > column and r.cells[column].text == "" and _scanned(r))
-    ]
+    rows = [r for r in doc.rows if len(r.cells) > max(column, title) and _scanned(r)]
     numbers = [_parts(r.cells[column].text) for r in rows]
     anchors = [i for i, n in enumerate(numbers) if n is not None]
     for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
