@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.import_flow import Confirmed, Preview
 from bot.markup import quote, quote_short, shorten
 from bot.roadmap import ImportRefused
@@ -531,8 +531,16 @@ def no_organisation() -> str:
     return _("Create an organisation with /neworg first, then send its roadmap.")
 
 
-def photo_refused() -> str:
-    return refusal_text(ImportRefused("unsupported_format", kind="photo image"))
+def ocr_progress(page: int, pages: int) -> str:
+    return _("🔎 Recognising page {page} of {pages}…").format(page=page, pages=pages)
+
+
+def ocr_done(pages: int) -> str:
+    return ngettext(
+        "🔎 Recognised {n} scanned page: check the preview, recognition makes mistakes.",
+        "🔎 Recognised {n} scanned pages: check the preview, recognition makes mistakes.",
+        pages,
+    ).format(n=pages)
 
 
 def confirmed_text(confirmed: Confirmed, invites: str | None) -> str:

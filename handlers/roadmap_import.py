@@ -26,7 +26,7 @@ from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.measure_edits import unclear_measures
 from bot.reports.draft import parse_caption
-from bot.roadmap import ImportRefused
+from bot.roadmap import ImportRefused, pack_album
 from bot.services import Identity, Services
 from handlers import import_views as views
 from handlers.callbacks import (
@@ -39,6 +39,7 @@ from handlers.callbacks import (
 )
 from handlers.filters import Coordinator, KnownPerson
 from handlers.measure_edit import unclear_keyboard, unclear_list_text
+from handlers.reports.albums import Albums
 from handlers.states import ImportForm
 from handlers.views import unit_questions
 from storage.db import SessionFactory
@@ -80,6 +81,32 @@ async def _download(bot: Bot, document: Document) -> bytes:
         raise
 
 
+class _PageProgress:
+    """One message, edited as the pages of a scan are recognised."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.sent: Message | None = None
+        self.pages = 0
+
+    async def __call__(self, page: int, pages: int) -> None:
+        self.pages = pages
+        await self._show(views.ocr_progress(page, pages))
+
+    async def finish(self) -> None:
+        if self.sent is not None:
+            await self._show(views.ocr_done(self.pages))
+
+    async def _show(self, text: str) -> None:
+        try:
+            if self.sent is None:
+                self.sent = await self.message.answer(text)
+            else:
+                await self.sent.edit_text(text)
+        except TelegramBadRequest:  # the same text again, or the message is gone
+            pass
+
+
 async def _show_preview(
     message: Message,
     state: FSMContext,
@@ -88,9 +115,11 @@ async def _show_preview(
     session_factory: SessionFactory,
     pending: PendingImport,
 ) -> None:
+    progress = _PageProgress(message)
     preview = await import_flow.preview(
-        session_factory, identity, pending, now=services.clock.now()
+        session_factory, identity, pending, now=services.clock.now(), progress=progress
     )
+    await progress.finish()
     if preview.parsed.plan_period is not None:
         # Keep the period the preview was read with (the document's own or the one set), so
         # that confirming reads the document exactly as it was shown.
@@ -112,6 +141,7 @@ async def _receive(
     *,
     document: Document | None = None,
     text: str | None = None,
+    upload: tuple[bytes, str] | None = None,
 ) -> None:
     """Read, keep and preview a plan. Within the import conversation every refusal is
     answered; a file sent out of the blue that is plainly not a plan goes on to the next
@@ -122,11 +152,18 @@ async def _receive(
     explicit = await state.get_state() is not None  # /import, or a preview is open
     if not explicit and document is not None and _too_big(document):
         raise SkipHandler()
+    if not explicit and document is not None and _is_image(document):
+        # A picture from an idle coordinator is a report's attachment, not a plan: a scan
+        # is imported after /import only (recognising it takes a while).
+        raise SkipHandler()
     previous = await _pending(state)
     pending: PendingImport | None = None
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
-            if document is not None:
+            filename: str | None
+            if upload is not None:
+                data, filename = upload
+            elif document is not None:
                 data = await _download(bot, document)
                 filename = document.file_name
             else:
@@ -149,6 +186,10 @@ async def _receive(
         await import_flow.discard_if_unused(
             services.uow, identity, services.settings.files_dir, previous
         )
+
+
+def _is_image(document: Document) -> bool:
+    return (document.mime_type or "").startswith("image/")
 
 
 def _too_big(document: Document) -> bool:
@@ -188,9 +229,47 @@ async def on_pasted_text(
     await _receive(message, bot, state, identity, services, session_factory, text=message.text)
 
 
-async def on_photo(message: Message) -> None:
-    # A compressed photo is never a readable plan; do not even download it.
-    await message.answer(views.photo_refused())
+async def _page_bytes(bot: Bot, message: Message) -> bytes:
+    """The picture of a page: a photo at its largest size, or a file."""
+    if message.photo:
+        largest = message.photo[-1]
+        import_flow.check_announced_size(largest.file_size)
+        return await telegram_io.download(bot, largest.file_id)
+    assert message.document is not None
+    return await _download(bot, message.document)
+
+
+async def _receive_pages(
+    messages: list[Message],
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    """Photos of a plan's pages (one, or an album in its order): one plan."""
+    first = messages[0]
+    try:
+        pages = [await _page_bytes(bot, m) for m in messages]
+    except ImportRefused as refusal:
+        await first.answer(views.refusal_text(refusal))
+        return
+    if len(pages) == 1 and first.photo:
+        upload = (pages[0], "photo.jpg")
+    else:
+        upload = (pack_album(pages), f"album-{len(pages)}.pages")
+    await _receive(first, bot, state, identity, services, session_factory, upload=upload)
+
+
+async def on_photo(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    await _receive_pages([message], bot, state, identity, services, session_factory)
 
 
 async def on_not_coordinator(message: Message) -> None:
@@ -445,6 +524,27 @@ def create_router() -> Router:
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(ImportForm))
     router.message.register(cmd_import, Command("import"), coordinator)
     router.message.register(on_not_coordinator, Command("import"), KnownPerson(), ~coordinator)
+    albums = Albums()
+
+    async def on_album_page(
+        message: Message,
+        bot: Bot,
+        state: FSMContext,
+        identity: Identity,
+        services: Services,
+        session_factory: SessionFactory,
+    ) -> None:
+        album = await albums.collect(message)
+        if album is not None:
+            await _receive_pages(album, bot, state, identity, services, session_factory)
+
+    router.message.register(
+        on_album_page,
+        F.media_group_id,
+        F.photo | F.document,
+        coordinator,
+        StateFilter(ImportForm.waiting_file),
+    )
     router.message.register(on_document, F.document, coordinator, StateFilter(ImportForm))
     # An idle coordinator's file is a plan, unless its caption names a measure ("1.2
     # приказ подписан"): that one is a report and goes on to the reports router.

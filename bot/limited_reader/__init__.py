@@ -70,9 +70,10 @@ class ReaderLimits:
     # Children at once per event loop; the next reading waits for a free one.
     concurrency: int = 2
     # A scan (the child says so as it starts recognising pages) may take this long in all:
-    # ~4 s a page on one core, up to bot.roadmap.raw.MAX_SCAN_PAGES pages. The child's CPU
-    # limit is this too (recognition itself runs in `tesseract`, a process of its own);
-    # a document that is no scan is still stopped at `wall_seconds`.
+    # ~4 s a page on one core, up to bot.roadmap.raw.MAX_SCAN_PAGES pages. The child raises
+    # its own CPU limit to this when it starts recognising (recognition itself runs in
+    # `tesseract`, a process of its own); a document that is no scan keeps `cpu_seconds`
+    # and `wall_seconds`.
     scan_wall_seconds: float = 300.0
 
 
@@ -197,17 +198,11 @@ async def read_roadmap_images(
     progress: Progress | None = None,
 ) -> ParsedRoadmap:
     """`bot.roadmap.parse_images` (photos of a plan's pages, an album) in a limited child."""
-    from bot.limited_reader.tasks import roadmap_from_json
+    from bot.roadmap import pack_album
 
-    result = await read(
-        "roadmap",
-        b"".join(images),
-        "album.jpg",
-        {"period": list(period) if period else None, "images": [len(i) for i in images]},
-        limits=limits,
-        progress=progress,
+    return await read_roadmap(
+        pack_album(images), "album", period=period, limits=limits, progress=progress
     )
-    return roadmap_from_json(result)
 
 
 def read_roadmap_sync(
@@ -242,8 +237,10 @@ async def _run_child(
         "-m",
         "bot.limited_reader.child",
         str(limits.memory_bytes),
-        str(max(limits.cpu_seconds, int(limits.scan_wall_seconds))),
+        str(limits.cpu_seconds),
         str(int(max(limits.wall_seconds, limits.scan_wall_seconds)) + 5),
+        # The CPU limit a scan may raise itself to (tasks.report_progress).
+        str(max(limits.cpu_seconds, int(limits.scan_wall_seconds))),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -43,6 +43,7 @@ __all__ = [
     "ImportRefused",
     "ParsedRoadmap",
     "detect_format",
+    "pack_album",
     "parse_document",
     "parse_images",
     "parse_text",
@@ -153,9 +154,39 @@ def parse_document(
         raise ImportRefused("too_large", size=len(data), limit=MAX_BYTES)
     if not data.strip():
         raise ImportRefused("empty")
+    if data.startswith(ALBUM_MAGIC):
+        return parse_images(unpack_album(data), period=period, progress=progress)
     raw = read_raw(data, filename, progress=progress)
     # The name only tells the format: a file name is never a plan's title.
     return with_confidence(interpret(raw, period=period), raw)
+
+
+# An album (several page images sent together) kept and read as one file: this line, the
+# JSON list of the images' lengths on the next, then the images one after another.
+ALBUM_MAGIC = b"%ROADMAP-ALBUM\n"
+
+
+def pack_album(images: list[bytes]) -> bytes:
+    import json
+
+    return ALBUM_MAGIC + json.dumps([len(i) for i in images]).encode() + b"\n" + b"".join(images)
+
+
+def unpack_album(data: bytes) -> list[bytes]:
+    import json
+
+    header, _, body = data[len(ALBUM_MAGIC) :].partition(b"\n")
+    try:
+        sizes = [int(n) for n in json.loads(header)]
+    except (ValueError, TypeError) as exc:
+        raise ImportRefused("corrupt_file", kind="album") from exc
+    if sum(sizes) != len(body) or any(n <= 0 for n in sizes):
+        raise ImportRefused("corrupt_file", kind="album")
+    images, offset = [], 0
+    for size in sizes:
+        images.append(body[offset : offset + size])
+        offset += size
+    return images
 
 
 def parse_images(
