@@ -30,6 +30,7 @@ from bot.roadmap import ImportRefused, pack_album
 from bot.services import Identity, Services
 from handlers import import_views as views
 from handlers.callbacks import (
+    EditCallback,
     ImportAction,
     ImportCallback,
     MembersAction,
@@ -423,6 +424,23 @@ async def on_confirm(
             chat_id,
             unclear_list_text(unclear) + "\n" + views.fix_hint(),
             reply_markup=unclear_keyboard(unclear),
+        )
+    # Cells a scan was read with doubt in: each measure a tap away from its edit card.
+    doubtful = {m.number for m in confirmed.parsed.measures if m.doubtful and m.number}
+    if doubtful:
+        stored = [
+            m
+            for m in await services.uow.roadmaps.measures(confirmed.result.roadmap_id)
+            if m.number in doubtful
+        ]
+        to_check = InlineKeyboardBuilder()
+        for measure in stored[:12]:
+            to_check.button(
+                text=f"🔎 {measure.number}", callback_data=EditCallback(measure_id=measure.id)
+            )
+        to_check.adjust(4)
+        await bot.send_message(
+            chat_id, views.doubtful_after_save(len(stored)), reply_markup=to_check.as_markup()
         )
     # What the importer could not classify is asked now, one tap each (saving never waits).
     for text, buttons in unit_questions(units):

@@ -59,10 +59,21 @@ async def test_an_album_of_page_photos_is_imported_with_progress(
     progress_messages = [m for m in user.messages if "Recognis" in (m.text or "")]
     assert len(progress_messages) == 1
     assert "Plan period: 2022–2024" in (preview.text or "")
+    # The cells read with doubt are listed as read, for the coordinator to check.
+    assert "Read from the scan with doubt" in (preview.text or "")
+    assert "— right?" in (preview.text or "")
 
     await user.press(preview, CONFIRM)
     saved = await user.wait_for_text("Roadmap saved", timeout=60)
     assert saved.text
+    # After saving, each doubtful measure is a tap away from its edit card.
+    doubtful = await user.wait_for_text("read from the scan with doubt", timeout=30)
+    assert doubtful.buttons
+    await user.press(doubtful, doubtful.buttons[0]["callback_data"])
+    card = await user.wait_for_message(
+        lambda m: any("Deadline" in t for t in m.button_texts), timeout=30
+    )
+    assert card.text
     stored = await roadmaps(running_bot, seeded.organisation_id)
     new = [r for t, r in stored.items() if "SMALL" not in t and r.period == (2022, 2024)]
     assert new
