@@ -547,8 +547,8 @@ def read_images(
     images: list[bytes], budget: Budget | None = None, progress: Progress | None = None
 ) -> RawDocument:
     """Photos or scanned images of a plan's pages, in order: one plan."""
-    require_tesseract()
     check_pages(len(images))
+    require_tesseract()
     budget = budget or scan_budget()
     doc = RawDocument(source="scan")
     for page_no, data in enumerate(images, start=1):
