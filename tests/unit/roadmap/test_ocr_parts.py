@@ -8,7 +8,7 @@ import pytest
 from bot.roadmap import ImportRefused, pack_album, parse_document, raw
 from bot.roadmap.confidence import with_confidence
 from bot.roadmap.raw import RawCell, RawDocument, RawRow
-from bot.roadmap.readers.ocr import _follows, repair_numbers, parse_tsv
+from bot.roadmap.readers.ocr import _follows, parse_tsv, repair_numbers
 from bot.roadmap.table import interpret
 
 
