@@ -40,6 +40,7 @@ def _scanned(samples: str) -> tuple[list[bytes], bytes, int]:
     return pages, images_to_pdf(pages), len(parse_document(pdf, "plan.pdf").measures)
 
 
+@pytest.mark.both_databases
 async def test_an_album_of_page_photos_is_imported_with_progress(
     running_bot: RunningBot, samples_dir: Path
 ) -> None:
