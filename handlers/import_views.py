@@ -597,7 +597,13 @@ def doubtful_after_save(n: int) -> str:
 
 
 def ocr_progress(page: int, pages: int) -> str:
-    return _("🔎 Recognising page {page} of {pages}…").format(page=page, pages=pages)
+    return _("🔎 Recognising page {page} of {pages}… (/cancel stops it)").format(
+        page=page, pages=pages
+    )
+
+
+def reading_stopped() -> str:
+    return _("Recognition stopped. Nothing was saved.")
 
 
 def ocr_done(pages: int) -> str:

@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 # --- state ------------------------------------------------------------------------------
 
+# The reading under way in each chat (a scan takes a while): /cancel stops it.
+_readings: dict[int, asyncio.Task[None]] = {}
+
 
 async def _pending(state: FSMContext) -> PendingImport | None:
     return PendingImport.from_state((await state.get_data()).get(STATE_KEY))
@@ -172,7 +175,25 @@ async def _receive(
             pending = await asyncio.to_thread(
                 import_flow.save_upload, services.settings.files_dir, data, filename
             )
-            await _show_preview(message, state, identity, services, session_factory, pending)
+            # A reading of its own, so /cancel can stop a long one (a scan) midway.
+            reading = asyncio.create_task(
+                _show_preview(message, state, identity, services, session_factory, pending)
+            )
+            _readings[message.chat.id] = reading
+            try:
+                await reading
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not reading.cancelled() or (current is not None and current.cancelling()):
+                    raise
+                await import_flow.discard_if_unused(
+                    services.uow, identity, services.settings.files_dir, pending
+                )
+                await message.answer(views.reading_stopped())
+                return
+            finally:
+                if _readings.get(message.chat.id) is reading:
+                    del _readings[message.chat.id]
     except ImportRefused as refusal:
         if pending is not None and pending.sha256 != (previous.sha256 if previous else None):
             await import_flow.discard_if_unused(
@@ -523,6 +544,11 @@ async def on_accept_period(
 async def cmd_cancel(
     message: Message, state: FSMContext, identity: Identity, services: Services
 ) -> None:
+    reading = _readings.pop(message.chat.id, None)
+    if reading is not None and not reading.done():
+        reading.cancel()  # the reading child is killed; _receive answers
+        await _forget(state)
+        return
     pending = await _pending(state)
     await _forget(state)
     if pending is not None:

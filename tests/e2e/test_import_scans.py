@@ -96,3 +96,22 @@ async def test_a_scanned_pdf_is_imported(running_bot: RunningBot, samples_dir: P
     await user.press(preview, CONFIRM)
     await user.wait_for_text("Roadmap saved", timeout=60)
     assert running_bot.tg.failed_calls == []
+
+
+async def test_cancel_stops_a_scan_being_recognised(
+    running_bot: RunningBot, samples_dir: Path
+) -> None:
+    pages, _, _ = _scanned(str(samples_dir))
+    seeded = await seed(running_bot)
+    before = await roadmaps(running_bot, seeded.organisation_id)
+    user = coordinator(running_bot)
+    await user.send_text("/import")
+    await user.wait_for_text("Send the approved roadmap")
+    for page in pages:
+        await user.send_photo(page, media_group_id="album-2")
+    await user.wait_for_message(lambda m: "Recognis" in m.content, timeout=60)
+    await user.send_text("/cancel")
+    await user.wait_for_text("Recognition stopped", timeout=30)
+    assert not any("check before saving" in m.content for m in user.messages)
+    assert await roadmaps(running_bot, seeded.organisation_id) == before
+    assert running_bot.tg.failed_calls == []
