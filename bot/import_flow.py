@@ -72,11 +72,13 @@ def is_plan_attempt(refusal: ImportRefused) -> bool:
 
 
 async def looks_like_plan(data: bytes, filename: str | None) -> bool:
-    """Whether a file is (or is meant to be) a roadmap; read by the limited reader."""
+    """Whether a file is (or is meant to be) a roadmap; read by the limited reader. A scan
+    is not recognised for this (it would take seconds a page): a report's scan stays a
+    report."""
     if len(data) > MAX_FILE_BYTES:
         return False
     try:
-        await read_roadmap(data, filename or "document")
+        await read_roadmap(data, filename or "document", ocr=False)
     except ImportRefused as refusal:
         return is_plan_attempt(refusal)
     return True

@@ -173,17 +173,19 @@ async def read_roadmap(
     period: tuple[int, int] | None = None,
     limits: ReaderLimits | None = None,
     progress: Progress | None = None,
+    ocr: bool = True,
 ) -> ParsedRoadmap:
     """`bot.roadmap.parse_document`, read in a limited child: the same result or the same
     refusal, plus refusals for what the limits stop (too_heavy, timeout). `progress` is
-    called with (page, pages) as the pages of a scan are recognised."""
+    called with (page, pages) as the pages of a scan are recognised; with `ocr` false a
+    scan is refused at once instead."""
     from bot.limited_reader.tasks import roadmap_from_json
 
     result = await read(
         "roadmap",
         data,
         filename,
-        {"period": list(period) if period else None},
+        {"period": list(period) if period else None, "ocr": ocr},
         limits=limits,
         progress=progress,
     )

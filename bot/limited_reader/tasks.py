@@ -54,7 +54,13 @@ def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> bytes:
 
     period = options.get("period")
     years = (int(period[0]), int(period[1])) if period else None
-    parsed = parse_document(data, filename, period=years, progress=report_progress)
+    parsed = parse_document(
+        data,
+        filename,
+        period=years,
+        progress=report_progress,
+        ocr=bool(options.get("ocr", True)),
+    )
     return roadmap_to_json(parsed)
 
 

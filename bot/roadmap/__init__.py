@@ -109,6 +109,8 @@ def read_raw(
     filename: str = "",
     budget: Budget | None = None,
     progress: Progress | None = None,
+    *,
+    ocr: bool = True,
 ) -> RawDocument:
     """Any supported file → the common raw table (before interpretation). `progress` is
     told (page, pages) as scanned pages are recognised."""
@@ -122,8 +124,10 @@ def read_raw(
         if kind == "pdf":
             from bot.roadmap.readers.pdf import read_pdf
 
-            return read_pdf(data, budget, progress)
+            return read_pdf(data, budget, progress, recognise=ocr)
         if kind == "image":
+            if not ocr:
+                raise ImportRefused("unsupported_format", kind="image")
             from bot.roadmap.readers.ocr import read_images
 
             return read_images([data], None, progress)
@@ -148,15 +152,19 @@ def parse_document(
     *,
     period: tuple[int, int] | None = None,
     progress: Progress | None = None,
+    ocr: bool = True,
 ) -> ParsedRoadmap:
-    """Read a roadmap file of any supported format (by content; the name is only a hint)."""
+    """Read a roadmap file of any supported format (by content; the name is only a hint).
+    With `ocr` false a scan is refused (as before recognition) instead of recognised."""
     if len(data) > MAX_BYTES:
         raise ImportRefused("too_large", size=len(data), limit=MAX_BYTES)
     if not data.strip():
         raise ImportRefused("empty")
     if data.startswith(ALBUM_MAGIC):
+        if not ocr:
+            raise ImportRefused("unsupported_format", kind="image")
         return parse_images(unpack_album(data), period=period, progress=progress)
-    raw = read_raw(data, filename, progress=progress)
+    raw = read_raw(data, filename, progress=progress, ocr=ocr)
     # The name only tells the format: a file name is never a plan's title.
     return with_confidence(interpret(raw, period=period), raw)
 

@@ -15,13 +15,15 @@ from bot.roadmap.raw import Budget, Progress, RawCell, RawDocument, RawRow
 from bot.roadmap.textnorm import clean_cell
 
 
-def read_pdf(data: bytes, budget: Budget, progress: Progress | None = None) -> RawDocument:
+def read_pdf(
+    data: bytes, budget: Budget, progress: Progress | None = None, *, recognise: bool = True
+) -> RawDocument:
     doc = RawDocument(source="pdf")
     any_text = False
     found_table = False
     with pdfplumber.open(BytesIO(data)) as pdf:
         pages = list(pdf.pages)
-        scans = [n for n, page in enumerate(pages, start=1) if not page.chars]
+        scans = [n for n, page in enumerate(pages, start=1) if not page.chars] if recognise else []
         if scans:
             from bot.roadmap.readers import ocr
 
@@ -36,6 +38,8 @@ def read_pdf(data: bytes, budget: Budget, progress: Progress | None = None) -> R
             budget.tick()
             if page.chars:
                 any_text = True
+            elif page_no not in scans:
+                continue  # recognition not asked for: a scanned page is skipped
             else:
                 if progress:
                     progress(scans.index(page_no) + 1, len(scans))

@@ -97,3 +97,17 @@ def test_tesseract_tsv_words() -> None:
     )
     (word,) = parse_tsv(tsv)
     assert (word.text, word.left, word.conf) == ("Май", 10, 0.965)
+
+
+def test_without_recognition_a_scan_is_refused_at_once() -> None:
+    from .builders import build_scanned_pdf, tiny_png
+
+    with pytest.raises(ImportRefused) as info:
+        parse_document(build_scanned_pdf(), "scan.pdf", ocr=False)
+    assert info.value.reason == "scanned_pdf"
+    with pytest.raises(ImportRefused) as info:
+        parse_document(tiny_png(), "scan.png", ocr=False)
+    assert info.value.reason == "unsupported_format"
+    with pytest.raises(ImportRefused) as info:
+        parse_document(pack_album([tiny_png()]), "album", ocr=False)
+    assert info.value.reason == "unsupported_format"
