@@ -36,6 +36,7 @@ from bot.roadmap.textnorm import clean_cell
 # The page is read at about this resolution (a scan's own, a photo scaled to it).
 TARGET_DPI = 200
 MAX_SIDE = 4000  # pixels: a larger photo is scaled down first (more costs only time)
+MIN_SIDE = 2400  # pixels: a smaller one is enlarged to this (an A4 page at ~200 dpi)
 MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a bomb)
 LANGUAGES = "rus"
 # A cell whose least certain word is below this is shown to the coordinator to confirm.
@@ -91,6 +92,12 @@ def load_image(data: bytes) -> Any:
         raise ImportRefused("corrupt_file", kind="image") from exc
     if max(gray.size) > MAX_SIDE:
         gray.thumbnail((MAX_SIDE, MAX_SIDE))
+    elif max(gray.size) < MIN_SIDE:
+        # A photo Telegram compressed (1280 px): small print is read far better enlarged.
+        scale = MIN_SIDE / max(gray.size)
+        gray = gray.resize(
+            (round(gray.width * scale), round(gray.height * scale)), Image.Resampling.BICUBIC
+        )
     return np.asarray(gray)
 
 
