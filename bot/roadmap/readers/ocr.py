@@ -36,7 +36,7 @@ from bot.roadmap.textnorm import clean_cell
 # The page is read at about this resolution (a scan's own, a photo scaled to it).
 TARGET_DPI = 200
 MAX_SIDE = 4000  # pixels: a larger photo is scaled down first (more costs only time)
-MIN_SIDE = 2400  # pixels: a smaller one is enlarged to this (an A4 page at ~200 dpi)
+MIN_SIDE = 2000  # pixels: a smaller one is enlarged to this (a photo Telegram compressed)
 MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a bomb)
 LANGUAGES = "rus"
 # A cell whose least certain word is below this is shown to the coordinator to confirm.

@@ -134,5 +134,5 @@ def test_photos_telegram_compressed_to_1280_pixels_are_read(samples_dir: Path) -
         image.save(out, "JPEG", quality=80)
         compressed.append(out.getvalue())
     got = asyncio.run(read_roadmap_images(compressed))
-    # Measured: rows 1.0 (the pages are enlarged to 2400 px before recognition).
+    # Measured: rows 1.0 (the pages are enlarged to 2000 px before recognition).
     assert _agreement(ref, got)["rows"] >= 0.9
