@@ -95,6 +95,7 @@ bench: install
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/edits.py
+	$(BIN)/python bench/ocr.py
 
 locales-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k __ -k _:1,1t -k _:1,2,3t -k pgettext:1c,2 -k UserError -k AccessDenied -k NotFound -k N_ --no-location --sort-output --width=99 \

@@ -31,7 +31,9 @@ from bot.access import require_coordinator
 from bot.cleaning import clean_file_name
 from bot.errors import N_, UserError
 from bot.imports import ImportResult, store_roadmap, unit_kinds_of
+from bot.limited_reader import Progress as ReadProgress
 from bot.limited_reader import read_roadmap
+from bot.limited_reader.tasks import roadmap_from_json, roadmap_to_json
 from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap
 from bot.services import Identity
@@ -218,6 +220,9 @@ def discard_upload(files_dir: Path, pending: PendingImport) -> None:
         return
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
+    for cached in path.parent.glob(f"{path.name}.scan-*.json"):
+        with contextlib.suppress(FileNotFoundError):
+            cached.unlink()
 
 
 def _read_pending(pending: PendingImport) -> bytes:
@@ -227,15 +232,41 @@ def _read_pending(pending: PendingImport) -> bytes:
         raise ImportExpired() from exc
 
 
-async def parse_pending(pending: PendingImport) -> ParsedRoadmap:
+def _scan_cache(pending: PendingImport) -> Path:
+    period = "-".join(str(y) for y in pending.period) if pending.period else "none"
+    return Path(f"{pending.path}.scan-{period}.json")
+
+
+def _cached_scan(pending: PendingImport) -> ParsedRoadmap | None:
+    try:
+        return roadmap_from_json(_scan_cache(pending).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _keep_scan(pending: PendingImport, parsed: ParsedRoadmap) -> None:
+    with contextlib.suppress(OSError):
+        _scan_cache(pending).write_bytes(roadmap_to_json(parsed))
+
+
+async def parse_pending(
+    pending: PendingImport, *, progress: ReadProgress | None = None
+) -> ParsedRoadmap:
     """Read the saved file in a limited child process (bot.limited_reader): a hostile
     document costs the bot neither memory nor its event loop, and others keep being
-    answered meanwhile."""
+    answered meanwhile. A scan is recognised once: what it was read as is kept beside the
+    file (per period), so confirming does not wait for the pages again."""
     data = await asyncio.to_thread(_read_pending, pending)
     if hashlib.sha256(data).hexdigest() != pending.sha256:
         # Not the file the preview was shown for: never store something nobody has seen.
         raise ImportExpired()
-    parsed = await read_roadmap(data, pending.filename, period=pending.period)
+    parsed = await asyncio.to_thread(_cached_scan, pending)
+    if parsed is None:
+        parsed = await read_roadmap(
+            data, pending.filename, period=pending.period, progress=progress
+        )
+        if any(m.confidence is not None for m in parsed.measures):
+            await asyncio.to_thread(_keep_scan, pending, parsed)
     if pending.title:
         parsed.title = pending.title
     return parsed
@@ -267,12 +298,13 @@ async def preview(
     *,
     now: datetime,
     parsed: ParsedRoadmap | None = None,
+    progress: ReadProgress | None = None,
 ) -> Preview:
     """Parse (unless given) and dry-run the import: store it in a unit of work that is never
     committed, so the preview shows exactly what confirming would do."""
     organisation_id = require_coordinator(identity)
     if parsed is None:
-        parsed = await parse_pending(pending)
+        parsed = await parse_pending(pending, progress=progress)
     result = Preview(parsed=parsed, pending=pending)
     if not result.can_save:
         return result

@@ -13,11 +13,19 @@ from collections.abc import Iterable
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.import_flow import Confirmed, Preview
 from bot.markup import quote, quote_short, shorten
 from bot.roadmap import ImportRefused
-from bot.roadmap.model import MemberGroup, Problem, ScheduleKind, UnitInfo, UnitKind
+from bot.roadmap.model import (
+    MemberGroup,
+    ParsedMeasure,
+    ParsedRoadmap,
+    Problem,
+    ScheduleKind,
+    UnitInfo,
+    UnitKind,
+)
 from bot.wording import measures_count, people_count, sections_count, units_count
 from handlers.callbacks import ImportAction, ImportCallback
 
@@ -293,6 +301,7 @@ def preview_text(preview: Preview) -> str:
         blocks += [_join_line(join) for join in parsed.joins[:SHOWN_PROBLEMS]]
         if len(parsed.joins) > SHOWN_PROBLEMS:
             blocks.append(_more(SHOWN_PROBLEMS, len(parsed.joins)))
+    blocks += doubtful_lines(parsed)
     if parsed.problems:
         blocks += ["", _("<b>To check</b> ({n}):").format(n=len(parsed.problems))]
         blocks += [_problem_line(p) for p in parsed.problems[:SHOWN_PROBLEMS]]
@@ -386,8 +395,8 @@ def _unsupported(kind: str) -> str:
     lowered = kind.lower()
     if "image" in lowered:
         return _(
-            "This is a picture, not a document: I cannot read scans or photos. "
-            "Send the plan as DOCX, XLSX, a PDF with text, or paste its text."
+            "This kind of picture cannot be read. Send the pages as JPEG or PNG files, "
+            "or the plan as DOCX, XLSX or PDF."
         )
     if "archive" in lowered:
         return _("This is an archive: send the plan file itself (DOCX, XLSX, PDF), unpacked.")
@@ -465,6 +474,16 @@ def refusal_text(refusal: ImportRefused) -> str:
             "The document has too many lines ({rows}; I read up to {limit}). "
             "Send only the plan of measures."
         ).format(rows=quote(d.get("rows", "?")), limit=quote(d.get("limit", "?")))
+    elif reason == "unreadable_scan":
+        text = _(
+            "I could not recognise any text in this picture or scan. Send a sharper scan "
+            "(200–300 dpi), or the plan as DOCX or XLSX."
+        )
+    elif reason == "ocr_unavailable":
+        text = _(
+            "This is a scan, and text recognition is not installed on this server. "
+            "Send the plan as DOCX or XLSX."
+        )
     elif reason == "too_heavy":
         text = _(
             "The file is too heavy to read: it needs more memory than I give one document. "
@@ -521,8 +540,78 @@ def no_organisation() -> str:
     return _("Create an organisation with /neworg first, then send its roadmap.")
 
 
-def photo_refused() -> str:
-    return refusal_text(ImportRefused("unsupported_format", kind="photo image"))
+def _doubtful_value(measure: ParsedMeasure, field: str) -> str:
+    if field == "deadline":
+        return measure.deadline_raw
+    if field == "responsible":
+        return measure.responsible_raw
+    if field == "number":
+        return measure.number or ""
+    return measure.title
+
+
+def _doubtful_field(field: str) -> str:
+    names = {
+        "deadline": _("deadline"),
+        "responsible": _("responsible"),
+        "number": _("number"),
+        "title": _("title"),
+    }
+    return names.get(field, field)
+
+
+def doubtful_lines(parsed: ParsedRoadmap) -> list[str]:
+    """Cells a scan was read with doubt in: each shown as read, for the coordinator to say
+    whether it is right (saving keeps them; a tap after saving fixes any)."""
+    items = [(m, f) for m in parsed.measures for f in m.doubtful]
+    if not items:
+        return []
+    lines = [
+        "",
+        _(
+            "<b>Read from the scan with doubt</b> ({n}): saving keeps them as read; "
+            "after saving, a tap fixes any."
+        ).format(n=len(items)),
+    ]
+    for measure, field in items[:SHOWN_PROBLEMS]:
+        lines.append(
+            _("• row {number}, {field}: {text} — right?").format(
+                number=quote(measure.number or measure.where),
+                field=_doubtful_field(field),
+                text=quote_short(_doubtful_value(measure, field) or "—", 80, one_line=True),
+            )
+        )
+    if len(items) > SHOWN_PROBLEMS:
+        lines.append(_more(SHOWN_PROBLEMS, len(items)))
+    return lines
+
+
+def doubtful_after_save(n: int) -> str:
+    return ngettext(
+        "🔎 {n} measure was read from the scan with doubt: tap it to check or fix it "
+        "(or /edit NUMBER).",
+        "🔎 {n} measures were read from the scan with doubt: tap one to check or fix it "
+        "(or /edit NUMBER).",
+        n,
+    ).format(n=n)
+
+
+def ocr_progress(page: int, pages: int) -> str:
+    return _("🔎 Recognising page {page} of {pages}… (/cancel stops it)").format(
+        page=page, pages=pages
+    )
+
+
+def reading_stopped() -> str:
+    return _("Recognition stopped. Nothing was saved.")
+
+
+def ocr_done(pages: int) -> str:
+    return ngettext(
+        "🔎 Recognised {n} scanned page: check the preview, recognition makes mistakes.",
+        "🔎 Recognised {n} scanned pages: check the preview, recognition makes mistakes.",
+        pages,
+    ).format(n=pages)
 
 
 def confirmed_text(confirmed: Confirmed, invites: str | None) -> str:

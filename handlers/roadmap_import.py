@@ -27,10 +27,11 @@ from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.measure_edits import unclear_measures
 from bot.reports.draft import parse_caption
-from bot.roadmap import ImportRefused
+from bot.roadmap import ImportRefused, pack_album
 from bot.services import Identity, Services
 from handlers import import_views as views
 from handlers.callbacks import (
+    EditCallback,
     ImportAction,
     ImportCallback,
     MembersAction,
@@ -41,6 +42,7 @@ from handlers.callbacks import (
 from handlers.errors import user_error_text
 from handlers.filters import Coordinator, KnownPerson
 from handlers.measure_edit import unclear_keyboard, unclear_list_text
+from handlers.reports.albums import Albums
 from handlers.states import ImportForm
 from handlers.views import unit_questions
 from storage.db import SessionFactory
@@ -48,6 +50,9 @@ from storage.db import SessionFactory
 logger = logging.getLogger(__name__)
 
 # --- state ------------------------------------------------------------------------------
+
+# The reading under way in each chat (a scan takes a while): /cancel stops it.
+_readings: dict[int, asyncio.Task[None]] = {}
 
 
 async def _pending(state: FSMContext) -> PendingImport | None:
@@ -82,6 +87,32 @@ async def _download(bot: Bot, document: Document) -> bytes:
         raise
 
 
+class _PageProgress:
+    """One message, edited as the pages of a scan are recognised."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.sent: Message | None = None
+        self.pages = 0
+
+    async def __call__(self, page: int, pages: int) -> None:
+        self.pages = pages
+        await self._show(views.ocr_progress(page, pages))
+
+    async def finish(self) -> None:
+        if self.sent is not None:
+            await self._show(views.ocr_done(self.pages))
+
+    async def _show(self, text: str) -> None:
+        try:
+            if self.sent is None:
+                self.sent = await self.message.answer(text)
+            else:
+                await self.sent.edit_text(text)
+        except TelegramBadRequest:  # the same text again, or the message is gone
+            pass
+
+
 async def _show_preview(
     message: Message,
     state: FSMContext,
@@ -90,9 +121,11 @@ async def _show_preview(
     session_factory: SessionFactory,
     pending: PendingImport,
 ) -> None:
+    progress = _PageProgress(message)
     preview = await import_flow.preview(
-        session_factory, identity, pending, now=services.clock.now()
+        session_factory, identity, pending, now=services.clock.now(), progress=progress
     )
+    await progress.finish()
     if preview.parsed.plan_period is not None:
         # Keep the period the preview was read with (the document's own or the one set), so
         # that confirming reads the document exactly as it was shown.
@@ -114,6 +147,7 @@ async def _receive(
     *,
     document: Document | None = None,
     text: str | None = None,
+    upload: tuple[bytes, str] | None = None,
 ) -> None:
     """Read, keep and preview a plan. Within the import conversation every refusal is
     answered; a file sent out of the blue that is plainly not a plan goes on to the next
@@ -124,11 +158,18 @@ async def _receive(
     explicit = await state.get_state() is not None  # /import, or a preview is open
     if not explicit and document is not None and _too_big(document):
         raise SkipHandler()
+    if not explicit and document is not None and _is_image(document):
+        # A picture from an idle coordinator is a report's attachment, not a plan: a scan
+        # is imported after /import only (recognising it takes a while).
+        raise SkipHandler()
     previous = await _pending(state)
     pending: PendingImport | None = None
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
-            if document is not None:
+            filename: str | None
+            if upload is not None:
+                data, filename = upload
+            elif document is not None:
                 data = await _download(bot, document)
                 filename = document.file_name
             else:
@@ -136,7 +177,25 @@ async def _receive(
             pending = await asyncio.to_thread(
                 import_flow.save_upload, services.settings.files_dir, data, filename
             )
-            await _show_preview(message, state, identity, services, session_factory, pending)
+            # A reading of its own, so /cancel can stop a long one (a scan) midway.
+            reading = asyncio.create_task(
+                _show_preview(message, state, identity, services, session_factory, pending)
+            )
+            _readings[message.chat.id] = reading
+            try:
+                await reading
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not reading.cancelled() or (current is not None and current.cancelling()):
+                    raise
+                await import_flow.discard_if_unused(
+                    services.uow, identity, services.settings.files_dir, pending
+                )
+                await message.answer(views.reading_stopped())
+                return
+            finally:
+                if _readings.get(message.chat.id) is reading:
+                    del _readings[message.chat.id]
     except ImportRefused as refusal:
         if pending is not None and pending.sha256 != (previous.sha256 if previous else None):
             await import_flow.discard_if_unused(
@@ -151,6 +210,10 @@ async def _receive(
         await import_flow.discard_if_unused(
             services.uow, identity, services.settings.files_dir, previous
         )
+
+
+def _is_image(document: Document) -> bool:
+    return (document.mime_type or "").startswith("image/")
 
 
 def _too_big(document: Document) -> bool:
@@ -190,9 +253,47 @@ async def on_pasted_text(
     await _receive(message, bot, state, identity, services, session_factory, text=message.text)
 
 
-async def on_photo(message: Message) -> None:
-    # A compressed photo is never a readable plan; do not even download it.
-    await message.answer(views.photo_refused())
+async def _page_bytes(bot: Bot, message: Message) -> bytes:
+    """The picture of a page: a photo at its largest size, or a file."""
+    if message.photo:
+        largest = message.photo[-1]
+        import_flow.check_announced_size(largest.file_size)
+        return await telegram_io.download(bot, largest.file_id)
+    assert message.document is not None
+    return await _download(bot, message.document)
+
+
+async def _receive_pages(
+    messages: list[Message],
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    """Photos of a plan's pages (one, or an album in its order): one plan."""
+    first = messages[0]
+    try:
+        pages = [await _page_bytes(bot, m) for m in messages]
+    except ImportRefused as refusal:
+        await first.answer(views.refusal_text(refusal))
+        return
+    if len(pages) == 1 and first.photo:
+        upload = (pages[0], "photo.jpg")
+    else:
+        upload = (pack_album(pages), f"album-{len(pages)}.pages")
+    await _receive(first, bot, state, identity, services, session_factory, upload=upload)
+
+
+async def on_photo(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    identity: Identity,
+    services: Services,
+    session_factory: SessionFactory,
+) -> None:
+    await _receive_pages([message], bot, state, identity, services, session_factory)
 
 
 async def on_not_coordinator(message: Message) -> None:
@@ -340,6 +441,23 @@ async def on_confirm(
             unclear_list_text(unclear) + "\n" + views.fix_hint(),
             reply_markup=unclear_keyboard(unclear),
         )
+    # Cells a scan was read with doubt in: each measure a tap away from its edit card.
+    doubtful = {m.number for m in confirmed.parsed.measures if m.doubtful and m.number}
+    if doubtful:
+        stored = [
+            m
+            for m in await services.uow.roadmaps.measures(confirmed.result.roadmap_id)
+            if m.number in doubtful
+        ]
+        to_check = InlineKeyboardBuilder()
+        for measure in stored[:12]:
+            to_check.button(
+                text=f"🔎 {measure.number}", callback_data=EditCallback(measure_id=measure.id)
+            )
+        to_check.adjust(4)
+        await bot.send_message(
+            chat_id, views.doubtful_after_save(len(stored)), reply_markup=to_check.as_markup()
+        )
     # What the importer could not classify is asked now, one tap each (saving never waits).
     for text, buttons in unit_questions(units):
         await bot.send_message(chat_id, text, reply_markup=buttons)
@@ -421,6 +539,11 @@ async def on_accept_period(
 async def cmd_cancel(
     message: Message, state: FSMContext, identity: Identity, services: Services
 ) -> None:
+    reading = _readings.pop(message.chat.id, None)
+    if reading is not None and not reading.done():
+        reading.cancel()  # the reading child is killed; _receive answers
+        await _forget(state)
+        return
     pending = await _pending(state)
     await _forget(state)
     if pending is not None:
@@ -440,6 +563,27 @@ def create_router() -> Router:
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(ImportForm))
     router.message.register(cmd_import, Command("import"), coordinator)
     router.message.register(on_not_coordinator, Command("import"), KnownPerson(), ~coordinator)
+    albums = Albums()
+
+    async def on_album_page(
+        message: Message,
+        bot: Bot,
+        state: FSMContext,
+        identity: Identity,
+        services: Services,
+        session_factory: SessionFactory,
+    ) -> None:
+        album = await albums.collect(message)
+        if album is not None:
+            await _receive_pages(album, bot, state, identity, services, session_factory)
+
+    router.message.register(
+        on_album_page,
+        F.media_group_id,
+        F.photo | F.document,
+        coordinator,
+        StateFilter(ImportForm.waiting_file),
+    )
     router.message.register(on_document, F.document, coordinator, StateFilter(ImportForm))
     # An idle coordinator's file is a plan, unless its caption names a measure ("1.2
     # приказ подписан"): that one is a report and goes on to the reports router.

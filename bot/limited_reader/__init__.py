@@ -28,10 +28,12 @@ import signal
 import sys
 import time
 import weakref
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bot.limited_reader.tasks import PROGRESS_PREFIX
 from bot.roadmap.errors import ImportRefused
 from bot.roadmap.model import ParsedRoadmap
 
@@ -67,6 +69,12 @@ class ReaderLimits:
     max_output_bytes: int = 12 * MB
     # Children at once per event loop; the next reading waits for a free one.
     concurrency: int = 2
+    # A scan (the child says so as it starts recognising pages) may take this long in all:
+    # ~4 s a page on one core, up to bot.roadmap.raw.MAX_SCAN_PAGES pages. The child raises
+    # its own CPU limit to this when it starts recognising (recognition itself runs in
+    # `tesseract`, a process of its own); a document that is no scan keeps `cpu_seconds`
+    # and `wall_seconds`.
+    scan_wall_seconds: float = 300.0
 
 
 DEFAULT_LIMITS = ReaderLimits()
@@ -119,6 +127,9 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+Progress = Callable[[int, int], Awaitable[None] | None]
+
+
 async def read(
     task: str,
     data: bytes,
@@ -126,6 +137,7 @@ async def read(
     options: dict[str, Any] | None = None,
     *,
     limits: ReaderLimits | None = None,
+    progress: Progress | None = None,
 ) -> bytearray:
     """Run `task` (a name in bot.limited_reader.tasks.TASKS) on the bytes in a limited child
     and return its result as JSON text; raise ImportRefused for a refusal of any kind."""
@@ -139,7 +151,7 @@ async def read(
     limits = limits or DEFAULT_LIMITS  # read at call time: a deployment or test may change it
     async with _semaphore(limits.concurrency):
         started = time.monotonic()
-        answer, result = await _run_child(header, data, limits, _kind_of(data, filename))
+        answer, result = await _run_child(header, data, limits, _kind_of(data, filename), progress)
         logger.info(
             "read %s (%d bytes, task %s) in a child process: %s in %.2f s",
             _loggable(filename),
@@ -160,19 +172,39 @@ async def read_roadmap(
     *,
     period: tuple[int, int] | None = None,
     limits: ReaderLimits | None = None,
+    progress: Progress | None = None,
+    ocr: bool = True,
 ) -> ParsedRoadmap:
     """`bot.roadmap.parse_document`, read in a limited child: the same result or the same
-    refusal, plus refusals for what the limits stop (too_heavy, timeout)."""
+    refusal, plus refusals for what the limits stop (too_heavy, timeout). `progress` is
+    called with (page, pages) as the pages of a scan are recognised; with `ocr` false a
+    scan is refused at once instead."""
     from bot.limited_reader.tasks import roadmap_from_json
 
     result = await read(
         "roadmap",
         data,
         filename,
-        {"period": list(period) if period else None},
+        {"period": list(period) if period else None, "ocr": ocr},
         limits=limits,
+        progress=progress,
     )
     return roadmap_from_json(result)
+
+
+async def read_roadmap_images(
+    images: list[bytes],
+    *,
+    period: tuple[int, int] | None = None,
+    limits: ReaderLimits | None = None,
+    progress: Progress | None = None,
+) -> ParsedRoadmap:
+    """`bot.roadmap.parse_images` (photos of a plan's pages, an album) in a limited child."""
+    from bot.roadmap import pack_album
+
+    return await read_roadmap(
+        pack_album(images), "album", period=period, limits=limits, progress=progress
+    )
 
 
 def read_roadmap_sync(
@@ -195,7 +227,11 @@ def _refusal(reason: Any, details: Any) -> ImportRefused:
 
 
 async def _run_child(
-    header: dict[str, Any], data: bytes, limits: ReaderLimits, kind: str
+    header: dict[str, Any],
+    data: bytes,
+    limits: ReaderLimits,
+    kind: str,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Any], bytearray]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -204,7 +240,9 @@ async def _run_child(
         "bot.limited_reader.child",
         str(limits.memory_bytes),
         str(limits.cpu_seconds),
-        str(int(limits.wall_seconds) + 5),
+        str(int(max(limits.wall_seconds, limits.scan_wall_seconds)) + 5),
+        # The CPU limit a scan may raise itself to (tasks.report_progress).
+        str(max(limits.cpu_seconds, int(limits.scan_wall_seconds))),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -238,15 +276,45 @@ async def _run_child(
                 return
             output.extend(chunk)
 
+    scanning = False
+    timeout_scope: asyncio.Timeout | None = None
+
+    async def on_progress(line: bytes) -> None:
+        nonlocal scanning
+        try:
+            page, pages = (int(v) for v in line[len(PROGRESS_PREFIX) :].split())
+        except ValueError:
+            return
+        if not scanning and timeout_scope is not None:
+            # A scan: the child may take the scan's time from its start.
+            scanning = True
+            timeout_scope.reschedule(started + limits.scan_wall_seconds)
+        if progress is not None:
+            try:
+                outcome = progress(page, pages)
+                if outcome is not None:
+                    await outcome
+            except Exception:  # showing progress never stops the reading
+                logger.exception("progress callback failed")
+
     async def drain_stderr() -> None:
         assert process.stderr
-        while chunk := await process.stderr.read(64 * 1024):
-            if len(stderr) < _STDERR_KEPT:
-                stderr.extend(chunk[: _STDERR_KEPT - len(stderr)])
+        while True:
+            try:
+                line = await process.stderr.readline()
+            except ValueError:  # a line longer than the stream's limit: keep a piece
+                line = await process.stderr.read(64 * 1024)
+            if not line:
+                break
+            if line.startswith(PROGRESS_PREFIX):
+                await on_progress(line)
+            elif len(stderr) < _STDERR_KEPT:
+                stderr.extend(line[: _STDERR_KEPT - len(stderr)])
 
     timed_out = False
+    started = asyncio.get_running_loop().time()
     try:
-        async with asyncio.timeout(limits.wall_seconds):
+        async with asyncio.timeout(limits.wall_seconds) as timeout_scope:
             await asyncio.gather(feed(), collect(), drain_stderr())
             await process.wait()
     except TimeoutError:
@@ -257,6 +325,8 @@ async def _run_child(
                 process.kill()
             # Reap it even when this task is being cancelled: no zombie is left behind.
             await asyncio.shield(process.wait())
+    if scanning:
+        limits = replace(limits, wall_seconds=limits.scan_wall_seconds)
     return _answer(output, bytes(stderr), process.returncode, timed_out, overflow, limits, kind)
 
 

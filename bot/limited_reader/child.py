@@ -1,4 +1,4 @@
-"""The limited child: `python -m bot.limited_reader.child MEMORY_BYTES CPU_SECONDS WALL_SECONDS`.
+"""The limited child: `python -m bot.limited_reader.child MEMORY CPU WALL [SCAN_CPU]`.
 
 Started by `bot.limited_reader` only. It limits itself first (address space, CPU time,
 no files written, no core dumps, killed with its parent, an alarm for the wall clock),
@@ -23,7 +23,9 @@ MEMORY_NEAR_LIMIT = 0.6
 PR_SET_PDEATHSIG = 1
 
 
-def limit_self(memory_bytes: int, cpu_seconds: int, wall_seconds: int) -> None:
+def limit_self(
+    memory_bytes: int, cpu_seconds: int, wall_seconds: int, scan_cpu_seconds: int = 0
+) -> None:
     try:
         import resource
     except ImportError:  # not a POSIX system: only the parent's wall clock applies
@@ -40,7 +42,8 @@ def limit_self(memory_bytes: int, cpu_seconds: int, wall_seconds: int) -> None:
 
     cap(resource.RLIMIT_AS, memory_bytes)
     # SIGXCPU at the soft limit ends the process; the hard limit is the kernel's SIGKILL.
-    cap(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 5)
+    # A scan may raise the soft limit to the hard one less 5 s (tasks.report_progress).
+    cap(resource.RLIMIT_CPU, cpu_seconds, max(cpu_seconds, scan_cpu_seconds) + 5)
     cap(resource.RLIMIT_FSIZE, 0)  # reading never writes a file (Python ignores SIGXFSZ)
     cap(resource.RLIMIT_CORE, 0)
     signal.alarm(wall_seconds)  # the parent kills it earlier; this covers a dead parent
@@ -54,7 +57,8 @@ def limit_self(memory_bytes: int, cpu_seconds: int, wall_seconds: int) -> None:
 
 def main() -> int:
     memory_bytes, cpu_seconds, wall_seconds = (int(v) for v in sys.argv[1:4])
-    limit_self(memory_bytes, cpu_seconds, wall_seconds)
+    scan_cpu_seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    limit_self(memory_bytes, cpu_seconds, wall_seconds, scan_cpu_seconds)
     stdin = sys.stdin.buffer
     header = json.loads(stdin.readline(64 * 1024))
     data = stdin.read(int(header["size"]))

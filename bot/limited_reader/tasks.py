@@ -24,12 +24,42 @@ _ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {
 }
 
 
+PROGRESS_PREFIX = b"\x1eprogress "  # a line on stderr: the parent shows it, and waits longer
+
+
+def report_progress(page: int, pages: int) -> None:
+    """Told to the parent on stderr as scanned pages are recognised. The first report
+    raises this process's CPU limit to what a scan may take (the child's hard limit)."""
+    import sys
+
+    if page == 1:
+        _allow_scan_cpu()
+
+    sys.stderr.buffer.write(PROGRESS_PREFIX + f"{page} {pages}\n".encode("ascii"))
+    sys.stderr.buffer.flush()
+
+
+def _allow_scan_cpu() -> None:
+    try:
+        import resource
+    except ImportError:  # not POSIX: no CPU limit was set
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY and hard - 5 > soft:
+        resource.setrlimit(resource.RLIMIT_CPU, (hard - 5, hard))
+
+
 def roadmap(data: bytes, filename: str, options: dict[str, Any]) -> bytes:
     from bot.roadmap import parse_document
 
     period = options.get("period")
+    years = (int(period[0]), int(period[1])) if period else None
     parsed = parse_document(
-        data, filename, period=(int(period[0]), int(period[1])) if period else None
+        data,
+        filename,
+        period=years,
+        progress=report_progress,
+        ocr=bool(options.get("ocr", True)),
     )
     return roadmap_to_json(parsed)
 

@@ -38,6 +38,12 @@ REFUSAL_REASONS: dict[str, str] = {
     "too_many_pages": "The document has too many pages ({pages}; the limit is {limit}).",
     "too_many_rows": "The document has too many lines ({rows}; the limit is {limit}).",
     "too_heavy": ("Reading the file needed more memory than one document may use ({limit} MB)."),
+    # Added with scanned plans (bot.roadmap.readers.ocr):
+    "ocr_unavailable": (
+        "The file is a scan, and text recognition (tesseract with Russian data) is not "
+        "installed here; send the DOCX or XLSX."
+    ),
+    "unreadable_scan": "No text was recognised in the picture or scan.",
 }
 
 PROBLEM_CODES: dict[str, str] = {

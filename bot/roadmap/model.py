@@ -152,6 +152,10 @@ class ParsedMeasure:
     where: str = ""  # position in the source, for the import report
     # Raw text of rows that belonged here but were not fully understood (kept, never dropped).
     notes: list[str] = field(default_factory=list)
+    # Read from a scan: the recognition confidence (0..1) of its least certain cell, and the
+    # fields ("number", "title", "deadline", "responsible") read with doubt, to confirm.
+    confidence: float | None = None
+    doubtful: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -168,6 +172,8 @@ class ParsedMeasure:
             "responsible_raw": self.responsible_raw,
             "where": self.where,
             "notes": list(self.notes),
+            "confidence": self.confidence,
+            "doubtful": list(self.doubtful),
         }
 
 

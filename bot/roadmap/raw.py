@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.roadmap.errors import ImportRefused
@@ -25,6 +26,13 @@ RATIO_MIN_SIZE = 5 * 1024 * 1024  # members smaller than this are never called b
 PRECOUNT_CELLS_FACTOR = 2
 MAX_PAGES = 300  # PDF pages: at ~0.1 s a page, more cannot be read within the time budget
 MAX_TEXT_LINES = 400_000  # text/CSV lines (a blank CSV line is still a row)
+# Scans (bot.roadmap.readers.ocr): a page takes 1-5 s to recognise, so a scan gets a time
+# budget of its own and a page cap that fits in it.
+MAX_SCAN_PAGES = 60
+SCAN_TIME_BUDGET_SECONDS = 240.0
+
+
+Progress = Callable[[int, int], None]  # (scanned page being read, scanned pages in all)
 
 
 @dataclass
@@ -32,6 +40,8 @@ class RawCell:
     text: str  # plain text (HTML already turned into lines)
     bold: bool = False  # the cell is printed bold (a heading hint)
     merged: bool = False  # a copy of the cell above (vertical merge), not new content
+    # Recognition confidence (0..1) of the least certain word, for a cell read from a scan.
+    confidence: float | None = None
 
 
 @dataclass
@@ -50,7 +60,7 @@ class RawRow:
 class RawDocument:
     paragraphs: list[str] = field(default_factory=list)  # text outside tables, in order
     rows: list[RawRow] = field(default_factory=list)  # all table rows, tables concatenated
-    source: str = "text"  # text | csv | docx | xlsx | pdf
+    source: str = "text"  # text | csv | docx | xlsx | pdf | scan
     # Paragraphs that came before the first table row (title, order preamble).
     preamble_count: int = 0
 
@@ -64,6 +74,11 @@ class Budget:
         self.max_cells = MAX_CELLS if max_cells is None else max_cells
         self.deadline = time.monotonic() + self.seconds
         self.cells = 0
+
+    def extend(self, seconds: float) -> None:
+        """A scan was found: reading it may take up to `seconds` from now."""
+        self.seconds = max(self.seconds, seconds)
+        self.deadline = max(self.deadline, time.monotonic() + seconds)
 
     def tick(self, cells: int = 0) -> None:
         self.cells += cells

@@ -317,6 +317,8 @@ def test_every_refusal_reason_has_its_own_text(i18n_en) -> None:
         "too_many_pages": {"pages": 5000, "limit": 300},
         "too_many_rows": {"rows": 400_001, "limit": 400_000},
         "too_heavy": {"limit": 1024},
+        "ocr_unavailable": {},
+        "unreadable_scan": {},
     }
     assert set(samples) == set(REFUSAL_REASONS)
     texts = {

@@ -1,5 +1,6 @@
 """PDF with a text layer: pdfplumber's table finder, text lines when there are no ruled
-tables. A PDF without any text (a scan) is refused: OCR is not this importer's job."""
+tables. A page without any text (a scan) is recognised by bot.roadmap.readers.ocr, in its
+place among the others: a PDF may be all scans or only some pages."""
 
 from __future__ import annotations
 
@@ -8,22 +9,46 @@ from io import BytesIO
 
 import pdfplumber
 
+from bot.roadmap import raw
 from bot.roadmap.errors import ImportRefused
-from bot.roadmap.raw import Budget, RawCell, RawDocument, RawRow
+from bot.roadmap.raw import Budget, Progress, RawCell, RawDocument, RawRow
 from bot.roadmap.textnorm import clean_cell
 
 
-def read_pdf(data: bytes, budget: Budget) -> RawDocument:
+def read_pdf(
+    data: bytes, budget: Budget, progress: Progress | None = None, *, recognise: bool = True
+) -> RawDocument:
     doc = RawDocument(source="pdf")
     any_text = False
     found_table = False
     with pdfplumber.open(BytesIO(data)) as pdf:
         pages = list(pdf.pages)
+        scans = [n for n, page in enumerate(pages, start=1) if not page.chars] if recognise else []
+        if scans:
+            from bot.roadmap.readers import ocr
+
+            if ocr.tesseract_binary() is None:
+                raise ImportRefused("scanned_pdf")
+            ocr.check_pages(len(scans))
+            budget.extend(raw.SCAN_TIME_BUDGET_SECONDS)
+            import pypdfium2  # type: ignore[import-untyped]
+
+            rendered = pypdfium2.PdfDocument(data)
         for page_no, page in enumerate(pages, start=1):
             budget.tick()
             if page.chars:
                 any_text = True
+            elif page_no not in scans:
+                continue  # recognition not asked for: a scanned page is skipped
             else:
+                if progress:
+                    progress(scans.index(page_no) + 1, len(scans))
+                before = len(doc.rows)
+                ocr.read_page(
+                    ocr.pdf_page_image(rendered, page_no - 1), page_no, doc, budget, ocr.TARGET_DPI
+                )
+                any_text = any_text or bool(doc.paragraphs) or len(doc.rows) > before
+                found_table = found_table or len(doc.rows) > before
                 continue
             tables = page.find_tables()
             top = min((t.bbox[1] for t in tables), default=None)
@@ -40,6 +65,9 @@ def read_pdf(data: bytes, budget: Budget) -> RawDocument:
                     cells = [RawCell(unwrap(clean_cell(c or ""))) for c in row]
                     budget.tick(len(cells))
                     doc.rows.append(RawRow(cells, f"page {page_no}, row {row_no}"))
+        if scans:
+            rendered.close()
+            ocr.repair_numbers(doc)
         if not any_text:
             raise ImportRefused("scanned_pdf")
         if not found_table:

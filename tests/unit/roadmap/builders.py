@@ -263,3 +263,62 @@ def build_zip_bomb_docx(size: int = 64 * 1024 * 1024) -> bytes:
             for _ in range(size // len(block)):
                 member.write(block)
     return out.getvalue()
+
+
+# ---- scans -------------------------------------------------------------------------------------
+def scan_pages(
+    pdf: bytes,
+    *,
+    dpi: int = 200,
+    seed: int = 1,
+    max_angle: float = 1.0,
+    blur: float = 0.6,
+    noise: float = 12.0,
+    quality: int = 70,
+) -> list[bytes]:
+    """Each page of a PDF as a scanner or a phone would give it: rasterised at `dpi`, turned
+    by up to `max_angle` degrees, blurred, speckled with noise, saved as a JPEG."""
+    import random
+
+    import numpy as np
+    import pypdfium2
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    noise_rng = np.random.default_rng(seed)
+    pages: list[bytes] = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            image = document[index].render(scale=dpi / 72).to_pil().convert("L")
+            angle = rng.uniform(-max_angle, max_angle)
+            image = image.rotate(
+                angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
+            )
+            if blur:
+                image = image.filter(ImageFilter.GaussianBlur(blur))
+            pixels = np.asarray(image, dtype=np.float32)
+            pixels += noise_rng.normal(0, noise, pixels.shape)
+            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+            out = BytesIO()
+            image.save(out, "JPEG", quality=quality, dpi=(dpi, dpi))
+            pages.append(out.getvalue())
+    finally:
+        document.close()
+    return pages
+
+
+def images_to_pdf(images: list[bytes], *, dpi: int = 200) -> bytes:
+    """An image-only PDF (no text layer) of page images, as a scanner saves it."""
+    from PIL import Image
+
+    opened = [Image.open(BytesIO(data)) for data in images]
+    out = BytesIO()
+    opened[0].save(out, "PDF", save_all=True, append_images=opened[1:], resolution=dpi)
+    return out.getvalue()
+
+
+def build_scanned_plan(text: str, **options) -> tuple[bytes, list[bytes]]:
+    """A text-form plan as a scanned PDF and as its page images (JPEG)."""
+    pages = scan_pages(build_pdf(*tables_from_text(text)), **options)
+    return images_to_pdf(pages, dpi=options.get("dpi", 200)), pages

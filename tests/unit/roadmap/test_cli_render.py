@@ -36,12 +36,18 @@ def test_text_output(capsys):
 
 
 def test_unreadable_file_exits_2_with_the_reason_on_stderr(tmp_path, capsys):
-    image = tmp_path / "scan.png"
-    image.write_bytes(tiny_png())
+    image = tmp_path / "scan.gif"
+    image.write_bytes(b"GIF89a" + b"\x00" * 32)
     assert parse_command(str(image), None, "json") == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "unsupported_format" in captured.err
+    # A page image is recognised; one with no text on it is refused in its own words.
+    blank = tmp_path / "scan.png"
+    blank.write_bytes(tiny_png())
+    assert parse_command(str(blank), None, "json") == 2
+    captured = capsys.readouterr()
+    assert "unreadable_scan" in captured.err or "ocr_unavailable" in captured.err
     assert parse_command(str(tmp_path / "missing.docx"), None, "json") == 2
     assert parse_command(str(FIXTURE), "2024", "json") == 2
 

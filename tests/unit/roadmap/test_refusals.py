@@ -22,8 +22,12 @@ def refusal(data: bytes, name: str) -> ImportRefused:
 
 
 def test_image_bytes():
-    assert refusal(tiny_png(), "plan.png").reason == "unsupported_format"
-    assert refusal(b"\xff\xd8\xff\xe0" + b"\x00" * 100, "scan.jpg").reason == "unsupported_format"
+    # Page images are recognised now: a picture with no text, or no image at all, is refused.
+    assert refusal(tiny_png(), "plan.png").reason in ("unreadable_scan", "ocr_unavailable")
+    assert refusal(b"\xff\xd8\xff\xe0" + b"\x00" * 100, "scan.jpg").reason in (
+        "corrupt_file",
+        "ocr_unavailable",
+    )
 
 
 def test_zip_archive():
@@ -119,6 +123,7 @@ def test_reasons_and_codes_are_documented():
     assert set(REFUSAL_REASONS) == {
         "too_large", "unsupported_format", "corrupt_file", "zip_bomb", "too_many_cells",
         "timeout", "scanned_pdf", "no_table", "missing_columns", "empty",
+        "ocr_unavailable", "unreadable_scan",
         "encrypted", "too_many_pages", "too_many_rows", "too_heavy",
     }  # fmt: skip
     assert {"unparsed_deadline", "no_number", "duplicate_number", "no_responsible",

@@ -1,0 +1,572 @@
+"""Scanned pages (an image-only PDF page, a photo, a scanned image) → the common raw table.
+
+Maintained parts do the hard work: OpenCV cleans the page and finds the ruling lines of the
+table, Debian's `tesseract` (with its Russian data) reads the words. The page is deskewed by
+the angle of its long horizontal lines, the lines are erased (they confuse the word finder),
+`tesseract` is run once on the whole page (TSV: every word with its box and confidence) and
+each word goes into the grid cell its centre falls in. A cell's lines are joined as the PDF
+reader joins them; its confidence is that of its least certain word. Rows are named
+`page N, row M` as the PDF reader names them, so the interpreter treats a scanned plan
+exactly as a text one (repeated headers, a row continued on the next page, numbering).
+
+`tesseract` runs as a child of the limited reader, under its limits (memory, CPU, no files
+written: image in on stdin, TSV out on stdout), one thread, with a time limit per page.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import statistics
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from bot.roadmap import raw
+from bot.roadmap.errors import ImportRefused
+from bot.roadmap.raw import Budget, Progress, RawCell, RawDocument, RawRow
+from bot.roadmap.readers.pdf import unwrap
+from bot.roadmap.textnorm import clean_cell
+
+# The page is read at about this resolution (a scan's own, a photo scaled to it).
+TARGET_DPI = 200
+MAX_SIDE = 4000  # pixels: a larger photo is scaled down first (more costs only time)
+MIN_SIDE = 2000  # pixels: a smaller one is enlarged to this (a photo Telegram compressed)
+MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a bomb)
+LANGUAGES = "rus"
+# A cell whose least certain word is below this is shown to the coordinator to confirm.
+DOUBT_BELOW = 0.75
+
+
+@dataclass
+class Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float  # 0..1
+    key: tuple[int, int, int]  # tesseract's block, paragraph, line
+
+    @property
+    def cx(self) -> float:
+        return self.left + self.width / 2
+
+    @property
+    def cy(self) -> float:
+        return self.top + self.height / 2
+
+
+def tesseract_binary() -> str | None:
+    return shutil.which("tesseract")
+
+
+def require_tesseract() -> str:
+    binary = tesseract_binary()
+    if binary is None:
+        raise ImportRefused("ocr_unavailable")
+    return binary
+
+
+# ---- images ---------------------------------------------------------------------------------
+def load_image(data: bytes) -> Any:
+    """Image bytes (JPEG, PNG, TIFF, BMP) → a grayscale numpy array, upright (EXIF) and at
+    most MAX_SIDE pixels on its longer side."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ImportRefused("too_heavy", limit=round(MAX_PIXELS / 1_000_000), kind="image")
+            upright = ImageOps.exif_transpose(image) or image
+            gray = upright.convert("L")
+    except ImportRefused:
+        raise
+    except Exception as exc:  # PIL's own errors for a damaged or unknown image
+        raise ImportRefused("corrupt_file", kind="image") from exc
+    if max(gray.size) > MAX_SIDE:
+        gray.thumbnail((MAX_SIDE, MAX_SIDE))
+    elif max(gray.size) < MIN_SIDE:
+        # A photo Telegram compressed (1280 px): small print is read far better enlarged.
+        scale = MIN_SIDE / max(gray.size)
+        gray = gray.resize(
+            (round(gray.width * scale), round(gray.height * scale)), Image.Resampling.BICUBIC
+        )
+    return np.asarray(gray)
+
+
+def pdf_page_image(document: Any, index: int) -> Any:
+    """A page of a pypdfium2 document → its picture as a grayscale array, ~TARGET_DPI."""
+    import numpy as np
+
+    page = document[index]
+    try:
+        width, height = page.get_size()
+        scale = min(TARGET_DPI / 72, MAX_SIDE / max(width, height, 1.0))
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            return np.array(bitmap.to_pil().convert("L"))
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+# ---- cleaning and the grid ------------------------------------------------------------------
+def _ink(gray: Any) -> Any:
+    """Dark marks as 255 on 0, robust to uneven lighting (a phone photo)."""
+    import cv2
+
+    return cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15
+    )
+
+
+def _horizontal(ink: Any) -> Any:
+    import cv2
+
+    width = ink.shape[1]
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 40, 20), 1))
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+
+
+def _vertical(ink: Any) -> Any:
+    import cv2
+
+    height = ink.shape[0]
+    # Bridge the gaps noise makes in a thin line, then keep only long vertical runs.
+    closed = cv2.morphologyEx(
+        ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5))
+    )
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 50, 20)))
+    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
+
+
+def skew_angle(gray: Any) -> float:
+    """Degrees the page is turned by, from its long horizontal lines (0 when it has none)."""
+    import cv2
+    import numpy as np
+
+    lines_mask = _horizontal(_ink(gray))
+    width = gray.shape[1]
+    found = cv2.HoughLinesP(
+        lines_mask, 1, np.pi / 1800, threshold=100, minLineLength=width // 8, maxLineGap=10
+    )
+    if found is None:
+        return 0.0
+    angles: list[float] = []
+    weights: list[float] = []
+    for x1, y1, x2, y2 in found.reshape(-1, 4).tolist():
+        angle = float(np.degrees(np.arctan2(y2 - y1, x2 - x1)))
+        if abs(angle) <= 5:
+            angles.append(angle)
+            weights.append(float(np.hypot(x2 - x1, y2 - y1)))
+    if not angles:
+        return 0.0
+    order = sorted(range(len(angles)), key=angles.__getitem__)
+    half, acc = sum(weights) / 2, 0.0
+    for i in order:  # the weighted median: a few stray segments do not move it
+        acc += weights[i]
+        if acc >= half:
+            return angles[i]
+    return 0.0  # pragma: no cover
+
+
+def clean_page(gray: Any) -> Any:
+    """Deskewed and denoised grayscale page."""
+    import cv2
+
+    # The angle from the page at 3/4 size: twice as fast, nearly as exact (±0.05°).
+    angle = skew_angle(cv2.resize(gray, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA))
+    if abs(angle) > 0.05:
+        h, w = gray.shape
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        gray = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255,))
+    return cv2.medianBlur(gray, 3)
+
+
+@dataclass
+class Grid:
+    rows: list[tuple[int, int]]  # y spans of the row bands, top to bottom
+    columns: list[int]  # x of every column boundary, left to right
+    # For each row band, the column boundaries actually drawn in it (merged cells lack some).
+    present: list[list[int]]
+
+    @property
+    def top(self) -> int:
+        return self.rows[0][0] if self.rows else 0
+
+    @property
+    def width(self) -> int:
+        """Columns of the table: as many as most row bands have (several tables on a page
+        of one plan have the same columns, each with widths of its own)."""
+        counts = Counter(len(p) for p in self.present)
+        return counts.most_common(1)[0][0] - 1
+
+    def full(self, r: int) -> bool:
+        return len(self.present[r]) - 1 == self.width
+
+    def column_of(self, r: int, c: int) -> int:
+        """The table column of cell `c` of row band `r` (a merged cell: where it starts)."""
+        if self.full(r):
+            return c
+        full = [i for i in range(len(self.rows)) if self.full(i)]
+        if not full:
+            return c
+        reference = self.present[min(full, key=lambda i: abs(i - r))]
+        x = self.present[r][c]
+        return min(range(self.width), key=lambda j: abs(reference[j] - x))
+
+
+def _cluster(values: Sequence[float], gap: float) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= gap:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def find_grid(gray: Any) -> tuple[Grid | None, Any]:
+    """The table's ruling lines, and the mask of every line found (to erase before reading)."""
+    import cv2
+    import numpy as np
+
+    ink = _ink(gray)
+    horizontal = _horizontal(ink)
+    vertical = _vertical(ink)
+    width = gray.shape[1]
+    mask = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    hlines: list[tuple[float, int, int]] = []
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w >= width * 0.2 and h <= 12:
+            hlines.append((y + h / 2, x, x + w))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    vlines: list[tuple[float, int, int]] = []
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w <= 12:
+            vlines.append((x + w / 2, y, y + h))
+    if len(hlines) < 2 or len(vlines) < 2:
+        return None, mask
+    ys = _cluster([y for y, _, _ in hlines], 6)
+    xs = [round(x) for x in _cluster([x for x, _, _ in vlines], 8)]
+    bands = [(round(a), round(b)) for a, b in itertools.pairwise(ys) if b - a >= 10]
+    present: list[list[int]] = []
+    kept_bands: list[tuple[int, int]] = []
+    for top, bottom in bands:
+        inside = []
+        for x in xs:
+            covered = 0
+            for vx, vy0, vy1 in vlines:
+                if abs(vx - x) <= 8:
+                    covered += max(0, min(vy1, bottom) - max(vy0, top))
+            if covered >= 0.6 * (bottom - top):
+                inside.append(x)
+        if len(inside) >= 2:
+            kept_bands.append((top, bottom))
+            present.append(inside)
+    if not kept_bands:
+        return None, mask
+    used = sorted({x for p in present for x in p})
+    return Grid(kept_bands, used, present), mask
+
+
+# ---- words ----------------------------------------------------------------------------------
+def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> list[Word]:
+    """Every word `tesseract` finds on the page image, with its box and confidence."""
+    import cv2
+
+    binary = require_tesseract()
+    ok, png = cv2.imencode(".png", image)
+    if not ok:  # pragma: no cover - encoding a uint8 array does not fail
+        raise ImportRefused("corrupt_file", kind="image")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME")}
+    env["OMP_THREAD_LIMIT"] = "1"  # one page, one thread: the machine is shared
+    try:
+        done = subprocess.run(
+            [binary, "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(dpi), "--psm", psm, "tsv"],
+            input=png.tobytes(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ImportRefused("timeout", seconds=round(timeout)) from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace")
+        if "Failed loading language" in message or "Error opening data file" in message:
+            raise ImportRefused("ocr_unavailable")
+        raise ImportRefused("corrupt_file", kind="image")
+    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def parse_tsv(tsv: str) -> list[Word]:
+    words: list[Word] = []
+    for line in tsv.splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) < 12 or parts[0] != "5":
+            continue
+        text = parts[11].strip()
+        if not text:
+            continue
+        try:
+            left, top, width, height = (int(v) for v in parts[6:10])
+            conf = float(parts[10])
+        except ValueError:
+            continue
+        key = (int(parts[2]), int(parts[3]), int(parts[4]))
+        words.append(Word(text, left, top, width, height, max(conf, 0.0) / 100, key))
+    return words
+
+
+def _lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into printed lines by their vertical position, each line left to right."""
+    if not words:
+        return []
+    height = statistics.median(w.height for w in words)
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.cy):
+        if lines and abs(word.cy - statistics.fmean(w.cy for w in lines[-1])) <= 0.6 * height:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w.left) for line in lines]
+
+
+def _cell_text(words: list[Word]) -> tuple[str, float | None]:
+    lines = [" ".join(w.text for w in line) for line in _lines(words)]
+    text = clean_cell(unwrap("\n".join(lines)))
+    meaningful = [w.conf for w in words if re.search(r"\w", w.text)]
+    return text, (round(min(meaningful), 2) if meaningful else None)
+
+
+def _paragraphs(words: list[Word]) -> list[str]:
+    """Text outside the table in tesseract's paragraphs, in reading order."""
+    groups: dict[tuple[int, int], list[Word]] = {}
+    for w in words:
+        groups.setdefault(w.key[:2], []).append(w)
+    ordered = sorted(groups.values(), key=lambda ws: min(w.top for w in ws))
+    out = []
+    for ws in ordered:
+        text, _ = _cell_text(ws)
+        if text.strip():
+            out.append(text)
+    return out
+
+
+# ---- pages → rows ---------------------------------------------------------------------------
+def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: int) -> None:
+    """One page image: its table rows appended to `doc`; the text above the first table of
+    the document is its preamble."""
+    page = clean_page(gray)
+    grid, mask = find_grid(page)
+    # The ruling lines erased: tesseract reads the words only.
+    erased = page.copy()
+    erased[mask > 0] = 255
+    budget.tick()
+    timeout = max(budget.deadline - _now(), 1.0)
+    words = run_tesseract(erased, dpi, timeout=timeout)
+    budget.tick()
+    if grid is None:
+        if not doc.rows:
+            doc.paragraphs.extend(_paragraphs(words))
+            doc.preamble_count = len(doc.paragraphs)
+        return
+    if not doc.rows:
+        above = [w for w in words if w.cy < grid.top]
+        doc.paragraphs.extend(_paragraphs(above))
+        doc.preamble_count = len(doc.paragraphs)
+    numbers = _number_column(erased, grid, dpi, budget)
+    cells: dict[tuple[int, int], list[Word]] = {}
+    for word in words:
+        for r, (top, bottom) in enumerate(grid.rows):
+            if top <= word.cy < bottom:
+                bounds = grid.present[r]
+                for c in range(len(bounds) - 1):
+                    if bounds[c] <= word.cx < bounds[c + 1]:
+                        cells.setdefault((r, grid.column_of(r, c)), []).append(word)
+                        break
+                break
+    for r in range(len(grid.rows)):
+        row: list[RawCell] = []
+        for c in range(grid.width):
+            text, conf = _cell_text(cells.get((r, c), []))
+            if c == 0 and r in numbers:
+                text, conf = _better_number((text, conf), numbers[r])
+            if c == 0 and _NUMBER_HEADER.match(text):
+                text = "№ п/п"  # «№ пт», «Ne п/п»: how the number column's header is misread
+            row.append(RawCell(text, confidence=conf))
+        budget.tick(len(row))
+        if any(cell.text for cell in row):
+            doc.rows.append(RawRow(row, f"page {page_no}, row {r + 1}"))
+
+
+_NUMBER_HEADER = re.compile(r"^(?:№|N[eo°º]?)\s*[а-яёa-z/.!|]{0,4}$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d{1,2}){0,3}[.,]?$")
+
+
+def _better_number(
+    first: tuple[str, float | None], second: tuple[str, float | None]
+) -> tuple[str, float | None]:
+    """Of two readings of a number cell, the one that is a number and more certain."""
+
+    def score(reading: tuple[str, float | None]) -> tuple[bool, float]:
+        return bool(_NUMBER.match(reading[0])), reading[1] or 0.0
+
+    best = max((first, second), key=score)
+    text = best[0]
+    if _NUMBER.match(text):
+        text = text.replace(",", ".")
+    return text, best[1]
+
+
+def _number_column(
+    page: Any, grid: Grid, dpi: int, budget: Budget
+) -> dict[int, tuple[str, float | None]]:
+    """The number cells read once more, on their own: a short number alone in a narrow
+    column ("2.") is what the page-wide reading misses most. The cells are cut out,
+    binarised and laid side by side on one line, read by one more `tesseract` call."""
+    import cv2
+    import numpy as np
+
+    if grid.width < 3:
+        return {}
+    pieces: list[tuple[int, Any]] = []
+    for r, (top, bottom) in enumerate(grid.rows):
+        if not grid.full(r):
+            continue  # a merged (section) row: read with the page
+        bounds = grid.present[r]
+        x0, x1 = bounds[0], bounds[1]
+        if x1 - x0 > 0.2 * (bounds[-1] - x0):
+            continue  # the first column is not a narrow number column
+        cell = page[top + 3 : bottom - 3, x0 + 3 : x1 - 3]
+        if cell.size == 0:
+            continue
+        ys, xs = np.nonzero(_ink(cell))
+        if len(xs) < 5:
+            continue
+        cell = cell[max(ys.min() - 2, 0) : ys.max() + 3, max(xs.min() - 2, 0) : xs.max() + 3]
+        pieces.append((r, cell))
+    if not pieces:
+        return {}
+    height = max(c.shape[0] for _, c in pieces) + 20
+    strip: list[Any] = []
+    spans: list[tuple[int, int, int]] = []
+    x = 0
+    for r, cell in pieces:
+        canvas = np.full((height, cell.shape[1] + 60), 255, np.uint8)
+        canvas[10 : 10 + cell.shape[0], 30 : 30 + cell.shape[1]] = cell
+        strip.append(canvas)
+        spans.append((r, x, x + canvas.shape[1]))
+        x += canvas.shape[1]
+    # Binarised (Otsu) first: noise and JPEG blocks are what tesseract misreads digits by.
+    _, image = cv2.threshold(np.hstack(strip), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    words = run_tesseract(image, dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
+    found: dict[int, list[Word]] = {}
+    for word in words:
+        for r, a, b in spans:
+            if a <= word.cx < b:
+                found.setdefault(r, []).append(word)
+    return {r: _cell_text(ws) for r, ws in found.items()}
+
+
+def _parts(text: str) -> tuple[int, ...] | None:
+    if not _NUMBER.match(text):
+        return None
+    return tuple(int(p) for p in re.split(r"[.,]", text.rstrip(".,")) if p)
+
+
+def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether number `b` can come right after `a` in a plan's numbering (1.1.3 → 1.1.4,
+    1.1 → 1.1.1, 1.1.21 → 1.2 or 2), allowing a few missing in between."""
+    if len(b) == len(a) and b[:-1] == a[:-1]:
+        return 0 < b[-1] - a[-1] <= 5
+    if len(b) == len(a) + 1:
+        return b[:-1] == a and b[-1] <= 5
+    if len(b) < len(a):
+        return b[:-1] == a[: len(b) - 1] and 0 < b[-1] - a[len(b) - 1] <= 5
+    return False
+
+
+DOUBTED = 0.5  # the confidence given to a number filled in from its neighbours
+
+
+def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
+    """The number column read by its sequence: a number that fits neither of its
+    neighbours is doubted, and the measure rows between two numbers of the same level
+    that are exactly as many as the numbers missing between them get those numbers
+    (confidence DOUBTED, so the preview asks). Only rows read from a scan are touched."""
+    rows = [r for r in doc.rows if len(r.cells) > max(column, title) and _scanned(r)]
+    numbers = [_parts(r.cells[column].text) for r in rows]
+    anchors = [i for i, n in enumerate(numbers) if n is not None]
+    for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
+        before = numbers[anchors[k - 1]] if k > 0 else None
+        after = numbers[anchors[k + 1]] if k + 1 < len(anchors) else None
+        me = numbers[i]
+        assert me is not None
+        fits = (before is not None and _follows(before, me)) or (
+            after is not None and _follows(me, after)
+        )
+        if not fits and before is not None and after is not None:
+            numbers[i] = None
+    anchors = [i for i, n in enumerate(numbers) if n is not None]
+    for a, b in itertools.pairwise(anchors):
+        first, last = numbers[a], numbers[b]
+        assert first is not None and last is not None
+        if len(first) != len(last) or first[:-1] != last[:-1]:
+            continue
+        between = [i for i in range(a + 1, b) if rows[i].cells[title].text.strip()]
+        if not between or len(between) != last[-1] - first[-1] - 1:
+            continue
+        for step, i in enumerate(between, start=1):
+            value = ".".join(str(p) for p in (*first[:-1], first[-1] + step))
+            rows[i].cells[column] = RawCell(value, confidence=DOUBTED)
+
+
+def _scanned(row: RawRow) -> bool:
+    return any(c.confidence is not None for c in row.cells)
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def scan_budget() -> Budget:
+    """The time a scan may take: per page, up to the scan cap (raw.SCAN_TIME_BUDGET_SECONDS)."""
+    return Budget(seconds=raw.SCAN_TIME_BUDGET_SECONDS)
+
+
+def check_pages(pages: int) -> None:
+    if pages > raw.MAX_SCAN_PAGES:
+        raise ImportRefused("too_many_pages", pages=pages, limit=raw.MAX_SCAN_PAGES)
+
+
+def read_images(
+    images: list[bytes], budget: Budget | None = None, progress: Progress | None = None
+) -> RawDocument:
+    """Photos or scanned images of a plan's pages, in order: one plan."""
+    check_pages(len(images))
+    require_tesseract()
+    budget = budget or scan_budget()
+    doc = RawDocument(source="scan")
+    for page_no, data in enumerate(images, start=1):
+        if progress:
+            progress(page_no, len(images))
+        read_page(load_image(data), page_no, doc, budget, TARGET_DPI)
+    if not doc.rows and not doc.paragraphs:
+        raise ImportRefused("unreadable_scan")
+    repair_numbers(doc)
+    return doc
