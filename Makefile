@@ -93,6 +93,7 @@ bench: install
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/board.py
+	$(BIN)/python bench/municipal.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/edits.py
 	$(BIN)/python bench/ocr.py
