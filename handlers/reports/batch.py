@@ -40,6 +40,14 @@ def _pick(data: dict[str, Any]) -> dict[str, Any]:
     return pick
 
 
+async def _current_pick(callback: CallbackQuery, state: FSMContext) -> dict[str, Any] | None:
+    """The list being ticked, or None (and the presser told) when the chat has moved on."""
+    if await state.get_state() != ReportStates.picking.state:
+        await answer_press(callback, _("This report is no longer in progress."), alert=True)
+        return None
+    return _pick(await state.get_data())
+
+
 def picker(pick: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """The list to tick: this page's measures, paging, choose all, go on, cancel."""
     options = pick["options"]
@@ -117,12 +125,9 @@ class CheckinReports:
     ) -> None:
         message = pressed_message(callback, views.TOO_OLD)
         async with self.lock(message.chat.id, identity.telegram_user_id):
-            if await state.get_state() != ReportStates.picking.state:
-                await answer_press(
-                    callback, _("This report is no longer in progress."), alert=True
-                )
+            pick = await _current_pick(callback, state)
+            if pick is None:
                 return
-            pick = _pick(await state.get_data())
             # Only measures the list offered can be ticked: button data can be forged.
             if callback_data.occurrence_id not in {o[0] for o in pick["options"]}:
                 await answer_press(callback, _("This button is out of date."), alert=True)
@@ -142,12 +147,9 @@ class CheckinReports:
     ) -> None:
         message = pressed_message(callback, views.TOO_OLD)
         async with self.lock(message.chat.id, identity.telegram_user_id):
-            if await state.get_state() != ReportStates.picking.state:
-                await answer_press(
-                    callback, _("This report is no longer in progress."), alert=True
-                )
+            pick = await _current_pick(callback, state)
+            if pick is None:
                 return
-            pick = _pick(await state.get_data())
             pick["page"] = callback_data.page
             await state.update_data(pick=pick)
         await message.edit_reply_markup(reply_markup=picker(pick)[1])
@@ -163,12 +165,9 @@ class CheckinReports:
         action = callback_data.action
         message = pressed_message(callback, views.TOO_OLD)
         async with self.lock(message.chat.id, identity.telegram_user_id):
-            if await state.get_state() != ReportStates.picking.state:
-                await answer_press(
-                    callback, _("This report is no longer in progress."), alert=True
-                )
+            pick = await _current_pick(callback, state)
+            if pick is None:
                 return
-            pick = _pick(await state.get_data())
             if action is ReportFlowAction.PICK_ALL:
                 pick["chosen"] = [o[0] for o in pick["options"]]
             if not pick["chosen"]:
