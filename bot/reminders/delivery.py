@@ -134,6 +134,10 @@ class ReminderDelivery:
             if batch is None:
                 return total
             claimed, recipients, responsible, now = batch
+            # The batch was claimed ahead, while the previous one was being sent: its lease
+            # ran meanwhile. Renew it, and leave out what another worker took after it ran
+            # out, so a slow batch is never sent by two workers.
+            claimed = await self._renew(claimed)
             stats = DeliveryStats(claimed=len(claimed))
             delivering = asyncio.create_task(
                 self._deliver_batch(claimed, recipients, responsible, now, stats)
@@ -157,6 +161,14 @@ class ReminderDelivery:
             total.unreachable += stats.unreachable
             # Deferred rows were given a later fire time, so the loop ends once nothing
             # due is left.
+
+    async def _renew(self, claimed: list[ClaimedReminder]) -> list[ClaimedReminder]:
+        async with UnitOfWork(self.session_factory) as uow:
+            ours = await uow.reminders.renew_claims(
+                [c.id for c in claimed], worker=self.worker, until=self.clock.now() + self.lease
+            )
+            await uow.commit()
+        return [c for c in claimed if c.id in ours]
 
     async def _claim(
         self, max_persons: int

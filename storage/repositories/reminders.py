@@ -375,6 +375,24 @@ class ReminderRepository(Repository):
             .execution_options(synchronize_session=False)
         )
 
+    async def renew_claims(self, ids: Sequence[int], *, worker: str, until: datetime) -> set[int]:
+        """Extend the lease of rows this worker still holds; returns their ids. A row whose
+        lease ran out and that another worker claimed meanwhile is not returned."""
+        if not ids:
+            return set()
+        result = await self.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(list(ids)),
+                Reminder.state == ReminderState.CLAIMED,
+                Reminder.claimed_by.startswith(f"{worker[:40]}:", autoescape=True),
+            )
+            .values(claimed_until=until)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(result.scalars())
+
     async def release(self, ids: Sequence[int], *, fire_at: datetime) -> None:
         """Give rows back without an attempt (the person is paused: send later)."""
         await self.session.execute(
