@@ -4,12 +4,14 @@ by changing an id. The browser tests are in test_board_browser.py."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.board.auth import sign_init_data
@@ -77,6 +79,26 @@ async def test_the_coordinator_gets_the_board_and_a_cell_with_its_report(world_a
         for fmt, magic in (("xlsx", b"PK"), ("docx", b"PK")):
             status, body = await _get(session, url + f"export.{fmt}", init_data(COORDINATOR))
             assert status == 200 and body.startswith(magic)
+
+
+async def test_the_boards_municipal_export_holds_the_schools_sheet(world_and_url) -> None:  # type: ignore[no-untyped-def]
+    """The XLSX a coordinator takes from the board of a municipal plan is the execution
+    report by school too: a row per school, the reported school's row not all blank."""
+    world, url = world_and_url
+    async with aiohttp.ClientSession() as session:
+        status, body = await _get(session, url + "export.xlsx", init_data(COORDINATOR))
+    assert status == 200
+    sheet = load_workbook(io.BytesIO(body))["По организациям"]
+    rows = {
+        str(row[0]): [c for c in row[1:] if c]
+        for row in sheet.iter_rows(min_row=4, values_only=True)
+        if row[0]
+    }
+    for name in world.school_names.values():
+        assert name in rows, f"{name} is missing from the sheet"
+    # The reports of the world are on the school's measures: the sheet says what they are.
+    reported = world.school_names[world.reported_school]
+    assert {"выполнено", "выполнено частично"} <= set(rows[reported])
 
 
 async def test_forged_stale_or_missing_init_data_gets_401(world_and_url) -> None:  # type: ignore[no-untyped-def]
