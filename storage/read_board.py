@@ -377,13 +377,16 @@ async def read_measure_history(
             )
         )
     audit = await session.execute(
-        select(AuditEvent.created_at, AuditEvent.action, Person.full_name)
+        select(AuditEvent.created_at, AuditEvent.action, Person.full_name, AuditEvent.data)
         .outerjoin(Person, Person.id == AuditEvent.person_id)
         .where(or_(*wanted))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(HISTORY_LIMIT)
     )
-    events = [CellEvent(_aware(when) or _EPOCH, action, who) for when, action, who in audit.all()]
+    events = [
+        CellEvent(_aware(when) or _EPOCH, action, who, data)
+        for when, action, who, data in audit.all()
+    ]
     if occurrence_ids:
         sent = await session.execute(
             select(Reminder.sent_at, Person.full_name)

@@ -4,8 +4,10 @@ of one plan with the organisation each belongs to. Plain records (read-only), fi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.records import MeasureRow, OccurrenceRow, SectionRow, UnitRow
 
@@ -84,3 +86,5 @@ class CellEvent:
     when: datetime
     action: str  # the audit action, or "reminder.sent"
     person: str | None  # who did it (or, for a reminder, to whom it went)
+    # What the audit trail keeps of it (an edit's field, old and new value), if anything.
+    data: Mapping[str, Any] | None = None

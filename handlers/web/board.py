@@ -38,12 +38,13 @@ from bot.board.grid import (
     resolve_period,
     status_label,
 )
-from bot.board.records import BoardPlan
+from bot.board.records import BoardPlan, CellEvent
 from bot.calendar import local_time
 from bot.clock import Clock
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import _, day, normalise_locale, use_locale
+from bot.markup import shorten
 from bot.records import gc_paused
 from bot.services import Identity, Services
 from bot.settings import Settings
@@ -343,7 +344,7 @@ async def cell(request: web.Request) -> web.StreamResponse:
             events = [
                 {
                     "when": _moment(event.when, viewer.timezone),
-                    "what": _event_label(event.action),
+                    "what": _event_label(event.action) + _event_detail(event),
                     "who": event.person or "",
                 }
                 for event in history
@@ -493,7 +494,24 @@ def _event_label(action: str) -> str:
         "reminder.sent": _("reminder sent to"),
         "share.handed_over": _("handed over"),
         "assignment.disputed": _("assignment disputed"),
+        "measure.edited": _("corrected by hand"),
     }.get(action, action)
+
+
+def _event_detail(event: CellEvent) -> str:
+    """What an edit changed, «: срок «до 1 мая» → «ежегодно, май»», so the history says more
+    than that something changed."""
+    if event.action != "measure.edited" or not event.data:
+        return ""
+    field = {
+        "deadline": _("deadline"),
+        "responsible": _("responsible"),
+        "title": _("title"),
+    }.get(str(event.data.get("field")), "")
+    # Plain text: the template escapes it.
+    old = shorten(str(event.data.get("old") or "—"), 60, one_line=True)
+    new = shorten(str(event.data.get("new") or "—"), 60, one_line=True)
+    return f": {field} «{old}» → «{new}»"
 
 
 class AccessLogger(AbstractAccessLogger):

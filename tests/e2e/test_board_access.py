@@ -4,6 +4,7 @@ by changing an id. The browser tests are in test_board_browser.py."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -15,6 +16,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.board.auth import sign_init_data
+from bot.clock import FixedClock
+from bot.measure_edits import edit_measure
+from bot.roadmap.edits import EditField
+from bot.services import Services
 from storage.models import Membership, Person, Role
 from storage.uow import UnitOfWork
 from tests.e2e.board_world import (
@@ -99,6 +104,35 @@ async def test_the_boards_municipal_export_holds_the_schools_sheet(world_and_url
     # The reports of the world are on the school's measures: the sheet says what they are.
     reported = world.school_names[world.reported_school]
     assert {"выполнено", "выполнено частично"} <= set(rows[reported])
+
+
+async def test_a_measures_history_says_what_a_hand_edit_changed(  # type: ignore[no-untyped-def]
+    world_and_url, database_url: str, tmp_path: Path, session_factory
+) -> None:
+    world, url = world_and_url
+    async with UnitOfWork(session_factory) as uow:
+        services = Services(
+            uow=uow, clock=FixedClock(NOW), settings=board_settings(database_url, tmp_path)
+        )
+        identity = await services.identify(COORDINATOR, None)
+        await edit_measure(
+            uow,
+            identity,
+            world.reported_measure,
+            EditField.DEADLINE,
+            "ежегодно, ноябрь",
+            now=NOW,
+        )
+    async with aiohttp.ClientSession() as session:
+        status, body = await _get(
+            session,
+            url + f"api/cell?m={world.reported_measure}&c=o{world.reported_school}",
+            init_data(COORDINATOR),
+        )
+    assert status == 200
+    page = html.unescape(body.decode())
+    assert "исправлено вручную: срок «" in page
+    assert "» → «ежегодно, ноябрь»" in page
 
 
 async def test_forged_stale_or_missing_init_data_gets_401(world_and_url) -> None:  # type: ignore[no-untyped-def]
