@@ -5,19 +5,19 @@ document or typed is HTML-escaped here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _, day, month_year, ngettext
+from bot.i18n import _, day, month_name, month_year, ngettext, pgettext
 from bot.markup import fit, quote, quote_short
 from bot.roadmap.checks import CellField, CorrectionNotUnderstood, NotUnderstood, cell_value
 from bot.roadmap.model import ParsedMeasure, Schedule, ScheduleKind, Window
 from handlers.callbacks import CheckAction, CheckCallback
 
 MESSAGE_LIMIT = 4000
-SHOWN_WINDOWS = 6
+SHOWN_WINDOWS = 4
 
 
 def field_name(field: CellField) -> str:
@@ -30,26 +30,40 @@ def field_name(field: CellField) -> str:
 
 
 def _kind(kind: ScheduleKind) -> str:
+    # The words of a measure's card (handlers.measure_edit).
     return {
-        ScheduleKind.ONCE: _("once"),
-        ScheduleKind.RECURRING: _("repeats"),
-        ScheduleKind.CONTINUOUS: _("ongoing through the plan"),
-        ScheduleKind.ON_REQUEST: _("on request"),
+        ScheduleKind.ONCE: pgettext("edit", "once"),
+        ScheduleKind.RECURRING: pgettext("edit", "repeats"),
+        ScheduleKind.CONTINUOUS: pgettext("edit", "ongoing"),
+        ScheduleKind.ON_REQUEST: pgettext("edit", "on request"),
     }.get(kind, "")
 
 
 def _window(window: Window) -> str:
-    whole_month = (
-        window.start.day == 1
-        and window.start.year == window.due.year
-        and window.start.month == window.due.month
-        and (window.due + timedelta(days=1)).day == 1
-    )
-    if whole_month:
+    """«март 2023», «сентябрь – октябрь 2023», «25 мая 2023», «1 января – 25 мая 2023»."""
+    whole_months = window.start.day == 1 and (window.due + timedelta(days=1)).day == 1
+    same_year = window.start.year == window.due.year
+    if whole_months and same_year and window.start.month == window.due.month:
         return month_year(window.start)
+    if whole_months and same_year:
+        return f"{month_name(window.start)} – {month_year(window.due)}"
     if window.start >= window.due:
         return day(window.due)
     return f"{day(window.start)} – {day(window.due)}"
+
+
+def _yearly_months(windows: list[Window]) -> list[str]:
+    """The months of a schedule that takes the same whole months every year («декабрь,
+    март (ежегодно)» → март, декабрь), or [] when it is not that."""
+    by_year: dict[int, set[int]] = {}
+    for window in windows:
+        if _window(window) != month_year(window.start):
+            return []
+        by_year.setdefault(window.start.year, set()).add(window.start.month)
+    if len(by_year) < 2 or len({frozenset(months) for months in by_year.values()}) != 1:
+        return []
+    year = min(by_year)
+    return [month_name(date(year, month, 1)) for month in sorted(by_year[year])]
 
 
 def schedule_text(schedule: Schedule) -> str:
@@ -58,7 +72,19 @@ def schedule_text(schedule: Schedule) -> str:
         return _("not understood: it is set after saving (/edit)")
     if schedule.kind in (ScheduleKind.CONTINUOUS, ScheduleKind.ON_REQUEST):
         first, last = schedule.windows[0], schedule.windows[-1]
-        return f"{_kind(schedule.kind)}, {_window(Window(first.start, last.due))}"
+        return f"{_kind(schedule.kind)}: {_window(Window(first.start, last.due))}"
+    months = _yearly_months(schedule.windows)
+    if schedule.kind is ScheduleKind.RECURRING and len(months) == 12:
+        return _("every month")
+    if schedule.kind is ScheduleKind.RECURRING and months:
+        return _("every year: {months}").format(months=", ".join(months))
+    if schedule.kind is ScheduleKind.ONCE and len(schedule.windows) == 1:
+        window = schedule.windows[0]
+        shown_one = _window(window)
+        if " – " in shown_one and (window.start.month, window.start.day) == (1, 1):
+            # «до 25 мая 2023»: due then, open from the plan's start.
+            shown_one = _("by {day}").format(day=day(window.due))
+        return f"{_kind(schedule.kind)}: {shown_one}"
     shown = [_window(w) for w in schedule.windows[:SHOWN_WINDOWS]]
     more = len(schedule.windows) - len(shown)
     dates = ", ".join(shown) + (" " + _("and {n} more").format(n=more) if more > 0 else "")
