@@ -36,6 +36,7 @@ from bot.limited_reader import read_roadmap
 from bot.limited_reader.tasks import roadmap_from_json, roadmap_to_json
 from bot.reminders.outbox import plan_measures
 from bot.roadmap import MAX_BYTES, ImportRefused, ParsedRoadmap
+from bot.roadmap.checks import CellCheck, CellField, apply_checks
 from bot.services import Identity
 from storage.db import SessionFactory
 from storage.models import SOURCE_NAME_CHARS
@@ -98,6 +99,11 @@ class PendingImport:
     title: str | None = None
     # The period the preview proposed from the deadlines (confirmed with one button).
     proposed: tuple[int, int] | None = None
+    # Doubtful cells of a scan the coordinator confirmed or corrected (bot.roadmap.checks),
+    # applied each time the document is read; the cell being checked and its message.
+    checks: tuple[CellCheck, ...] = ()
+    checking: tuple[str, CellField] | None = None
+    check_message_id: int | None = None
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -108,6 +114,9 @@ class PendingImport:
             "message_id": self.message_id,
             "title": self.title,
             "proposed": list(self.proposed) if self.proposed else None,
+            "checks": [check.to_state() for check in self.checks],
+            "checking": [self.checking[0], self.checking[1].value] if self.checking else None,
+            "check_message_id": self.check_message_id,
         }
 
     @classmethod
@@ -118,6 +127,8 @@ class PendingImport:
             period = data.get("period")
             proposed = data.get("proposed")
             title = data.get("title")
+            checking = data.get("checking")
+            check_message_id = data.get("check_message_id")
             return cls(
                 path=str(data["path"]),
                 filename=str(data["filename"]),
@@ -126,6 +137,9 @@ class PendingImport:
                 message_id=data.get("message_id"),
                 title=str(title) if title else None,
                 proposed=(int(proposed[0]), int(proposed[1])) if proposed else None,
+                checks=tuple(CellCheck.from_state(c) for c in data.get("checks") or ()),
+                checking=(str(checking[0]), CellField(checking[1])) if checking else None,
+                check_message_id=int(check_message_id) if check_message_id else None,
             )
         except (KeyError, TypeError, ValueError, IndexError):
             # State written by an older version, or damaged: treat as no pending import.
@@ -142,6 +156,16 @@ class PendingImport:
 
     def with_proposed(self, proposed: tuple[int, int] | None) -> PendingImport:
         return replace(self, proposed=proposed)
+
+    def with_check(self, check: CellCheck) -> PendingImport:
+        """One more cell answered; the walk moves on from it."""
+        return replace(self, checks=(*self.checks, check), checking=None)
+
+    def checking_cell(
+        self, cell: tuple[str, CellField] | None, message_id: int | None
+    ) -> PendingImport:
+        """The cell shown for checking (None: the walk is over) and the message it is in."""
+        return replace(self, checking=cell, check_message_id=message_id)
 
 
 @dataclass
@@ -269,6 +293,8 @@ async def parse_pending(
             await asyncio.to_thread(_keep_scan, pending, parsed)
     if pending.title:
         parsed.title = pending.title
+    if pending.checks:
+        parsed = apply_checks(parsed, pending.checks)
     return parsed
 
 

@@ -94,6 +94,22 @@ class ImportCallback(CallbackData, prefix="imp"):
     action: ImportAction
 
 
+class CheckAction(StrEnum):
+    START = "go"  # walk through the cells a scan was read with doubt in
+    RIGHT = "ok"  # the cell shown is right as read
+    FIX = "fix"  # correct it with a short reply
+    CELL = "cell"  # back from the correction to the cell
+    SKIP_REST = "skip"  # leave the rest as read
+    BACK = "back"  # back to the preview
+
+
+class CheckCallback(CallbackData, prefix="chk"):
+    """Buttons of the walk through doubtful cells; the cell itself is in the conversation
+    state (bot.import_flow.PendingImport.checking), checked against the pressed message."""
+
+    action: CheckAction
+
+
 class PageCallback(CallbackData, prefix="pg"):
     """ "Ещё" on a long answer: which stored answer and which page."""
 

@@ -27,7 +27,7 @@ from bot.roadmap.model import (
     UnitKind,
 )
 from bot.wording import measures_count, people_count, sections_count, units_count
-from handlers.callbacks import ImportAction, ImportCallback
+from handlers.callbacks import CheckAction, CheckCallback, ImportAction, ImportCallback
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for what a translation adds
 SHOWN_PROBLEMS = 10
@@ -342,6 +342,13 @@ def preview_text(preview: Preview) -> str:
 def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     sizes: list[int] = []
+    doubtful = doubtful_count(preview.parsed)
+    if doubtful:
+        keyboard.button(
+            text=_("🔎 Check doubtful ({n})").format(n=doubtful),
+            callback_data=CheckCallback(action=CheckAction.START),
+        )
+        sizes.append(1)
     if preview.can_save:
         keyboard.button(
             text=_("✅ Save"), callback_data=ImportCallback(action=ImportAction.CONFIRM)
@@ -363,7 +370,7 @@ def preview_keyboard(preview: Preview) -> InlineKeyboardMarkup:
     )
     keyboard.button(text=_("✖️ Cancel"), callback_data=ImportCallback(action=ImportAction.CANCEL))
     if preview.can_save:
-        keyboard.adjust(2, 1)
+        keyboard.adjust(*sizes, 2, 1)
     else:
         keyboard.adjust(*sizes, 1, 1)
     return keyboard.as_markup()
@@ -560,17 +567,23 @@ def _doubtful_field(field: str) -> str:
     return names.get(field, field)
 
 
+def doubtful_count(parsed: ParsedRoadmap) -> int:
+    return sum(len(m.doubtful) for m in parsed.measures)
+
+
 def doubtful_lines(parsed: ParsedRoadmap) -> list[str]:
     """Cells a scan was read with doubt in: each shown as read, for the coordinator to say
-    whether it is right (saving keeps them; a tap after saving fixes any)."""
+    whether it is right («Check doubtful» walks through them; saving keeps the rest as
+    read, and a tap after saving fixes any)."""
     items = [(m, f) for m in parsed.measures for f in m.doubtful]
     if not items:
         return []
     lines = [
         "",
         _(
-            "<b>Read from the scan with doubt</b> ({n}): saving keeps them as read; "
-            "after saving, a tap fixes any."
+            "<b>Read from the scan with doubt</b> ({n}): press «Check doubtful» to confirm "
+            "or correct them one by one. Saving keeps the rest as read; after saving, a tap "
+            "fixes any."
         ).format(n=len(items)),
     ]
     for measure, field in items[:SHOWN_PROBLEMS]:

@@ -10,6 +10,7 @@ class ImportForm(StatesGroup):
     preview = State()  # a parsed import waits for confirm/cancel/period (see bot.import_flow)
     period = State()  # waiting for the plan period ("2022-2024")
     title = State()  # waiting for the plan's title (the document states none)
+    check_value = State()  # waiting for the right text of a cell read from a scan with doubt
 
 
 class MembersForm(StatesGroup):

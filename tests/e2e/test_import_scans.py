@@ -1,7 +1,8 @@
 """Scanned plans through the chat: the pages of a sample, rendered, rasterised at 200 dpi,
 turned, blurred, noised and saved as JPEG (tests/unit/roadmap/builders.scan_pages), sent as
 an album of photos and as an image-only PDF; one message shows the pages as they are read;
-the preview is confirmed and the plan saved, close to the text import of the same sample.
+a doubtful cell is confirmed and the rest left as read; the preview is confirmed and the
+plan saved, close to the text import of the same sample.
 
 Needs tesseract with Russian data: skipped without it locally, failed without it in CI."""
 
@@ -15,12 +16,23 @@ from pathlib import Path
 import pytest
 
 from bot.roadmap import parse_document
+from handlers.callbacks import CheckAction, CheckCallback
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_import import CONFIRM, coordinator, roadmaps, seed, wait_preview
+from tests.fake_telegram import ChatMessage
 from tests.unit.roadmap.builders import build_pdf, images_to_pdf, scan_pages, tables_from_text
 
 SAMPLE = "004_d69cd12a23d95c9e.txt"
+CHECK = CheckCallback(action=CheckAction.START).pack()
+RIGHT = CheckCallback(action=CheckAction.RIGHT).pack()
+SKIP = CheckCallback(action=CheckAction.SKIP_REST).pack()
+
+
+def _doubtful_count(preview: ChatMessage) -> int:
+    """N of the preview's «Check doubtful (N)» button."""
+    button = next(t for t in preview.button_texts if t.startswith("🔎 Check doubtful"))
+    return int(button.rsplit("(", 1)[1].rstrip(")"))
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +75,18 @@ async def test_an_album_of_page_photos_is_imported_with_progress(
     # The cells read with doubt are listed as read, for the coordinator to check.
     assert "Read from the scan with doubt" in (preview.text or "")
     assert "— right?" in (preview.text or "")
+    doubtful = _doubtful_count(preview)
+    assert doubtful >= 2
+
+    # Walked through before saving: the first is right as read, the rest left as read.
+    await user.press(preview, CHECK)
+    card = await user.wait_for_text("to check", timeout=30)
+    assert "read as: «" in card.content
+    await user.press(card, RIGHT)
+    await running_bot.tg.wait_until(lambda: "kept as read" in card.content, 30)
+    await user.press(card, SKIP)
+    preview = await wait_preview(user)
+    assert _doubtful_count(preview) == doubtful - 1
 
     await user.press(preview, CONFIRM)
     saved = await user.wait_for_text("Roadmap saved", timeout=60)

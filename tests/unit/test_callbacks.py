@@ -15,6 +15,8 @@ from aiogram.filters.callback_data import CallbackData
 import handlers
 from handlers.callbacks import (
     FACTORIES,
+    CheckAction,
+    CheckCallback,
     OrgSettingsAction,
     OrgSettingsCallback,
     ReportCallback,
@@ -70,6 +72,7 @@ REFUSE = RefuseUnknownButtons(FACTORIES)
         SummaryCallback(kind=SummaryKind.PERSON, key="12", start="2022-01-01", end="2022-12-31"),
         SummaryCallback(kind=SummaryKind.SECTION, key="3"),
         SummaryCallback(kind=SummaryKind.ORGANISATION, key="7", start="2022-01-01"),
+        *(CheckCallback(action=action) for action in CheckAction),
     ],
 )
 def test_the_buttons_the_bot_makes_are_accepted(button: CallbackData) -> None:
@@ -92,6 +95,8 @@ def test_the_buttons_the_bot_makes_are_accepted(button: CallbackData) -> None:
         "org:c",
         "sum:o:99999999999::",
         "sum:o:abc::",
+        "chk:zzz",
+        "chk:ok:1",
         "nothing",
     ],
 )
