@@ -498,19 +498,19 @@ def _event_label(action: str) -> str:
     }.get(action, action)
 
 
-def _event_detail(event: CellEvent) -> str:
+def _event_detail(entry: CellEvent) -> str:
     """What an edit changed, «: срок «до 1 мая» → «ежегодно, май»», so the history says more
     than that something changed."""
-    if event.action != "measure.edited" or not event.data:
+    if entry.action != "measure.edited" or not entry.data:
         return ""
     field = {
         "deadline": _("deadline"),
         "responsible": _("responsible"),
         "title": _("title"),
-    }.get(str(event.data.get("field")), "")
+    }.get(str(entry.data.get("field")), "")
     # Plain text: the template escapes it.
-    old = shorten(str(event.data.get("old") or "—"), 60, one_line=True)
-    new = shorten(str(event.data.get("new") or "—"), 60, one_line=True)
+    old = shorten(str(entry.data.get("old") or "—"), 60, one_line=True)
+    new = shorten(str(entry.data.get("new") or "—"), 60, one_line=True)
     return f": {field} «{old}» → «{new}»"
 
 
