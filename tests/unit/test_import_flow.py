@@ -39,7 +39,12 @@ from tests.fake_telegram import parse_html
 NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)
 REIMPORT_NOW = datetime(2022, 5, 24, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
-OWN_MODULES = ["handlers/import_views.py", "handlers/roadmap_import.py", "bot/import_flow.py"]
+OWN_MODULES = [
+    "handlers/import_views.py",
+    "handlers/roadmap_import/receiving.py",
+    "handlers/roadmap_import/checks.py",
+    "bot/import_flow.py",
+]
 
 
 # Plain file operations for the async tests (tiny files; a thread would only add noise).

@@ -1,22 +1,22 @@
-"""/import and documents sent by coordinators: preview, period, confirm, cancel.
+"""/import and documents sent by coordinators: receiving the plan (file, text, scanned
+pages), the preview, its period and title, confirm and cancel.
 
 Thin: the work is in `bot.import_flow`, the texts in `handlers.import_views`. The pending
 import lives in the conversation state as a small dict (a path to the saved bytes, never
-the bytes), so it survives between messages and in Redis.
+the bytes), so it survives between messages and in Redis. The walk through a scan's
+doubtful cells is in `checks.py`; the handlers are registered in `__init__.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.chat_action import ChatActionSender
@@ -28,33 +28,18 @@ from bot.i18n import _
 from bot.import_flow import PASTED_FILENAME, STATE_KEY, PendingImport
 from bot.measure_edits import unclear_measures
 from bot.reports.draft import parse_caption
-from bot.roadmap import ImportRefused, ParsedRoadmap, pack_album
-from bot.roadmap.checks import (
-    CellCheck,
-    CorrectionNotUnderstood,
-    correct,
-    doubtful_cells,
-    find_cell,
-)
-from bot.roadmap.edits import clean_value
+from bot.roadmap import ImportRefused, pack_album
 from bot.services import Identity, Services
-from handlers import import_check_views as check_views
 from handlers import import_views as views
 from handlers.callbacks import (
-    CheckAction,
-    CheckCallback,
     EditCallback,
-    ImportAction,
-    ImportCallback,
     MembersAction,
     MembersCallback,
     PeopleAction,
     PeopleCallback,
 )
 from handlers.errors import user_error_text
-from handlers.filters import Coordinator, KnownPerson
 from handlers.measure_edit import unclear_keyboard, unclear_list_text
-from handlers.reports.albums import Albums
 from handlers.states import ImportForm
 from handlers.views import unit_questions
 from storage.db import SessionFactory
@@ -67,16 +52,16 @@ logger = logging.getLogger(__name__)
 _readings: dict[int, asyncio.Task[None]] = {}
 
 
-async def _pending(state: FSMContext) -> PendingImport | None:
+async def read_pending(state: FSMContext) -> PendingImport | None:
     return PendingImport.from_state((await state.get_data()).get(STATE_KEY))
 
 
-async def _remember(state: FSMContext, pending: PendingImport, next_state: Any) -> None:
+async def remember(state: FSMContext, pending: PendingImport, next_state: Any) -> None:
     await state.update_data({STATE_KEY: pending.to_state()})
     await state.set_state(next_state)
 
 
-async def _forget(state: FSMContext) -> None:
+async def forget(state: FSMContext) -> None:
     # Only the import's own key: the conversation data may hold another flow's keys.
     data = await state.get_data()
     data.pop(STATE_KEY, None)
@@ -125,7 +110,7 @@ class _PageProgress:
             pass
 
 
-async def _show_preview(
+async def show_preview(
     message: Message,
     state: FSMContext,
     identity: Identity,
@@ -147,7 +132,7 @@ async def _show_preview(
     sent = await message.answer(
         views.preview_text(preview), reply_markup=views.preview_keyboard(preview)
     )
-    await _remember(state, pending.with_message(sent.message_id), ImportForm.preview)
+    await remember(state, pending.with_message(sent.message_id), ImportForm.preview)
 
 
 async def _receive(
@@ -175,7 +160,7 @@ async def _receive(
         # A picture from an idle coordinator is a report's attachment, not a plan: a scan
         # is imported after /import only (recognising it takes a while).
         raise SkipHandler()
-    previous = await _pending(state)
+    previous = await read_pending(state)
     pending: PendingImport | None = None
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
@@ -192,7 +177,7 @@ async def _receive(
             )
             # A reading of its own, so /cancel can stop a long one (a scan) midway.
             reading = asyncio.create_task(
-                _show_preview(message, state, identity, services, session_factory, pending)
+                show_preview(message, state, identity, services, session_factory, pending)
             )
             _readings[message.chat.id] = reading
             try:
@@ -276,7 +261,7 @@ async def _page_bytes(bot: Bot, message: Message) -> bytes:
     return await _download(bot, message.document)
 
 
-async def _receive_pages(
+async def receive_pages(
     messages: list[Message],
     bot: Bot,
     state: FSMContext,
@@ -306,7 +291,7 @@ async def on_photo(
     services: Services,
     session_factory: SessionFactory,
 ) -> None:
-    await _receive_pages([message], bot, state, identity, services, session_factory)
+    await receive_pages([message], bot, state, identity, services, session_factory)
 
 
 async def on_not_coordinator(message: Message) -> None:
@@ -361,9 +346,9 @@ async def _amend_preview(
 ) -> None:
     """The coordinator typed what the preview asked for (the period, the title): the
     preview again with it, or what was wrong with the value (`amend` None)."""
-    pending = await _pending(state)
+    pending = await read_pending(state)
     if pending is None:
-        await _forget(state)
+        await forget(state)
         await message.answer(views.outdated_preview())
         return
     if amend is None:
@@ -371,15 +356,13 @@ async def _amend_preview(
         return
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
-            await _show_preview(
-                message, state, identity, services, session_factory, amend(pending)
-            )
+            await show_preview(message, state, identity, services, session_factory, amend(pending))
     except (ImportRefused, UserError) as problem:
-        await _forget(state)
-        await message.answer(_problem_text(problem))
+        await forget(state)
+        await message.answer(problem_text(problem))
 
 
-def _problem_text(problem: ImportRefused | UserError) -> str:
+def problem_text(problem: ImportRefused | UserError) -> str:
     if isinstance(problem, ImportRefused):
         return views.refusal_text(problem)
     return user_error_text(problem)
@@ -388,9 +371,9 @@ def _problem_text(problem: ImportRefused | UserError) -> str:
 # --- buttons ----------------------------------------------------------------------------
 
 
-async def _pending_for(callback: CallbackQuery, state: FSMContext) -> PendingImport | None:
+async def pending_for(callback: CallbackQuery, state: FSMContext) -> PendingImport | None:
     """The pending import these buttons belong to, or None (and the presser is told)."""
-    pending = await _pending(state)
+    pending = await read_pending(state)
     message_id = callback.message.message_id if callback.message else None
     if pending is None or pending.message_id != message_id:
         await callback.answer(views.outdated_preview(), show_alert=True)
@@ -410,14 +393,14 @@ async def on_confirm(
     identity: Identity,
     services: Services,
 ) -> None:
-    pending = await _pending_for(callback, state)
+    pending = await pending_for(callback, state)
     if pending is None:
         return
     if pending.period is None:
-        await callback.answer(_problem_text(import_flow.PeriodNeeded()), show_alert=True)
+        await callback.answer(problem_text(import_flow.PeriodNeeded()), show_alert=True)
         return
     # Forget the import before the slow part, so a second press finds nothing to repeat.
-    await _forget(state)
+    await forget(state)
     await callback.answer()  # at once: saving a big plan takes a moment
     await _drop_buttons(callback)
     assert callback.message is not None
@@ -428,7 +411,7 @@ async def on_confirm(
                 services.uow, identity, pending, now=services.clock.now()
             )
     except (ImportRefused, UserError) as problem:
-        await bot.send_message(chat_id, _problem_text(problem))
+        await bot.send_message(chat_id, problem_text(problem))
         return
     # The next step, a tap away: one personal link per person found (handlers.people), and
     # for a plan that names member organisations (ОО, ДОО), adding them (handlers.members).
@@ -482,10 +465,10 @@ async def on_cancel_button(
     identity: Identity,
     services: Services,
 ) -> None:
-    pending = await _pending_for(callback, state)
+    pending = await pending_for(callback, state)
     if pending is None:
         return
-    await _forget(state)
+    await forget(state)
     await import_flow.discard_if_unused(
         services.uow, identity, services.settings.files_dir, pending
     )
@@ -498,7 +481,7 @@ async def on_period_button(
     callback: CallbackQuery,
     state: FSMContext,
 ) -> None:
-    pending = await _pending_for(callback, state)
+    pending = await pending_for(callback, state)
     if pending is None:
         return
     await state.set_state(ImportForm.period)
@@ -507,7 +490,7 @@ async def on_period_button(
 
 
 async def on_title_button(callback: CallbackQuery, state: FSMContext) -> None:
-    pending = await _pending_for(callback, state)
+    pending = await pending_for(callback, state)
     if pending is None:
         return
     await state.set_state(ImportForm.title)
@@ -524,7 +507,7 @@ async def on_accept_period(
     session_factory: SessionFactory,
 ) -> None:
     """The period proposed from the deadlines, confirmed with one press."""
-    pending = await _pending_for(callback, state)
+    pending = await pending_for(callback, state)
     if pending is None:
         return
     if pending.proposed is None:
@@ -536,7 +519,7 @@ async def on_accept_period(
     assert isinstance(message, Message)
     try:
         async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=bot):
-            await _show_preview(
+            await show_preview(
                 message,
                 state,
                 identity,
@@ -545,8 +528,8 @@ async def on_accept_period(
                 pending.with_period(pending.proposed),
             )
     except (ImportRefused, UserError) as problem:
-        await _forget(state)
-        await message.answer(_problem_text(problem))
+        await forget(state)
+        await message.answer(problem_text(problem))
 
 
 async def cmd_cancel(
@@ -555,10 +538,10 @@ async def cmd_cancel(
     reading = _readings.pop(message.chat.id, None)
     if reading is not None and not reading.done():
         reading.cancel()  # the reading child is killed; _receive answers
-        await _forget(state)
+        await forget(state)
         return
-    pending = await _pending(state)
-    await _forget(state)
+    pending = await read_pending(state)
+    await forget(state)
     if pending is not None:
         await import_flow.discard_if_unused(
             services.uow, identity, services.settings.files_dir, pending
@@ -566,301 +549,5 @@ async def cmd_cancel(
     await message.answer(views.cancelled())
 
 
-# --- cells read from a scan with doubt: confirmed or corrected before saving -------------
-
-
-async def _check_for(callback: CallbackQuery, state: FSMContext) -> PendingImport | None:
-    """The pending import whose walk through doubtful cells this message shows, or None
-    (and the presser is told the check is over: saved, cancelled or moved on)."""
-    pending = await _pending(state)
-    message_id = callback.message.message_id if callback.message else None
-    if pending is None or pending.checking is None or pending.check_message_id != message_id:
-        await callback.answer(check_views.check_over(), show_alert=True)
-        return None
-    return pending
-
-
-async def _drop_markup(bot: Bot, chat_id: int, message_id: int | None) -> None:
-    if message_id is None:
-        return
-    with contextlib.suppress(TelegramBadRequest):  # no buttons left, or the message is gone
-        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
-
-
-class _Walk:
-    """What the walk's handlers share: the chat, the state and what showing a preview needs."""
-
-    def __init__(
-        self,
-        message: Message,
-        bot: Bot,
-        state: FSMContext,
-        identity: Identity,
-        services: Services,
-        session_factory: SessionFactory,
-    ) -> None:
-        self.message = message
-        self.bot = bot
-        self.state = state
-        self.identity = identity
-        self.services = services
-        self.session_factory = session_factory
-
-    async def read(self, pending: PendingImport) -> ParsedRoadmap | None:
-        """The plan as the preview shows it (a scan is read once and kept), checks applied."""
-        try:
-            return await import_flow.parse_pending(pending)
-        except (ImportRefused, UserError) as problem:
-            await _forget(self.state)
-            await self.message.answer(_problem_text(problem))
-            return None
-
-    async def show_cell(
-        self, pending: PendingImport, *, edit: bool, note: str | None = None
-    ) -> None:
-        """The first cell still doubtful, in the walk's message (`edit`) or a new one; the
-        preview again when none is left."""
-        parsed = await self.read(pending)
-        if parsed is None:
-            return
-        cells = doubtful_cells(parsed)
-        if not cells:
-            done = check_views.all_checked()
-            await self.to_preview(pending, "\n\n".join(filter(None, [note, done])), edit=edit)
-            return
-        measure, field = cells[0]
-        text = check_views.cell_text(measure, field, len(cells), note)
-        markup = check_views.cell_keyboard()
-        if edit:
-            await self.message.edit_text(text, reply_markup=markup)
-            message_id = self.message.message_id
-        else:
-            message_id = (await self.message.answer(text, reply_markup=markup)).message_id
-        await _remember(
-            self.state,
-            pending.checking_cell((measure.where, field), message_id),
-            ImportForm.preview,
-        )
-
-    async def to_preview(self, pending: PendingImport, note: str, *, edit: bool) -> None:
-        """End the walk: say so, and show the preview again with what was checked."""
-        if edit:
-            await self.message.edit_text(note, reply_markup=None)
-        else:
-            await self.message.answer(note)
-        await _drop_markup(self.bot, self.message.chat.id, pending.message_id)
-        try:
-            await _show_preview(
-                self.message,
-                self.state,
-                self.identity,
-                self.services,
-                self.session_factory,
-                pending,
-            )
-        except (ImportRefused, UserError) as problem:
-            await _forget(self.state)
-            await self.message.answer(_problem_text(problem))
-
-
-def _walk(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    identity: Identity,
-    services: Services,
-    session_factory: SessionFactory,
-) -> _Walk:
-    assert isinstance(callback.message, Message)
-    return _Walk(callback.message, bot, state, identity, services, session_factory)
-
-
-async def on_check_start(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    identity: Identity,
-    services: Services,
-    session_factory: SessionFactory,
-) -> None:
-    """«Check doubtful» on the preview: the first doubtful cell, in a message of its own."""
-    pending = await _pending_for(callback, state)
-    if pending is None:
-        return
-    await callback.answer()
-    walk = _walk(callback, bot, state, identity, services, session_factory)
-    await walk.show_cell(pending, edit=False)
-
-
-async def on_check_button(
-    callback: CallbackQuery,
-    callback_data: CheckCallback,
-    bot: Bot,
-    state: FSMContext,
-    identity: Identity,
-    services: Services,
-    session_factory: SessionFactory,
-) -> None:
-    """«Right», «Correct», «Back to the cell», «Skip the rest», «Back to the preview»."""
-    pending = await _check_for(callback, state)
-    if pending is None or pending.checking is None:
-        return
-    walk = _walk(callback, bot, state, identity, services, session_factory)
-    parsed = await walk.read(pending)
-    if parsed is None:
-        await callback.answer()
-        return
-    where, field = pending.checking
-    found = find_cell(parsed, where, field)
-    action = callback_data.action
-    if found is None and action in (CheckAction.RIGHT, CheckAction.FIX):
-        await callback.answer(check_views.check_over(), show_alert=True)
-        return
-    await callback.answer()
-    if action is CheckAction.SKIP_REST:
-        note = check_views.rest_left(len(doubtful_cells(parsed)))
-        await walk.to_preview(pending, note, edit=True)
-    elif action is CheckAction.BACK:
-        await walk.to_preview(pending, check_views.walk_stopped(), edit=True)
-    elif action is CheckAction.CELL:
-        await walk.show_cell(pending, edit=True)
-    elif action is CheckAction.RIGHT and found is not None:
-        note = check_views.kept(found[1], field)
-        await walk.show_cell(pending.with_check(CellCheck(where, field)), edit=True, note=note)
-    elif found is not None:  # FIX: the cell, and how to send the right text
-        period = parsed.plan_period or parsed.proposed_period
-        await walk.message.edit_text(
-            check_views.ask_text(found[1], field, period), reply_markup=check_views.ask_keyboard()
-        )
-        await _remember(state, pending, ImportForm.check_value)
-
-
-async def on_check_value(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    identity: Identity,
-    services: Services,
-    session_factory: SessionFactory,
-) -> None:
-    """The right text of the cell being corrected: read as the importer reads that column,
-    shown back and kept; or what was wrong with it (the cell stays as read)."""
-    pending = await _pending(state)
-    if pending is None or pending.checking is None:
-        await _forget(state)
-        await message.answer(views.outdated_preview())
-        return
-    walk = _Walk(message, bot, state, identity, services, session_factory)
-    parsed = await walk.read(pending)
-    if parsed is None:
-        return
-    where, field = pending.checking
-    found = find_cell(parsed, where, field)
-    if found is None:
-        await _remember(state, pending.checking_cell(None, None), ImportForm.preview)
-        await message.answer(check_views.check_over())
-        return
-    measure = found[1]
-    text = clean_value(message.text or "")
-    await _drop_markup(bot, message.chat.id, pending.check_message_id)
-    try:
-        fixed = correct(parsed, measure, field, text)
-    except CorrectionNotUnderstood as error:
-        period = parsed.plan_period or parsed.proposed_period
-        problem = check_views.not_understood(error, period)
-        sent = await message.answer(
-            check_views.ask_text(measure, field, period, problem),
-            reply_markup=check_views.ask_keyboard(),
-        )
-        await _remember(
-            state, pending.checking_cell(pending.checking, sent.message_id), ImportForm.check_value
-        )
-        return
-    note = check_views.corrected(fixed, field)
-    await walk.show_cell(pending.with_check(CellCheck(where, field, text)), edit=False, note=note)
-
-
-def _caption_names_no_measure(message: Message) -> bool:
+def caption_names_no_measure(message: Message) -> bool:
     return parse_caption(message.caption).number is None
-
-
-def create_router() -> Router:
-    router = Router(name=__name__)
-    coordinator = Coordinator()
-    router.message.register(cmd_cancel, Command("cancel"), StateFilter(ImportForm))
-    router.message.register(cmd_import, Command("import"), coordinator)
-    router.message.register(on_not_coordinator, Command("import"), KnownPerson(), ~coordinator)
-    albums = Albums()
-
-    async def on_album_page(
-        message: Message,
-        bot: Bot,
-        state: FSMContext,
-        identity: Identity,
-        services: Services,
-        session_factory: SessionFactory,
-    ) -> None:
-        album = await albums.collect(message)
-        if album is not None:
-            await _receive_pages(album, bot, state, identity, services, session_factory)
-
-    router.message.register(
-        on_album_page,
-        F.media_group_id,
-        F.photo | F.document,
-        coordinator,
-        StateFilter(ImportForm.waiting_file),
-    )
-    router.message.register(on_document, F.document, coordinator, StateFilter(ImportForm))
-    # An idle coordinator's file is a plan, unless its caption names a measure ("1.2
-    # приказ подписан"): that one is a report and goes on to the reports router.
-    router.message.register(
-        on_document, F.document, coordinator, StateFilter(None), _caption_names_no_measure
-    )
-    # An officer's file is never read as a plan: it goes on to the reports router, which
-    # asks which measure it reports on (only coordinators import, so reading a report's
-    # 500-page scan as a possible plan would only cost time).
-    router.message.register(on_photo, F.photo, coordinator, StateFilter(ImportForm.waiting_file))
-    router.message.register(
-        on_pasted_text,
-        F.text,
-        ~F.text.startswith("/"),
-        coordinator,
-        StateFilter(ImportForm.waiting_file),
-    )
-    router.message.register(
-        on_preview_value,
-        F.text,
-        ~F.text.startswith("/"),
-        coordinator,
-        StateFilter(ImportForm.period, ImportForm.title),
-    )
-    router.message.register(
-        on_check_value,
-        F.text,
-        ~F.text.startswith("/"),
-        coordinator,
-        StateFilter(ImportForm.check_value),
-    )
-    router.callback_query.register(
-        on_confirm, ImportCallback.filter(F.action == ImportAction.CONFIRM), coordinator
-    )
-    router.callback_query.register(
-        on_check_start, CheckCallback.filter(F.action == CheckAction.START), coordinator
-    )
-    router.callback_query.register(on_check_button, CheckCallback.filter(), coordinator)
-    router.callback_query.register(
-        on_cancel_button, ImportCallback.filter(F.action == ImportAction.CANCEL), coordinator
-    )
-    router.callback_query.register(
-        on_period_button, ImportCallback.filter(F.action == ImportAction.PERIOD), coordinator
-    )
-    router.callback_query.register(
-        on_title_button, ImportCallback.filter(F.action == ImportAction.TITLE), coordinator
-    )
-    router.callback_query.register(
-        on_accept_period,
-        ImportCallback.filter(F.action == ImportAction.ACCEPT_PERIOD),
-        coordinator,
-    )
-    return router
