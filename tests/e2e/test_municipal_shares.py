@@ -1,0 +1,270 @@
+"""A member school's share of its municipality's plan, through the fake Bot API: the school's
+coordinator exports it (XLSX/DOCX: the measures it must do, its own reports), gets a Monday
+digest of it at the school's own hour, and — two levels — a municipality's summary shows
+its part of the region's plan while the region's shows each municipality.
+
+The figures are computed here straight from the tables (tests/e2e/test_municipal_reporting
+has the helpers: the municipal sample 002, five schools from a pasted list).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from docx import Document as DocxDocument
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from bot.calendar import is_working_day
+from bot.import_flow import save_roadmap
+from bot.jobs import send_digests
+from bot.roadmap import parse_text
+from storage.models import Organisation, Report, Roadmap
+from storage.uow import UnitOfWork
+from tests.e2e.conftest import RunningBot
+from tests.e2e.seed import SMALL_PLAN
+from tests.e2e.test_municipal_reporting import (
+    OFFICE,
+    SAMPLE_002,
+    SCHOOLS,
+    Row,
+    _due,
+    _office,
+    _press_report,
+    _rows,
+    _schools_join,
+)
+from tests.fake_telegram import ChatMessage, FakeUser
+
+pytestmark = pytest.mark.both_databases
+
+FIRST, SECOND, FOURTH = SCHOOLS[0][0], SCHOOLS[1][0], SCHOOLS[3][0]
+
+
+def _sheet_rows(data: bytes) -> tuple[str, dict[str, list[str]], list[str]]:
+    """The title, the rows of the execution sheet by measure number, and the sheet names."""
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    values = [[str(c.value or "") for c in row] for row in sheet.iter_rows()]
+    by_number = {row[0]: row for row in values[2:] if row[0] and len(row) > 4 and row[1]}
+    return values[0][0], by_number, book.sheetnames
+
+
+async def _document(user: FakeUser, send: str) -> ChatMessage:
+    await user.send_text(send)
+    message = await user.wait_for_message(lambda m: m.document is not None)
+    assert message.document is not None
+    return message
+
+
+async def test_a_school_exports_its_share_of_the_municipal_plan(
+    running_bot: RunningBot, samples_dir: Path
+) -> None:
+    tg = running_bot.tg
+    office_id = await _office(running_bot, samples_dir, SAMPLE_002)
+    office = tg.user(OFFICE, first_name="Лариса")
+    contacts = await _schools_join(running_bot, office)
+    rows = await _rows(running_bot, office_id)
+    dated = sorted((r for r in rows if not r.is_span and r.number), key=lambda r: r.due)
+    first = dated[0]
+    number = first.number
+    assert number is not None
+    today = first.due + timedelta(days=7)
+    running_bot.clock.set(datetime.fromisoformat(f"{today.isoformat()}T07:00:00+00:00"))
+    await _press_report(contacts[FIRST], number)
+    await _press_report(contacts[SECOND], number)
+
+    # The first school's XLSX: its measures (those it has occurrences of), its report only.
+    school = contacts[FIRST]
+    xlsx = await _document(school, "/export xlsx")
+    assert xlsx.document is not None
+    title, by_number, sheets = _sheet_rows(xlsx.document.data)
+    assert FIRST in title and SAMPLE_002.office in title, title
+    assert "По организациям" not in sheets  # a school does not see the others
+    mine = {r.number for r in rows if r.organisation == FIRST and r.number}
+    assert set(by_number) == mine
+    line = by_number[number]
+    assert "выполнено" in line[4] and "Сидорова" in line[4], line
+    text = "\n".join("\t".join(r) for r in by_number.values())
+    for other, _short, contact, _t in SCHOOLS[1:]:
+        assert other not in text and contact not in text
+    # An overdue measure of its share says so (computed here).
+    late = [
+        r
+        for r in rows
+        if r.organisation == FIRST
+        and not r.is_span
+        and r.measure_id != first.measure_id
+        and _due(r) < today
+        and r.status == "open"
+    ]
+    for row in late:
+        assert row.number is not None
+        assert "просрочено" in by_number[row.number][4], by_number[row.number]
+    assert FIRST in xlsx.document.file_name or "свои мероприятия" in xlsx.document.file_name
+
+    # A school that did not report: the measure stands overdue, nobody's report in it.
+    fourth = await _document(contacts[FOURTH], "/export")
+    assert fourth.document is not None
+    title, by_number, _sheets = _sheet_rows(fourth.document.data)
+    assert FOURTH in title
+    assert "просрочено" in by_number[number][4] and "Сидорова" not in by_number[number][4]
+
+    # The DOCX: titled with the plan's owner and the school; the school's line, no line
+    # across schools.
+    docx = await _document(school, "/export docx")
+    assert docx.document is not None
+    document = DocxDocument(io.BytesIO(docx.document.data))
+    head = "\n".join(p.text for p in document.paragraphs[:10])
+    assert FIRST in head and SAMPLE_002.office in head, head
+    table = document.tables[0]
+    lines = {
+        cells[0].text.strip(): cells[-1].text
+        for cells in (row.cells for row in table.rows[1:])
+        if cells[0].text.strip()
+    }
+    assert set(lines) >= mine
+    assert "выполнено" in lines[number] and "Сидорова" in lines[number]
+    assert all("выполнено в " not in value for value in lines.values())  # no line across
+
+    # With a plan of its own too: /export gives its own plan, then offers the share.
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        organisation = await uow.organisations.by_name(FIRST)
+        assert organisation is not None
+        await save_roadmap(
+            uow,
+            organisation_id=organisation.id,
+            parsed=parse_text(SMALL_PLAN),
+            now=running_bot.clock.now(),
+            source_name="own.txt",
+            source_sha256=None,
+        )
+    own = await _document(school, "/export xlsx")
+    assert own.document is not None
+    title, by_number, _sheets = _sheet_rows(own.document.data)
+    assert "1.6" in by_number and SAMPLE_002.office not in title
+    offer = await school.wait_for_text("Ещё: ваши мероприятия плана")
+    assert SAMPLE_002.office in (offer.text or "")
+    await school.press(offer, "📊 XLSX")
+    share = await school.wait_for_message(lambda m: m.document is not None)
+    assert share.document is not None
+    title, by_number, _sheets = _sheet_rows(share.document.data)
+    assert FIRST in title and set(by_number) == mine
+
+    # A forged button for a plan that is not its share: refused.
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        own_plan = await uow.session.scalar(
+            select(Roadmap.id).where(Roadmap.organisation_id == organisation.id)
+        )
+    update_ = tg.queue_update(
+        "callback_query",
+        {
+            "id": "forged-share",
+            "from": contacts[SECOND].user_dict,
+            "chat_instance": "x",
+            "message": offer.data,
+            "data": f"exs:xlsx:{own_plan}::",
+        },
+    )
+    forged = await tg.wait_for_callback_answer(str(update_["callback_query"]["id"]))
+    assert "нет доступа" in (forged.text or ""), forged
+    assert [c for c in tg.failed_calls if c.error_code != 403] == []
+
+
+def _monday_with_work(rows: list[Row]) -> tuple[date, Row, list[Row]]:
+    """A Monday (a working day) with a deadline of the school that week and an overdue one
+    before it: the earliest such week."""
+    dated = sorted((r for r in rows if not r.is_span and r.number), key=lambda r: r.due)
+    for row in dated:
+        monday = row.due - timedelta(days=row.due.weekday())
+        earlier = [r for r in dated if r.due < monday]
+        if len(earlier) >= 2 and is_working_day(monday):
+            return monday, row, earlier
+    raise AssertionError("no week with work in the sample")
+
+
+def _section(text: str, heading: str, headings: list[str]) -> str:
+    start = text.index(heading)
+    ends = [text.index(h, start + 1) for h in headings if h in text[start + 1 :]]
+    return text[start : min(ends, default=len(text))]
+
+
+async def test_a_school_without_its_own_plan_gets_the_digest_of_its_share(
+    running_bot: RunningBot, samples_dir: Path
+) -> None:
+    tg = running_bot.tg
+    office_id = await _office(running_bot, samples_dir, SAMPLE_002)
+    office = tg.user(OFFICE, first_name="Лариса")
+    contacts = await _schools_join(running_bot, office)
+    rows = [r for r in await _rows(running_bot, office_id) if r.organisation == FIRST]
+    monday, _due_row, earlier = _monday_with_work(rows)
+    # The school's own clock: Yekaterinburg (UTC+5), mornings at 8.
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        await uow.session.execute(
+            update(Organisation)
+            .where(Organisation.name == FIRST)
+            .values(timezone="Asia/Yekaterinburg", morning_hour=8)
+        )
+        await uow.commit()
+    # On Friday before, the school reports on one overdue measure.
+    reported = earlier[0]
+    assert reported.number is not None
+    running_bot.clock.set(datetime.combine(monday - timedelta(days=3), datetime.min.time(), UTC))
+    running_bot.clock.set(running_bot.clock.now() + timedelta(hours=7))
+    await _press_report(contacts[FIRST], reported.number)
+
+    school = contacts[FIRST]
+    before = len(school.messages)
+    # Monday 07:00 in Yekaterinburg (02:00 UTC): not yet the school's hour.
+    running_bot.clock.set(datetime.combine(monday, datetime.min.time(), UTC) + timedelta(hours=2))
+    await send_digests(running_bot.app)
+    # 08:05 there (03:05 UTC): the school's digest, once.
+    running_bot.clock.set(running_bot.clock.now() + timedelta(hours=1, minutes=5))
+    assert await send_digests(running_bot.app) >= 1
+    digest = await school.wait_for_text("Неделя")
+    assert all("Неделя" not in (m.text or "") for m in school.messages[before:-1])
+    text = digest.text or ""
+    assert f"Включая ваши мероприятия плана «" in text and SAMPLE_002.office in text, text
+    for other, _short, contact, _t in SCHOOLS[1:]:
+        assert other not in text and contact not in text
+
+    rows = [r for r in await _rows(running_bot, office_id) if r.organisation == FIRST]
+    sunday = monday + timedelta(days=6)
+    headings = ["Срок на этой неделе", "Просрочено", "Отчёты за неделю"]
+    due = {
+        r.number
+        for r in rows
+        if not r.is_span and r.status not in ("done", "partial", "not_done")
+        and monday <= _due(r) <= sunday
+    }
+    overdue = {
+        r.number
+        for r in rows
+        if not r.is_span and r.status not in ("done", "partial") and _due(r) < monday
+    }
+    assert due and overdue
+    this_week = _section(text, headings[0], headings)
+    late = _section(text, headings[1], headings)
+    sent = _section(text, headings[2], headings)
+    for number in due:
+        assert f"{number} " in this_week, (number, this_week)
+    for number in list(overdue)[:20] if len(overdue) <= 20 else []:
+        assert f"{number} " in late, (number, late)
+    assert f"{reported.number} " in sent and "выполнено" in sent, sent
+    assert reported.number not in overdue
+
+    # Once a week: later ticks send the school nothing more.
+    count = len(school.messages)
+    running_bot.clock.set(running_bot.clock.now() + timedelta(hours=3))
+    await send_digests(running_bot.app)
+    await send_digests(running_bot.app)
+    assert all("Неделя" not in (m.text or "") for m in school.messages[count:])
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        reports = await uow.session.scalar(select(Report.id).limit(1))
+        assert reports is not None
