@@ -475,10 +475,11 @@ def _digest_blocks(result: Digest, today: date, max_items: int) -> list[list[str
     reported = []
     for o in result.reported[:max_items]:
         assert o.report is not None
-        title = _e(o.measure.title, TITLE_CHARS)
+        # (not `title`: that is the week's, on top)
+        measure = _e(o.measure.title, TITLE_CHARS)
         author = _e(o.report.author, NAMES_CHARS)
         when = _e(_when(o.report.created_at.date(), today))
-        reported.append(f"{_number(o)}{title} — {_e(status_label(state(o)))} ({author}, {when})")
+        reported.append(f"{_number(o)}{measure} — {_e(status_label(state(o)))} ({author}, {when})")
     head = [title]
     for share in result.shares[:3]:
         head.append(
