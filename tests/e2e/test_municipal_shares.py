@@ -22,7 +22,7 @@ from bot.calendar import is_working_day
 from bot.import_flow import save_roadmap
 from bot.jobs import send_digests
 from bot.roadmap import parse_text
-from storage.models import Organisation, Roadmap
+from storage.models import Organisation, Roadmap, Role
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
 from tests.e2e.seed import SMALL_PLAN
@@ -269,3 +269,121 @@ async def test_a_school_without_its_own_plan_gets_the_digest_of_its_share(
     await send_digests(running_bot.app)
     await send_digests(running_bot.app)
     assert all("Неделя" not in (m.text or "") for m in school.messages[count:])
+
+
+REGION = 7501
+REGION_PLAN = """\
+
+План мероприятий («Дорожная карта») по развитию региональной системы оценки качества\
+ образования на 2022—2024 годы
+
+№ п/п\tМероприятие\tСроки исполнения\tОтветственный
+<b>7. Региональный мониторинг</b>\t\t\t
+7.1.\tУчастие в региональном мониторинге качества подготовки обучающихся\tфевраль 2022 года\tМОУ
+7.2.\tОтчёт о реализации муниципальной программы оценки качества\tмарт 2022 года\tМОУ
+"""
+OTHER_MUNICIPALITY = "Отдел образования Соседнего района"
+
+
+async def test_two_levels_the_municipality_sees_its_part_of_the_region_plan(
+    running_bot: RunningBot, samples_dir: Path
+) -> None:
+    """Region → municipality → schools: the municipality's /summary holds its part of the
+    region's plan apart from its own plan (and /export offers it); the region's /summary
+    gives each municipality's completion."""
+    tg = running_bot.tg
+    office_id = await _office(running_bot, samples_dir, SAMPLE_002)
+    office = tg.user(OFFICE, first_name="Лариса")
+    await _schools_join(running_bot, office)
+    now = running_bot.clock.now()
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        assert uow.session is not None
+        region = await uow.organisations.add(
+            name="Министерство образования области",
+            timezone="Europe/Kaliningrad",
+            now=now,
+            kind="region",
+        )
+        other = await uow.organisations.add(
+            name=OTHER_MUNICIPALITY,
+            timezone="Europe/Kaliningrad",
+            now=now,
+            kind="municipality",
+            parent_id=region.id,
+        )
+        await uow.session.execute(
+            update(Organisation).where(Organisation.id == office_id).values(parent_id=region.id)
+        )
+        person = await uow.people.add(
+            full_name="Морозова М.М.", now=now, telegram_user_id=REGION, chat_id=REGION
+        )
+        await uow.people.add_membership(
+            organisation_id=region.id,
+            person_id=person.id,
+            role=Role.COORDINATOR,
+            now=now,
+            joined_at=now,
+        )
+        await uow.commit()
+        region_id, other_id = region.id, other.id
+        await save_roadmap(
+            uow,
+            organisation_id=region_id,
+            parsed=parse_text(REGION_PLAN),
+            now=now,
+            source_name="region.txt",
+            source_sha256=None,
+        )
+    # The region's plan: each municipality has its own occurrences of 7.1 and 7.2.
+    shares = await _rows_of(running_bot, region_id)
+    assert {(r.organisation, r.number) for r in shares} == {
+        (name, number)
+        for name in (SAMPLE_002.office, OTHER_MUNICIPALITY)
+        for number in ("7.1", "7.2")
+    }
+    # The municipality reports on 7.1 in April; 7.2 stays unreported.
+    running_bot.clock.set(datetime(2022, 4, 11, 7, 0, tzinfo=UTC))
+    await _press_report(office, "7.1")
+
+    before = len(office.messages)
+    await office.send_text("/summary")
+    await office.wait_for_message(lambda m: m.photo is not None)
+    text = "\n".join(m.text or "" for m in office.messages[before:] if m.photo is None)
+    part = text.split("Свои мероприятия в плане «")[1]
+    assert "(Министерство образования области)" in part.splitlines()[0]
+    assert "Выполнено: 1 из 2 (50%)" in part, part
+    assert "Просрочено: 1" in part and "7.2 " in part, part
+    assert "7.1 " not in part
+    assert "По организациям" in text  # its schools, as before
+
+    # Its /export: its own plan, then its part of the region's plan offered.
+    own = await _document(office, "/export xlsx")
+    assert own.document is not None
+    title, by_number, _sheets = _sheet_rows(own.document.data)
+    assert "7.1" not in by_number
+    offer = await office.wait_for_text("Ещё: ваши мероприятия плана")
+    assert "Министерство образования области" in (offer.text or "")
+    await office.press(offer, "📊 XLSX")
+    share = await office.wait_for_message(lambda m: m.document is not None)
+    assert share.document is not None
+    title, by_number, _sheets = _sheet_rows(share.document.data)
+    assert SAMPLE_002.office in title and set(by_number) == {"7.1", "7.2"}
+    assert "выполнено" in by_number["7.1"][4] and "Лебедева" in by_number["7.1"][4]
+    assert "просрочено" in by_number["7.2"][4]
+
+    # The region: each municipality's completion, worst first.
+    regional = tg.user(REGION, first_name="Марина")
+    before = len(regional.messages)
+    await regional.send_text("/summary")
+    await regional.wait_for_message(lambda m: m.photo is not None)
+    text = "\n".join(m.text or "" for m in regional.messages[before:] if m.photo is None)
+    by_org = text.split("По организациям")[1]
+    assert f"{OTHER_MUNICIPALITY} — 0 из 2 (0%)" in by_org, by_org
+    assert f"{SAMPLE_002.office} — 1 из 2 (50%)" in by_org, by_org
+    assert by_org.index(OTHER_MUNICIPALITY) < by_org.index(SAMPLE_002.office)
+    assert other_id != office_id
+
+
+async def _rows_of(bot: RunningBot, owner_id: int) -> list[Row]:
+    """Every member's occurrence of the plans `owner_id` owns."""
+    return await _rows(bot, owner_id)
