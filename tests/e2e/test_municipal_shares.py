@@ -381,6 +381,18 @@ async def test_two_levels_the_municipality_sees_its_part_of_the_region_plan(
     assert f"{OTHER_MUNICIPALITY} — 0 из 2 (0%)" in by_org, by_org
     assert f"{SAMPLE_002.office} — 1 из 2 (50%)" in by_org, by_org
     assert by_org.index(OTHER_MUNICIPALITY) < by_org.index(SAMPLE_002.office)
+    # …and its XLSX: a row per municipality, a column per measure of theirs.
+    await regional.send_text("/export xlsx")
+    xlsx = await regional.wait_for_message(lambda m: m.document is not None)
+    assert xlsx.document is not None
+    sheet = load_workbook(io.BytesIO(xlsx.document.data))["По организациям"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][1:3] == ["7.1", "7.2"]
+    cells = {row[0]: tuple(row[1:3]) for row in values[3:]}
+    assert cells == {
+        SAMPLE_002.office: ("выполнено", "нет отчёта"),
+        OTHER_MUNICIPALITY: ("нет отчёта", "нет отчёта"),
+    }
     assert other_id != office_id
 
 
