@@ -395,14 +395,23 @@ async def _digest_messages(
         return []
     plans = roadmaps + [s.roadmap for s in shared]
     end = max(plan_period(r)[1] for r in plans)
-    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
     reach = await uow.reminders.coordinator_recipients(organisation.id)
+    if not reach:
+        return []  # nobody to read it: nothing read, computed or drawn
+    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
     start, plan_end = plan_period(max(roadmaps or plans, key=lambda r: r.id))
-    whole = await uow.reads.summary_data(organisation.id, start, plan_end)
+    # The trend over the newest plan's period: its deadlines are all in `data` already
+    # (read to the end of every plan), so no second read.
+    in_plan = [
+        o
+        for o in data.occurrences
+        if o.due_date >= start
+        and (o.window_start <= plan_end if o.is_span else o.due_date <= plan_end)
+    ]
     # Computing and drawing are CPU work: off the event loop, once per language.
     result = await asyncio.to_thread(digest, data, today)
     result = replace(result, shares=tuple(ShareOf(s.roadmap.title, s.owner_name) for s in shared))
-    trend = await asyncio.to_thread(monthly_trend, whole.occurrences, start, plan_end)
+    trend = await asyncio.to_thread(monthly_trend, in_plan, start, plan_end)
     drawn: dict[str, tuple[bytes | None, list[str]]] = {}
     messages: list[DigestMessage] = []
     for recipient in reach:
@@ -410,7 +419,7 @@ async def _digest_messages(
         locale = normalise_locale(recipient.language or organisation.language)
         if locale not in drawn:
             drawn[locale] = await asyncio.to_thread(
-                _draw_digest, result, trend, today, locale, bool(whole.occurrences)
+                _draw_digest, result, trend, today, locale, bool(in_plan)
             )
         chart, pages = drawn[locale]
         messages.append(
