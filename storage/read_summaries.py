@@ -11,10 +11,11 @@ Which occurrences belong to a period [start, end]: those whose `due_date` falls 
 spans (`is_span`: continuous or on-request work) that overlap it. Archived measures are left
 out. The latest non-withdrawn report of each occurrence comes with it.
 
-A little over 600 lines on purpose: the three reads (an organisation's summary, a
-municipality's with its members' shares and plans, a plan for export) share the private
-helpers below (sections, measures with their assignees, the period rule, occurrences with
-reports); splitting them would export those helpers only for each other.
+About 770 lines on purpose: the reads (an organisation's summary, a municipality's with
+its members' shares and plans, a plan for export, a member's share of its parent's plan for
+its own export) share the private helpers below (sections, measures with their assignees,
+the period rule, occurrences with reports); splitting them would export those helpers only
+for each other.
 """
 
 from __future__ import annotations
