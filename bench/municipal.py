@@ -8,6 +8,9 @@ school (issue 10). Times, through the real bot and the fake Bot API server:
   limits (30 messages a second, one a second per chat) — aim: done within 60 s of the hour;
 * summary: the office's municipal /summary, in-process (read, compute, render, charts) and
   as the coordinator sees it (from sending /summary to the first page) — aim: ≤ 1 s;
+* a school's share: its coordinator's /export of its part of the municipal plan (XLSX and
+  DOCX, in-process), and the Monday digests of the office and every school (built and
+  drawn, not sent);
 * floor, in the same run: an echo bot through a fake server of its own (an update in, a
   message out), and the bot's own /help, so the summary's figures can be read against what
   any answer costs here.
@@ -66,6 +69,7 @@ ECHO_TOKEN = "6162:BENCH-ECHO"
 ZONE = "Europe/Kaliningrad"  # UTC+2: the 9 o'clock morning is 07:00 UTC
 START = datetime(2022, 5, 24, 5, 0, tzinfo=UTC)  # a Tuesday, before the morning
 HOUR = datetime(2022, 5, 24, 7, 0, tzinfo=UTC)
+MONDAY = datetime(2022, 5, 30, 7, 5, tzinfo=UTC)  # the next Monday, after the hour
 OFFICE_ID = 9_000_000
 UNIT_KINDS = {
     "МОУО": ("owner", None),
@@ -320,6 +324,29 @@ async def run_case(name: str, database_url: str, args: argparse.Namespace) -> di
             result["summary_all_messages_s"] = round(statistics.median(everything), 3)
             result["help_roundtrip_s"] = round(statistics.median(help_times), 3)
             result["office_id"] = office_id
+
+            # A school's share: its coordinator's exports, then Monday's digests of all.
+            school_contact = OFFICE_ID + args.people
+            for fmt in ("xlsx", "docx"):
+                times = []
+                for _ in range(REPEATS):
+                    async with UnitOfWork(app.session_factory) as uow:
+                        identity = await app_identity(app, uow, school_contact)
+                        seconds, document = await timed(
+                            lambda u=uow, i=identity, f=fmt: coordination.export(
+                                u, i, now=clock.now(), fmt=f
+                            )
+                        )
+                        times.append(seconds)
+                result[f"school_export_{fmt}_s"] = round(statistics.median(times), 3)
+                result[f"school_export_{fmt}_bytes"] = len(document.content)
+            clock.set(MONDAY)
+            async with UnitOfWork(app.session_factory) as uow:
+                seconds, digests = await timed(
+                    lambda: coordination.due_digests(uow, now=clock.now())
+                )
+            result["digests_s"] = round(seconds, 2)
+            result["digests"] = len(digests)
         finally:
             await app.dispatcher.stop_polling()
             await asyncio.wait_for(polling, 20)
@@ -333,7 +360,10 @@ async def run_case(name: str, database_url: str, args: argparse.Namespace) -> di
         f" ({result['summary_text_only_s']} s without charts),"
         f" first page {result['summary_first_page_s']} s,"
         f" all {result['summary_all_messages_s']} s;"
-        f" /help {result['help_roundtrip_s']} s"
+        f" /help {result['help_roundtrip_s']} s;"
+        f" a school's share exported: XLSX {result['school_export_xlsx_s']} s,"
+        f" DOCX {result['school_export_docx_s']} s;"
+        f" Monday digests {result['digests_s']} s ({result['digests']} messages)"
     )
     return result
 

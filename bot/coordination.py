@@ -22,7 +22,7 @@ from bot.exports.xlsx import plan_xlsx
 from bot.i18n import normalise_locale, use_locale
 from bot.queries.organisations import parse_organisation_question
 from bot.queries.parse import parse_query
-from bot.records import OrganisationRow, SummaryData
+from bot.records import OrganisationRow, PlanData, RoadmapRow, SharedPlanRow, SummaryData
 from bot.services import Identity
 from bot.summaries import (
     compute_summary,
@@ -35,6 +35,7 @@ from bot.summaries import (
 from bot.summaries.compute import (
     Digest,
     MonthPoint,
+    ShareOf,
     assess,
     concerns,
     overdue_items,
@@ -52,6 +53,7 @@ from bot.summaries.shares import (
     municipal_summary,
     not_reported,
     only_organisation,
+    parent_share,
 )
 from storage.models import Organisation
 from storage.uow import UnitOfWork
@@ -79,6 +81,10 @@ class SummaryResult:
 class ExportedDocument:
     content: bytes
     file_name: str
+    # The caller's shares of its parent's plans that were not exported (a school with a
+    # plan of its own, or with a share of several): offered after the document.
+    others: list[SharedPlanRow] = field(default_factory=list)
+    period: tuple[date, date] | None = None  # the period named, if any (kept on the offer)
 
 
 def period_from_text(text: str | None, today: date) -> tuple[date, date] | None:
@@ -194,6 +200,13 @@ async def _municipal_summary(
     if section is not None:
         data = _narrow(data, person_id=None, section=section)
     figures = municipal_summary(data, today)
+    if member_id is None and section is None:
+        # Its own part of its parent's plans (a municipality's of the region's), apart.
+        shared = await uow.reads.shared_plans(organisation_id)
+        if shared:
+            mine = await uow.reads.share_data(organisation_id, period[0], period[1])
+            plans = [ShareOf(s.roadmap.title, s.owner_name) for s in shared]
+            figures = replace(figures, parent_share=parent_share(mine, plans, today))
     if member_id is not None:
         # One member's share: its people are its own business, the office's are not its.
         figures = replace(figures, summary=replace(figures.summary, persons=()))
@@ -296,9 +309,17 @@ async def export(
     text: str | None = None,
     organisation_id: int | None = None,
     locale: str | None = None,
+    roadmap_id: int | None = None,
 ) -> ExportedDocument:
     """The plan with its execution for a period (default: the whole plan period), in
-    `locale` (default: the locale in force)."""
+    `locale` (default: the locale in force).
+
+    The organisation's newest plan; without a plan of its own, its share of its parent's
+    newest plan in which it has obligations (a school's part of the municipal plan: the
+    measures it must do, its own reports). `roadmap_id` names the plan: one of the
+    organisation's own or of its shares (callback data is user-controlled). The shares not
+    exported are listed in the result, for the caller to offer.
+    """
     if identity is not None:
         organisation_id = require_coordinator(identity)
         today = identity.today(now)
@@ -309,11 +330,29 @@ async def export(
         today = local_date(now, organisation.timezone)
     assert organisation_id is not None
     roadmaps = await uow.reads.roadmaps(organisation_id)
-    if not roadmaps:
+    shared = await uow.reads.shared_plans(organisation_id)
+    own: RoadmapRow | None = None
+    share: SharedPlanRow | None = None
+    if roadmap_id is not None:
+        own = next((r for r in roadmaps if r.id == roadmap_id), None)
+        share = next((s for s in shared if s.roadmap.id == roadmap_id), None)
+        if own is None and share is None:
+            raise AccessDenied()
+    elif roadmaps:
+        own = max(roadmaps, key=lambda r: r.id)  # the newest plan
+    elif shared:
+        share = max(shared, key=lambda s: s.roadmap.id)
+    else:
         raise UserError("There is no roadmap yet: import one first.")
-    roadmap = max(roadmaps, key=lambda r: r.id)  # the newest plan
-    period = period_from_text(text, today) or plan_period(roadmap)
-    plan = await uow.reads.plan(roadmap.id, period[0], period[1])
+    roadmap = own if own is not None else share.roadmap if share is not None else None
+    assert roadmap is not None
+    named = period_from_text(text, today)
+    period = named or plan_period(roadmap)
+    plan: PlanData
+    if own is not None:
+        plan = await uow.reads.plan(roadmap.id, period[0], period[1])
+    else:
+        plan = await uow.reads.share_plan(roadmap.id, organisation_id, period[0], period[1])
     # Building the document is CPU work: off the event loop, so answers do not wait for it.
     if fmt == "xlsx":
         exported = await asyncio.to_thread(plan_xlsx, plan, today, locale=locale)
@@ -322,7 +361,8 @@ async def export(
         exported = await asyncio.to_thread(
             plan_docx, plan, today, locale=locale, signer_name=signer
         )
-    return ExportedDocument(exported.content, exported.file_name)
+    others = [s for s in shared if s is not share] if roadmap_id is None else []
+    return ExportedDocument(exported.content, exported.file_name, others, named)
 
 
 @dataclass
@@ -348,16 +388,30 @@ async def _digest_messages(
 ) -> list[DigestMessage]:
     """The digest of one organisation, one message per coordinator who can receive it."""
     roadmaps = await uow.reads.roadmaps(organisation.id)
-    if not roadmaps:
+    # Its shares of its parent's plans (a school's part of the municipal plan) are in the
+    # summary data too; without a plan of its own, the digest is of those alone.
+    shared = await uow.reads.shared_plans(organisation.id)
+    if not roadmaps and not shared:
         return []
-    end = max(plan_period(r)[1] for r in roadmaps)
-    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
+    plans = roadmaps + [s.roadmap for s in shared]
+    end = max(plan_period(r)[1] for r in plans)
     reach = await uow.reminders.coordinator_recipients(organisation.id)
-    start, plan_end = plan_period(max(roadmaps, key=lambda r: r.id))
-    whole = await uow.reads.summary_data(organisation.id, start, plan_end)
+    if not reach:
+        return []  # nobody to read it: nothing read, computed or drawn
+    data = await uow.reads.summary_data(organisation.id, None, max(end, today))
+    start, plan_end = plan_period(max(roadmaps or plans, key=lambda r: r.id))
+    # The trend over the newest plan's period: its deadlines are all in `data` already
+    # (read to the end of every plan), so no second read.
+    in_plan = [
+        o
+        for o in data.occurrences
+        if o.due_date >= start
+        and (o.window_start <= plan_end if o.is_span else o.due_date <= plan_end)
+    ]
     # Computing and drawing are CPU work: off the event loop, once per language.
     result = await asyncio.to_thread(digest, data, today)
-    trend = await asyncio.to_thread(monthly_trend, whole.occurrences, start, plan_end)
+    result = replace(result, shares=tuple(ShareOf(s.roadmap.title, s.owner_name) for s in shared))
+    trend = await asyncio.to_thread(monthly_trend, in_plan, start, plan_end)
     drawn: dict[str, tuple[bytes | None, list[str]]] = {}
     messages: list[DigestMessage] = []
     for recipient in reach:
@@ -365,7 +419,7 @@ async def _digest_messages(
         locale = normalise_locale(recipient.language or organisation.language)
         if locale not in drawn:
             drawn[locale] = await asyncio.to_thread(
-                _draw_digest, result, trend, today, locale, bool(whole.occurrences)
+                _draw_digest, result, trend, today, locale, bool(in_plan)
             )
         chart, pages = drawn[locale]
         messages.append(

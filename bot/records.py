@@ -31,6 +31,7 @@ __all__ = [
     "ReportRow",
     "RoadmapRow",
     "SectionRow",
+    "SharedPlanRow",
     "SummaryData",
     "UnitRow",
     "gc_paused",
@@ -178,6 +179,16 @@ class MemberPlanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedPlanRow:
+    """A plan of the parent organisation in which a member has obligations of its own (a
+    school's share of the municipal plan, a municipality's of the region's)."""
+
+    owner_id: int
+    owner_name: str
+    roadmap: RoadmapRow
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryData:
     """All an organisation-wide summary of a period needs."""
 
@@ -212,6 +223,9 @@ class PlanData:
     # owner's own are in `occurrences`).
     members: tuple[OrganisationRow, ...] = ()
     member_occurrences: tuple[OccurrenceRow, ...] = ()
+    # A member's share of its parent's plan: the parent's name (`organisation_name` is the
+    # member's); only the measures the member must do, with its own occurrences.
+    share_of: str | None = None
 
 
 _gc_pauses = 0

@@ -305,6 +305,22 @@ class ExportCallback(CallbackData, prefix="exp"):
         return self
 
 
+class ShareExportCallback(CallbackData, prefix="exs"):
+    """The execution report of the caller's share of a parent's plan (a school's part of
+    the municipal plan): the plan's id, checked against the caller's shares on press."""
+
+    fmt: ExportFormat
+    plan: DbId
+    start: str = ""
+    end: str = ""
+
+    @model_validator(mode="after")
+    def _valid_period(self) -> Self:
+        if not (_iso_date_or_empty(self.start) and _iso_date_or_empty(self.end)):
+            raise ValueError("not a period")
+        return self
+
+
 class OrgSettingsAction(StrEnum):
     HOUR = "h"  # the morning hour
     CLOSING = "c"  # whether one report closes a measure for everyone responsible

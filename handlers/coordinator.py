@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import date
 from functools import partial
+from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -33,7 +34,12 @@ from bot.i18n import _
 from bot.markup import shorten
 from bot.queries.parse import parse_query
 from bot.services import Identity, Services
-from handlers.callbacks import ExportCallback, SummaryCallback, SummaryKind
+from handlers.callbacks import (
+    ExportCallback,
+    ShareExportCallback,
+    SummaryCallback,
+    SummaryKind,
+)
 from handlers.filters import Coordinator
 
 EXPORT_WORDS = re.compile(r"\b(выгруз\w*|экспорт\w*|export)\b", re.IGNORECASE)
@@ -163,7 +169,13 @@ def _board_buttons(board_url: str) -> list[InlineKeyboardButton]:
 
 
 async def _send_export(
-    bot: Bot, chat_id: int, identity: Identity, services: Services, fmt: str, text: str | None
+    bot: Bot,
+    chat_id: int,
+    identity: Identity,
+    services: Services,
+    fmt: str,
+    text: str | None,
+    roadmap_id: int | None = None,
 ) -> None:
     async with ChatActionSender.upload_document(bot=bot, chat_id=chat_id):
         document = await coordination.export(
@@ -172,10 +184,33 @@ async def _send_export(
             now=services.clock.now(),
             fmt="docx" if fmt == "docx" else "xlsx",
             text=text,
+            roadmap_id=roadmap_id,
         )
     await bot.send_document(
         chat_id, BufferedInputFile(document.content, filename=document.file_name)
     )
+    # Its shares of the parent's plans not in this document: offered, one message each.
+    start, end = document.period or (None, None)
+    for other in document.others[:3]:
+        keyboard = InlineKeyboardBuilder()
+        for share_fmt, label in (("xlsx", _("📊 XLSX")), ("docx", _("📄 DOCX report"))):
+            keyboard.button(
+                text=label,
+                callback_data=ShareExportCallback(
+                    fmt=share_fmt, plan=other.roadmap.id, start=_iso(start), end=_iso(end)
+                ),
+            )
+        offer = _("Also: the measures of «{plan}» ({owner}) that are yours, with your reports.")
+        await _paced(
+            partial(
+                bot.send_message,
+                chat_id,
+                escape(
+                    offer.format(plan=shorten(other.roadmap.title, 300), owner=other.owner_name)
+                ),
+                reply_markup=keyboard.as_markup(),
+            )
+        )
 
 
 async def cmd_summary(
@@ -283,6 +318,28 @@ async def on_export_button(
     )
 
 
+async def on_share_export_button(
+    callback: CallbackQuery,
+    callback_data: ShareExportCallback,
+    identity: Identity,
+    services: Services,
+    bot: Bot,
+) -> None:
+    """The execution report of the caller's share of a parent's plan (the plan id is
+    checked against the caller's shares)."""
+    assert callback.message is not None
+    period = f"{callback_data.start}..{callback_data.end}" if callback_data.start else None
+    await _send_export(
+        bot,
+        callback.message.chat.id,
+        identity,
+        services,
+        callback_data.fmt,
+        period,
+        roadmap_id=callback_data.plan,
+    )
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Coordinator())
@@ -293,4 +350,5 @@ def create_router() -> Router:
     router.message.register(on_summary_words, F.text, SummaryQuestion())
     router.callback_query.register(on_drill, SummaryCallback.filter())
     router.callback_query.register(on_export_button, ExportCallback.filter())
+    router.callback_query.register(on_share_export_button, ShareExportCallback.filter())
     return router

@@ -11,10 +11,11 @@ Which occurrences belong to a period [start, end]: those whose `due_date` falls 
 spans (`is_span`: continuous or on-request work) that overlap it. Archived measures are left
 out. The latest non-withdrawn report of each occurrence comes with it.
 
-A little over 600 lines on purpose: the three reads (an organisation's summary, a
-municipality's with its members' shares and plans, a plan for export) share the private
-helpers below (sections, measures with their assignees, the period rule, occurrences with
-reports); splitting them would export those helpers only for each other.
+About 770 lines on purpose: the reads (an organisation's summary, a municipality's with
+its members' shares and plans, a plan for export, a member's share of its parent's plan for
+its own export) share the private helpers below (sections, measures with their assignees,
+the period rule, occurrences with reports); splitting them would export those helpers only
+for each other.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.records import (
     MeasureRow,
@@ -48,6 +49,7 @@ from bot.records import (
     ReportRow,
     RoadmapRow,
     SectionRow,
+    SharedPlanRow,
     SummaryData,
     UnitRow,
     gc_paused,
@@ -76,6 +78,8 @@ __all__ = [
     "read_people",
     "read_plan",
     "read_roadmaps",
+    "read_share_plan",
+    "read_shared_plans",
     "read_summary_data",
     "read_units",
 ]
@@ -166,6 +170,41 @@ async def read_members(session: AsyncSession, parent_id: int) -> list[Organisati
     return [OrganisationRow(*row) for row in result.all()]
 
 
+async def read_shared_plans(session: AsyncSession, organisation_id: int) -> list[SharedPlanRow]:
+    """The plans of the organisation's parent in which it has obligations of its own (a
+    school's share of the municipal plan), oldest first."""
+    parent = aliased(Organisation)
+    member = aliased(Organisation)
+    has_share = (
+        select(Occurrence.id)
+        .join(Measure, Measure.id == Occurrence.measure_id)
+        .where(
+            Measure.roadmap_id == Roadmap.id,
+            Measure.archived_at.is_(None),
+            Occurrence.organisation_id == organisation_id,
+        )
+        .exists()
+    )
+    result = await session.execute(
+        select(
+            parent.id,
+            parent.name,
+            Roadmap.id,
+            Roadmap.title,
+            Roadmap.period_start,
+            Roadmap.period_end,
+            Roadmap.approval_kind,
+            Roadmap.approval_number,
+            Roadmap.approval_date,
+        )
+        .join(member, member.parent_id == parent.id)
+        .join(Roadmap, Roadmap.organisation_id == parent.id)
+        .where(member.id == organisation_id, has_share)
+        .order_by(Roadmap.id)
+    )
+    return [SharedPlanRow(row[0], row[1], RoadmapRow(*row[2:])) for row in result.all()]
+
+
 async def read_summary_data(
     session: AsyncSession,
     organisation_id: int,
@@ -173,10 +212,14 @@ async def read_summary_data(
     end: date,
     *,
     roadmap_id: int | None = None,
+    parent_plans_only: bool = False,
 ) -> SummaryData:
-    """Everything for a summary of the organisation's plans (or one plan) over [start, end]."""
+    """Everything for a summary of the organisation's plans (or one plan) over [start, end];
+    with `parent_plans_only`, its share of its parent's plans alone."""
     with gc_paused():
-        return await _read_summary_data(session, organisation_id, start, end, roadmap_id)
+        return await _read_summary_data(
+            session, organisation_id, start, end, roadmap_id, parent_plans_only
+        )
 
 
 async def _read_summary_data(
@@ -185,9 +228,10 @@ async def _read_summary_data(
     start: date | None,
     end: date,
     roadmap_id: int | None,
+    parent_plans_only: bool = False,
 ) -> SummaryData:
     organisation_name = await _organisation_name(session, organisation_id)
-    roadmaps = await read_roadmaps(session, organisation_id)
+    roadmaps = [] if parent_plans_only else await read_roadmaps(session, organisation_id)
     parent_id = await session.scalar(
         select(Organisation.parent_id).where(Organisation.id == organisation_id)
     )
@@ -340,6 +384,73 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
         members=tuple(members),
         member_occurrences=tuple(shares),
     )
+
+
+async def read_share_plan(
+    session: AsyncSession, roadmap_id: int, organisation_id: int, start: date, end: date
+) -> PlanData:
+    """A member's share of its parent's plan, for its execution report: the measures it
+    must do (it has occurrences of them), its own people and groups on them, and its own
+    occurrences in [start, end]; never another member's."""
+    with gc_paused():
+        plan = await _read_plan_head(session, roadmap_id)
+        organisation_name = await _organisation_name(session, organisation_id)
+        sections = await _sections(session, [roadmap_id])
+        measures = await _measures(
+            session,
+            [roadmap_id],
+            sections,
+            persons_of=organisation_id,
+            member_of=organisation_id,
+        )
+        theirs = set(
+            await session.scalars(
+                select(Occurrence.measure_id)
+                .join(Measure, Measure.id == Occurrence.measure_id)
+                .where(
+                    Measure.roadmap_id == roadmap_id,
+                    Occurrence.organisation_id == organisation_id,
+                )
+                .distinct()
+            )
+        )
+        measures = {mid: m for mid, m in measures.items() if mid in theirs}
+        occurrences = await _occurrences(
+            session, [roadmap_id], measures, start, end, [organisation_id], open_windows=True
+        )
+        return PlanData(
+            organisation_name=organisation_name,
+            roadmap=plan[0],
+            start=start,
+            end=end,
+            sections=tuple(sorted(sections.values(), key=lambda s: s.position)),
+            measures=tuple(measures.values()),
+            occurrences=tuple(occurrences),
+            share_of=plan[1],
+        )
+
+
+async def _read_plan_head(session: AsyncSession, roadmap_id: int) -> tuple[RoadmapRow, str]:
+    """A plan's row and its owner's name."""
+    row = (
+        await session.execute(
+            select(
+                Roadmap.id,
+                Roadmap.title,
+                Roadmap.period_start,
+                Roadmap.period_end,
+                Roadmap.approval_kind,
+                Roadmap.approval_number,
+                Roadmap.approval_date,
+                Organisation.name,
+            )
+            .join(Organisation, Organisation.id == Roadmap.organisation_id)
+            .where(Roadmap.id == roadmap_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise LookupError(f"no roadmap {roadmap_id}")
+    return RoadmapRow(*row[:7]), row[7]
 
 
 # Internals -------------------------------------------------------------------------------

@@ -15,7 +15,14 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.board.records import BoardData, BoardPlan, CellEvent, CellReport
-from bot.records import OrganisationRow, PersonRow, PlanData, RoadmapRow, SummaryData
+from bot.records import (
+    OrganisationRow,
+    PersonRow,
+    PlanData,
+    RoadmapRow,
+    SharedPlanRow,
+    SummaryData,
+)
 from storage import cache, read, read_board, read_summaries
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
@@ -42,6 +49,22 @@ class Reads:
         self, organisation_id: int, start: date | None, end: date
     ) -> SummaryData:
         return await read_summaries.read_summary_data(self._session, organisation_id, start, end)
+
+    async def share_data(self, organisation_id: int, start: date | None, end: date) -> SummaryData:
+        """The organisation's share of its parent's plans alone (its own plans left out)."""
+        return await read_summaries.read_summary_data(
+            self._session, organisation_id, start, end, parent_plans_only=True
+        )
+
+    async def shared_plans(self, organisation_id: int) -> list[SharedPlanRow]:
+        return await read_summaries.read_shared_plans(self._session, organisation_id)
+
+    async def share_plan(
+        self, roadmap_id: int, organisation_id: int, start: date, end: date
+    ) -> PlanData:
+        return await read_summaries.read_share_plan(
+            self._session, roadmap_id, organisation_id, start, end
+        )
 
     async def municipal_data(
         self, organisation_id: int, start: date | None, end: date

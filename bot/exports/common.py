@@ -42,10 +42,11 @@ def clean(value: object, limit: int = CELL_LIMIT, *, truncated: str = "…") -> 
     return text
 
 
-def file_name(stem: str, start: date, end: date, extension: str) -> str:
-    """`stem` is a translated text with `{period}`: "План с отметками {period}"."""
+def file_name(stem: str, start: date, end: date, extension: str, *, organisation: str = "") -> str:
+    """`stem` is a translated text with `{period}` (and `{organisation}` if given): "План с
+    отметками {period}"."""
     period = period_phrase(start, end)
-    safe = _FILE_NAME_BAD.sub(" ", stem.format(period=period))
+    safe = _FILE_NAME_BAD.sub(" ", stem.format(period=period, organisation=organisation))
     return f"{' '.join(safe.split())[:150]}.{extension}"
 
 
@@ -133,6 +134,24 @@ def deadline_text(measure: MeasureRow, occurrences: Sequence[OccurrenceRow]) -> 
     if measure.deadline_raw.strip():
         return measure.deadline_raw
     return ", ".join(_window(o) for o in occurrences)
+
+
+def share_title(plan: PlanData) -> str | None:
+    """The line that says a document is one member's share of its parent's plan: «Мероприятия
+    плана (Управление образования …), исполняемые: МБОУ «СОШ № 1»» (None: the whole plan)."""
+    if plan.share_of is None:
+        return None
+    return pgettext("document", "Measures of the plan of {owner} for {organisation}").format(
+        owner=plan.share_of, organisation=plan.organisation_name
+    )
+
+
+def stem_of(plan: PlanData, whole: str, share: str) -> tuple[str, str]:
+    """The file name stem (`whole` for a plan, `share` for a member's share) and the
+    organisation it may name."""
+    if plan.share_of is None:
+        return whole, ""
+    return share, plan.organisation_name
 
 
 def responsible_text(measure: MeasureRow) -> str:

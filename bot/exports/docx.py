@@ -38,6 +38,8 @@ from bot.exports.common import (
     mark,
     plan_lines,
     responsible_text,
+    share_title,
+    stem_of,
 )
 from bot.i18n import pgettext, use_locale
 from bot.records import PlanData
@@ -209,6 +211,9 @@ def _plan_docx(
     approved = approval_line(plan)
     if approved:
         _paragraph(document, approved, size=12)
+    share = share_title(plan)
+    if share is not None:
+        _paragraph(document, share, size=12)
     _paragraph(document, period_phrase(plan.start, plan.end), bold=True)
     document.add_paragraph()
 
@@ -324,5 +329,12 @@ def _due_or_shared(lines: Sequence[PlanLine], shares: dict[int, str]) -> list[Pl
 def _save(document: DocxDocument, plan: PlanData) -> ExportedFile:
     buffer = BytesIO()
     document.save(buffer)
-    stem = pgettext("docx", "Execution report {period}")
-    return ExportedFile(buffer.getvalue(), file_name(stem, plan.start, plan.end, "docx"))
+    stem, organisation = stem_of(
+        plan,
+        pgettext("docx", "Execution report {period}"),
+        pgettext("docx", "{organisation} — execution report of its measures {period}"),
+    )
+    return ExportedFile(
+        buffer.getvalue(),
+        file_name(stem, plan.start, plan.end, "docx", organisation=organisation),
+    )

@@ -29,6 +29,8 @@ from bot.exports.common import (
     mark,
     plan_lines,
     responsible_text,
+    share_title,
+    stem_of,
 )
 from bot.i18n import day, pgettext, use_locale
 from bot.records import PlanData
@@ -192,6 +194,9 @@ def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile
     title = pgettext("xlsx", "{plan} — execution {period} (as of {date})").format(
         plan=plan.roadmap.title, period=period_phrase(plan.start, plan.end), date=day(today)
     )
+    share = share_title(plan)
+    if share is not None:
+        title = f"{title}\n{share}"
     sheet.cell(row=1, column=1, value=clean(title, 2000)).font = _TITLE
     sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     sheet.merge_cells(f"A1:{last_column}1")
@@ -264,5 +269,12 @@ def _plan_xlsx(plan: PlanData, today: date, *, whole_plan: bool) -> ExportedFile
     # A light compression level: a third of the time of the default for a slightly bigger file.
     with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         ExcelWriter(workbook, archive).save()
-    stem = pgettext("xlsx", "Plan with execution {period}")
-    return ExportedFile(buffer.getvalue(), file_name(stem, plan.start, plan.end, "xlsx"))
+    stem, organisation = stem_of(
+        plan,
+        pgettext("xlsx", "Plan with execution {period}"),
+        pgettext("xlsx", "{organisation} — its measures of the plan with execution {period}"),
+    )
+    return ExportedFile(
+        buffer.getvalue(),
+        file_name(stem, plan.start, plan.end, "xlsx", organisation=organisation),
+    )

@@ -397,12 +397,22 @@ def monthly_trend(
 
 
 @dataclass(frozen=True, slots=True)
+class ShareOf:
+    """A parent's plan the organisation has a share of (its measures are in the digest)."""
+
+    plan: str  # the plan's title
+    owner: str  # the parent organisation's name
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     week_start: date  # Monday
     week_end: date  # Sunday
     due_this_week: tuple[OccurrenceRow, ...]  # still to do, by due date
     overdue: tuple[OverdueItem, ...]  # longest overdue first
     reported: tuple[OccurrenceRow, ...]  # latest report since `since`, newest first
+    # The parents' plans whose measures for this organisation are included, said on top.
+    shares: tuple[ShareOf, ...] = ()
 
 
 def week_of(today: date) -> tuple[date, date]:

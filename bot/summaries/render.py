@@ -202,7 +202,10 @@ def _summary_blocks(
         _e(pgettext("summary", "As of {date}").format(date=day(summary.today))),
     ]
     if not totals.total:
-        return [header, [_e(pgettext("summary", "Nothing is due in this period."))]]
+        blocks = [header, [_e(pgettext("summary", "Nothing is due in this period."))]]
+        if municipal is not None:  # its part of its parent's plans, its schools' own plans
+            blocks += _municipal_blocks(municipal, summary.today, max_rows, max_overdue)
+        return blocks
     figures = [
         pgettext("summary", "Deadlines in the period: {n}").format(n=totals.total),
         pgettext("summary", "Already due: {n}").format(n=totals.due),
@@ -282,6 +285,34 @@ def _municipal_blocks(
         for school in shown:
             lines += _school_overdue_lines(school, today, 3)
         blocks.append(_limited(lines, len(municipal.overdue_by_school), len(shown)))
+    share = municipal.parent_share
+    if share is not None and share.plans:
+        lines = [
+            pgettext("summary", "<b>Its measures of «{plan}» ({owner})</b>").format(
+                plan=_e(share.plans[0].plan, 120), owner=_e(share.plans[0].owner, TITLE_CHARS)
+            )
+        ]
+        lines += [
+            _e(
+                pgettext("summary", "Also of «{plan}» ({owner})").format(
+                    plan=other.plan, owner=other.owner
+                ),
+                300,
+            )
+            for other in share.plans[1:3]
+        ]
+        if not share.totals.due:
+            lines.append(_e(pgettext("summary", "Nothing due yet")))
+        else:
+            lines.append(
+                pgettext("summary", "Done: {done} of {due} ({pct}%)").format(
+                    done=share.totals.done, due=share.totals.due, pct=share.totals.percent
+                )
+            )
+        if share.overdue:
+            lines.append(pgettext("summary", "Overdue: {n}").format(n=len(share.overdue)))
+            lines += _overdue_lines(share.overdue, today, max_rows)
+        blocks.append(lines)
     if municipal.rollup:
         lines = [pgettext("summary", "<b>Own plans of the organisations</b>")]
         for row in municipal.rollup[: max_rows * 2]:
@@ -444,12 +475,23 @@ def _digest_blocks(result: Digest, today: date, max_items: int) -> list[list[str
     reported = []
     for o in result.reported[:max_items]:
         assert o.report is not None
-        title = _e(o.measure.title, TITLE_CHARS)
+        # (not `title`: that is the week's, on top)
+        measure = _e(o.measure.title, TITLE_CHARS)
         author = _e(o.report.author, NAMES_CHARS)
         when = _e(_when(o.report.created_at.date(), today))
-        reported.append(f"{_number(o)}{title} — {_e(status_label(state(o)))} ({author}, {when})")
+        reported.append(f"{_number(o)}{measure} — {_e(status_label(state(o)))} ({author}, {when})")
+    head = [title]
+    for share in result.shares[:3]:
+        head.append(
+            _e(
+                pgettext("summary", "Including your measures of «{plan}» ({owner})").format(
+                    plan=share.plan, owner=share.owner
+                ),
+                300,
+            )
+        )
     return [
-        [title],
+        head,
         [
             pgettext("summary", "<b>Due this week</b>"),
             *(_limited(due, len(result.due_this_week), len(due)) or [nothing]),

@@ -40,6 +40,7 @@ from bot.summaries.compute import (
     Assessment,
     CompletionRow,
     OverdueItem,
+    ShareOf,
     Summary,
     Totals,
     _Tally,
@@ -252,12 +253,31 @@ class SchoolOverdue:
 
 
 @dataclass(frozen=True, slots=True)
+class ParentShare:
+    """The owner's own share of its parent's plans (a municipality's part of the region's
+    plan): figured apart from its own plan."""
+
+    plans: tuple[ShareOf, ...]
+    totals: Totals
+    overdue: tuple[OverdueItem, ...]  # longest overdue first
+
+
+def parent_share(data: SummaryData, plans: Sequence[ShareOf], today: date) -> ParentShare:
+    """The figures of `data` (the owner's share of its parent's plans alone)."""
+    tally = _Tally(today)
+    for occurrence in data.occurrences:
+        tally.add(assess(occurrence, today))
+    return ParentShare(tuple(plans), tally.totals(), tuple(tally.overdue_items()))
+
+
+@dataclass(frozen=True, slots=True)
 class MunicipalSummary:
     summary: Summary  # totals and sections over everyone; persons of the owner's staff
     owner_overdue: tuple[OverdueItem, ...]  # the owner's own
     schools: tuple[CompletionRow, ...]  # worst first; key: organisation id
     overdue_by_school: tuple[SchoolOverdue, ...]  # most overdue first
     rollup: tuple[RollupRow, ...]  # worst first
+    parent_share: ParentShare | None = None  # its part of its parent's plans, apart
 
 
 def _unit_keys(
@@ -387,6 +407,7 @@ __all__ = [
     "Across",
     "MunicipalSummary",
     "NotReported",
+    "ParentShare",
     "RollupRow",
     "SchoolOverdue",
     "StatusMatrix",
@@ -397,6 +418,7 @@ __all__ = [
     "municipal_summary",
     "not_reported",
     "only_organisation",
+    "parent_share",
     "rollup",
     "status_matrix",
 ]

@@ -95,3 +95,56 @@ async def test_the_municipal_read_holds_each_share_and_the_schools_own_plans_apa
     assert {o.organisation_id for o in plan.occurrences} == {office_id}
     assert {o.organisation_id for o in plan.member_occurrences} == {m.id for m in members}
     assert len(plan.member_occurrences) == sum(counted[m.id] for m in members)
+
+
+async def test_a_members_share_of_the_parent_plan_holds_its_own_measures_only(
+    session_factory, samples_dir
+) -> None:  # type: ignore[no-untyped-def]
+    """What a school's export and digest read: the parent's plans it has obligations in,
+    and its share of one (its measures, its own occurrences; never another school's)."""
+    office_id, roadmap_id, added = await _municipality(session_factory, samples_dir)
+    school = next(m.organisation_id for m in added.added if m.kind == "school")
+    garden = next(m.organisation_id for m in added.added if m.kind == "kindergarten")
+    async with UnitOfWork(session_factory) as uow:
+        assert uow.session is not None
+        mine = set(
+            (
+                await uow.session.execute(
+                    select(Occurrence.id, Occurrence.measure_id).where(
+                        Occurrence.organisation_id == school
+                    )
+                )
+            ).all()
+        )
+        own = await store_roadmap(
+            uow, organisation_id=school, parsed=parse_text(SMALL_PLAN), now=NOW
+        )
+        await uow.commit()
+    async with UnitOfWork(session_factory) as uow:
+        shared = await uow.reads.shared_plans(school)
+        office_shares = await uow.reads.shared_plans(office_id)  # no parent
+        garden_shares = await uow.reads.shared_plans(garden)
+        share = await uow.reads.share_plan(roadmap_id, school, START, END)
+        garden_plan = await uow.reads.share_plan(roadmap_id, garden, START, END)
+        parent_only = await uow.reads.share_data(school, START, END)
+        whole = await uow.reads.summary_data(school, START, END)
+
+    # Its parent's plan only (not its own plan), with the parent's name.
+    assert [(s.owner_id, s.roadmap.id) for s in shared] == [(office_id, roadmap_id)]
+    assert shared[0].owner_name == "Управление образования Правдинского округа"
+    assert office_shares == []
+    assert [s.roadmap.id for s in garden_shares] == [roadmap_id]
+    # The share: the school's measures and occurrences, exactly.
+    assert share.share_of == shared[0].owner_name
+    assert share.organisation_name != share.share_of
+    assert {o.id for o in share.occurrences} == {oid for oid, _m in mine}
+    assert {m.id for m in share.measures} == {mid for _o, mid in mine}
+    assert share.members == () and share.member_occurrences == ()
+    # A kindergarten's share is its own (the ДОО measures), fewer than a school's.
+    assert 0 < len(garden_plan.measures) < len(share.measures)
+    assert not {o.id for o in garden_plan.occurrences} & {o.id for o in share.occurrences}
+    # The share alone, and the school's whole summary with its own plan besides.
+    assert {o.id for o in parent_only.occurrences} == {oid for oid, _m in mine}
+    assert [r.id for r in parent_only.roadmaps] == [roadmap_id]
+    assert {r.id for r in whole.roadmaps} == {roadmap_id, own.roadmap_id}
+    assert len(whole.occurrences) > len(parent_only.occurrences)

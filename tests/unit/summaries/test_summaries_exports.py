@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 
@@ -276,3 +277,27 @@ def test_every_measure_is_exported_with_what_it_is_in_the_period() -> None:
     assert set(cells) >= {"3.1", "3.2"}
     assert "срок уточняется" in cells["3.1"][2].text
     assert "Файлы: акт.pdf, фото, голосовое сообщение" in cells["3.1"][4].text
+
+
+def test_a_members_share_is_titled_with_the_plans_owner_and_the_member() -> None:
+    share = replace(_plan(), share_of="Управление образования Правдинского округа")
+    exported = plan_xlsx(share, TODAY)
+    assert exported.file_name == (
+        "МБОУ «Гимназия № 1» — свои мероприятия плана с отметками за 2023 год.xlsx"
+    )
+    title = _sheet(exported.content)["A1"].value
+    assert title.endswith(
+        "\nМероприятия плана (Управление образования Правдинского округа), исполняемые"
+        " организацией: МБОУ «Гимназия № 1»"
+    ), title
+    document = plan_docx(share, TODAY)
+    assert document.file_name.startswith("МБОУ «Гимназия № 1» — информация об исполнении")
+    head = [p.text for p in Document(BytesIO(document.content)).paragraphs[:8]]
+    assert head[0] == "МБОУ «Гимназия № 1»"
+    assert (
+        "Мероприятия плана (Управление образования Правдинского округа), исполняемые"
+        " организацией: МБОУ «Гимназия № 1»"
+    ) in head
+    # The whole plan says nothing of the kind.
+    whole = plan_xlsx(_plan(), TODAY)
+    assert "исполняемые" not in _sheet(whole.content)["A1"].value

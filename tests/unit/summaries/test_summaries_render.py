@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.summaries import compute_summary, digest, render_digest_text, render_summary_text
-from bot.summaries.render import paginate
+from bot.summaries.compute import ShareOf
+from bot.summaries.render import paginate, render_municipal_summary_text
+from bot.summaries.shares import municipal_summary, parent_share
 from tests.unit.summaries import scenario
 from tests.unit.summaries.dto import measure, occurrence, person, summary_data
 from tests.unit.summaries.scenario import TODAY
@@ -165,3 +168,37 @@ def test_deadlines_still_to_be_set_come_first() -> None:
     assert text.index("Срок уточняется") < text.index("Сроков в периоде")
     plain = compute_summary(summary_data([occurrence(dated, date(2023, 5, 31))]), TODAY)
     assert plain.unclear == () and "уточняется" not in "\n".join(render_summary_text(plain, "ru"))
+
+
+def test_the_digest_keeps_its_title_and_names_the_shares_it_holds() -> None:
+    monday = date(2023, 6, 19)
+    result = replace(
+        digest(scenario.data(), monday),
+        shares=(ShareOf("План мероприятий округа", "Управление образования"),),
+    )
+    assert result.reported  # a report this week: its title once replaced the week's
+    text = "\n".join(render_digest_text(result, monday, "ru"))
+    _assert_telegram_html(text)
+    assert text.startswith(
+        "<b>Неделя 19 июня — 25 июня</b>\nВключая ваши мероприятия плана «План мероприятий"
+        " округа» (Управление образования)\n"
+    ), text
+    plain = "\n".join(render_digest_text(digest(scenario.data(), monday), monday, "en"))
+    assert plain.startswith("<b>Week 19 June — 25 June</b>\n\n"), plain
+
+
+def test_a_municipal_summary_gives_its_part_of_the_parent_plan_apart() -> None:
+    data = scenario.data()
+    today = date(2023, 6, 15)
+    share = parent_share(data, [ShareOf("Региональный план", "Министерство")], today)
+    figures = replace(municipal_summary(replace(data, occurrences=()), today), parent_share=share)
+    text = "\n".join(render_municipal_summary_text(figures, "ru"))
+    _assert_telegram_html(text)
+    part = text.split("<b>Свои мероприятия в плане «Региональный план» (Министерство)</b>")[1]
+    totals = share.totals
+    assert totals.due and totals.overdue
+    assert f"Выполнено: {totals.done} из {totals.due} ({totals.percent}%)" in part
+    assert f"Просрочено: {totals.overdue}" in part
+    assert "2.1 Курсы повышения квалификации" in part
+    # Nothing of its own plan in the period: the part of the parent's plan still shows.
+    assert "В этом периоде сроков нет." in text.split("Свои мероприятия")[0]
