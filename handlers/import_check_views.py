@@ -1,4 +1,5 @@
-"""Texts and keyboards of the walk through the cells a scan was read with doubt in: one
+"""Texts of a scanned plan: the recognition's progress, the doubtful cells the preview
+lists, and the walk through them: one
 cell a message (the measure, the field, the text as read and what the bot made of it),
 «Right» / «Correct» / «Skip the rest» / «Back to the preview». Everything taken from the
 document or typed is HTML-escaped here."""
@@ -13,11 +14,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import _, day, month_name, month_year, ngettext, pgettext
 from bot.markup import fit, quote, quote_short
 from bot.roadmap.checks import CellField, CorrectionNotUnderstood, NotUnderstood, cell_value
-from bot.roadmap.model import ParsedMeasure, Schedule, ScheduleKind, Window
+from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Schedule, ScheduleKind, Window
 from handlers.callbacks import CheckAction, CheckCallback
 
 MESSAGE_LIMIT = 4000
 SHOWN_WINDOWS = 4
+SHOWN_CELLS = 10  # doubtful cells listed in the preview; the walk shows them all
 
 
 def field_name(field: CellField) -> str:
@@ -258,3 +260,63 @@ def walk_stopped() -> str:
 
 def check_over() -> str:
     return _("This check is over: use the newest message, or send the file again.")
+
+
+def doubtful_count(parsed: ParsedRoadmap) -> int:
+    return sum(len(m.doubtful) for m in parsed.measures)
+
+
+def doubtful_lines(parsed: ParsedRoadmap) -> list[str]:
+    """Cells a scan was read with doubt in: each shown as read, for the coordinator to say
+    whether it is right («Check doubtful» walks through them; saving keeps the rest as
+    read, and a tap after saving fixes any)."""
+    items = [(m, f) for m in parsed.measures for f in m.doubtful]
+    if not items:
+        return []
+    lines = [
+        "",
+        _(
+            "<b>Read from the scan with doubt</b> ({n}): press «Check doubtful» to confirm "
+            "or correct them one by one. Saving keeps the rest as read; after saving, a tap "
+            "fixes any."
+        ).format(n=len(items)),
+    ]
+    for measure, field in items[:SHOWN_CELLS]:
+        lines.append(
+            _("• row {number}, {field}: {text} — right?").format(
+                number=quote(measure.number or measure.where),
+                field=field_name(CellField(field)),
+                text=quote_short(cell_value(measure, CellField(field)) or "—", 80, one_line=True),
+            )
+        )
+    if len(items) > SHOWN_CELLS:
+        lines.append(_("and {n} more").format(n=len(items) - SHOWN_CELLS))
+    return lines
+
+
+def doubtful_after_save(n: int) -> str:
+    return ngettext(
+        "🔎 {n} measure was read from the scan with doubt: tap it to check or fix it "
+        "(or /edit NUMBER).",
+        "🔎 {n} measures were read from the scan with doubt: tap one to check or fix it "
+        "(or /edit NUMBER).",
+        n,
+    ).format(n=n)
+
+
+def ocr_progress(page: int, pages: int) -> str:
+    return _("🔎 Recognising page {page} of {pages}… (/cancel stops it)").format(
+        page=page, pages=pages
+    )
+
+
+def reading_stopped() -> str:
+    return _("Recognition stopped. Nothing was saved.")
+
+
+def ocr_done(pages: int) -> str:
+    return ngettext(
+        "🔎 Recognised {n} scanned page: check the preview, recognition makes mistakes.",
+        "🔎 Recognised {n} scanned pages: check the preview, recognition makes mistakes.",
+        pages,
+    ).format(n=pages)

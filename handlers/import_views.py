@@ -13,14 +13,12 @@ from collections.abc import Iterable
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _, ngettext
+from bot.i18n import _
 from bot.import_flow import Confirmed, Preview
 from bot.markup import quote, quote_short, shorten
 from bot.roadmap import ImportRefused
 from bot.roadmap.model import (
     MemberGroup,
-    ParsedMeasure,
-    ParsedRoadmap,
     Problem,
     ScheduleKind,
     UnitInfo,
@@ -28,6 +26,7 @@ from bot.roadmap.model import (
 )
 from bot.wording import measures_count, people_count, sections_count, units_count
 from handlers.callbacks import CheckAction, CheckCallback, ImportAction, ImportCallback
+from handlers.import_check_views import doubtful_count, doubtful_lines
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for what a translation adds
 SHOWN_PROBLEMS = 10
@@ -545,86 +544,6 @@ def only_coordinators() -> str:
 
 def no_organisation() -> str:
     return _("Create an organisation with /neworg first, then send its roadmap.")
-
-
-def _doubtful_value(measure: ParsedMeasure, field: str) -> str:
-    if field == "deadline":
-        return measure.deadline_raw
-    if field == "responsible":
-        return measure.responsible_raw
-    if field == "number":
-        return measure.number or ""
-    return measure.title
-
-
-def _doubtful_field(field: str) -> str:
-    names = {
-        "deadline": _("deadline"),
-        "responsible": _("responsible"),
-        "number": _("number"),
-        "title": _("title"),
-    }
-    return names.get(field, field)
-
-
-def doubtful_count(parsed: ParsedRoadmap) -> int:
-    return sum(len(m.doubtful) for m in parsed.measures)
-
-
-def doubtful_lines(parsed: ParsedRoadmap) -> list[str]:
-    """Cells a scan was read with doubt in: each shown as read, for the coordinator to say
-    whether it is right («Check doubtful» walks through them; saving keeps the rest as
-    read, and a tap after saving fixes any)."""
-    items = [(m, f) for m in parsed.measures for f in m.doubtful]
-    if not items:
-        return []
-    lines = [
-        "",
-        _(
-            "<b>Read from the scan with doubt</b> ({n}): press «Check doubtful» to confirm "
-            "or correct them one by one. Saving keeps the rest as read; after saving, a tap "
-            "fixes any."
-        ).format(n=len(items)),
-    ]
-    for measure, field in items[:SHOWN_PROBLEMS]:
-        lines.append(
-            _("• row {number}, {field}: {text} — right?").format(
-                number=quote(measure.number or measure.where),
-                field=_doubtful_field(field),
-                text=quote_short(_doubtful_value(measure, field) or "—", 80, one_line=True),
-            )
-        )
-    if len(items) > SHOWN_PROBLEMS:
-        lines.append(_more(SHOWN_PROBLEMS, len(items)))
-    return lines
-
-
-def doubtful_after_save(n: int) -> str:
-    return ngettext(
-        "🔎 {n} measure was read from the scan with doubt: tap it to check or fix it "
-        "(or /edit NUMBER).",
-        "🔎 {n} measures were read from the scan with doubt: tap one to check or fix it "
-        "(or /edit NUMBER).",
-        n,
-    ).format(n=n)
-
-
-def ocr_progress(page: int, pages: int) -> str:
-    return _("🔎 Recognising page {page} of {pages}… (/cancel stops it)").format(
-        page=page, pages=pages
-    )
-
-
-def reading_stopped() -> str:
-    return _("Recognition stopped. Nothing was saved.")
-
-
-def ocr_done(pages: int) -> str:
-    return ngettext(
-        "🔎 Recognised {n} scanned page: check the preview, recognition makes mistakes.",
-        "🔎 Recognised {n} scanned pages: check the preview, recognition makes mistakes.",
-        pages,
-    ).format(n=pages)
 
 
 def confirmed_text(confirmed: Confirmed, invites: str | None) -> str:

@@ -9,7 +9,7 @@ note. See /work/shared/spec/roadmap-import.md, "Deadline phrases → schedule".
 Without a plan period (`plan_period=None`) phrases that need it (ежегодно, постоянно, a bare
 month, ...) get no windows and a warning; phrases with their own dates still get windows.
 
-One module (a little over 600 lines) on purpose: the tokenizer, the grammar and the
+One module (about 900 lines) on purpose: the tokenizer, the grammar and the
 window builder are one reading of one phrase.
 """
 

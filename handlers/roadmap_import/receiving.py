@@ -30,6 +30,7 @@ from bot.measure_edits import unclear_measures
 from bot.reports.draft import parse_caption
 from bot.roadmap import ImportRefused, pack_album
 from bot.services import Identity, Services
+from handlers import import_check_views as check_views
 from handlers import import_views as views
 from handlers.callbacks import (
     EditCallback,
@@ -94,11 +95,11 @@ class _PageProgress:
 
     async def __call__(self, page: int, pages: int) -> None:
         self.pages = pages
-        await self._show(views.ocr_progress(page, pages))
+        await self._show(check_views.ocr_progress(page, pages))
 
     async def finish(self) -> None:
         if self.sent is not None:
-            await self._show(views.ocr_done(self.pages))
+            await self._show(check_views.ocr_done(self.pages))
 
     async def _show(self, text: str) -> None:
         try:
@@ -189,7 +190,7 @@ async def _receive(
                 await import_flow.discard_if_unused(
                     services.uow, identity, services.settings.files_dir, pending
                 )
-                await message.answer(views.reading_stopped())
+                await message.answer(check_views.reading_stopped())
                 return
             finally:
                 if _readings.get(message.chat.id) is reading:
@@ -452,7 +453,9 @@ async def on_confirm(
             )
         to_check.adjust(4)
         await bot.send_message(
-            chat_id, views.doubtful_after_save(len(stored)), reply_markup=to_check.as_markup()
+            chat_id,
+            check_views.doubtful_after_save(len(stored)),
+            reply_markup=to_check.as_markup(),
         )
     # What the importer could not classify is asked now, one tap each (saving never waits).
     for text, buttons in unit_questions(units):

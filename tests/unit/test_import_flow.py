@@ -40,6 +40,7 @@ NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)
 REIMPORT_NOW = datetime(2022, 5, 24, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 OWN_MODULES = [
+    "handlers/import_check_views.py",
     "handlers/import_views.py",
     "handlers/roadmap_import/receiving.py",
     "handlers/roadmap_import/checks.py",
