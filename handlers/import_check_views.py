@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _, day, month_name, month_year, ngettext, pgettext
+from bot.i18n import _, day, month_name, month_year, ngettext
 from bot.markup import fit, quote, quote_short
 from bot.roadmap.checks import CellField, CorrectionNotUnderstood, NotUnderstood, cell_value
 from bot.roadmap.model import ParsedMeasure, ParsedRoadmap, Schedule, ScheduleKind, Window
 from handlers.callbacks import CheckAction, CheckCallback
+from handlers.measure_edit import kind_word
 
 MESSAGE_LIMIT = 4000
 SHOWN_WINDOWS = 4
@@ -29,16 +30,6 @@ def field_name(field: CellField) -> str:
         CellField.DEADLINE: _("deadline"),
         CellField.RESPONSIBLE: _("responsible"),
     }[field]
-
-
-def _kind(kind: ScheduleKind) -> str:
-    # The words of a measure's card (handlers.measure_edit).
-    return {
-        ScheduleKind.ONCE: pgettext("edit", "once"),
-        ScheduleKind.RECURRING: pgettext("edit", "repeats"),
-        ScheduleKind.CONTINUOUS: pgettext("edit", "ongoing"),
-        ScheduleKind.ON_REQUEST: pgettext("edit", "on request"),
-    }.get(kind, "")
 
 
 def _window(window: Window) -> str:
@@ -74,7 +65,7 @@ def schedule_text(schedule: Schedule) -> str:
         return _("not understood: it is set after saving (/edit)")
     if schedule.kind in (ScheduleKind.CONTINUOUS, ScheduleKind.ON_REQUEST):
         first, last = schedule.windows[0], schedule.windows[-1]
-        return f"{_kind(schedule.kind)}: {_window(Window(first.start, last.due))}"
+        return f"{kind_word(schedule.kind)}: {_window(Window(first.start, last.due))}"
     months = _yearly_months(schedule.windows)
     if schedule.kind is ScheduleKind.RECURRING and len(months) == 12:
         return _("every month")
@@ -86,11 +77,11 @@ def schedule_text(schedule: Schedule) -> str:
         if " – " in shown_one and (window.start.month, window.start.day) == (1, 1):
             # «до 25 мая 2023»: due then, open from the plan's start.
             shown_one = _("by {day}").format(day=day(window.due))
-        return f"{_kind(schedule.kind)}: {shown_one}"
+        return f"{kind_word(schedule.kind)}: {shown_one}"
     shown = [_window(w) for w in schedule.windows[:SHOWN_WINDOWS]]
     more = len(schedule.windows) - len(shown)
     dates = ", ".join(shown) + (" " + _("and {n} more").format(n=more) if more > 0 else "")
-    return f"{_kind(schedule.kind)}: {dates}"
+    return f"{kind_word(schedule.kind)}: {dates}"
 
 
 def responsible_text(measure: ParsedMeasure) -> str:

@@ -42,7 +42,8 @@ def pending_deadline() -> str:
     return _("deadline to be set")
 
 
-def _kind(kind: ScheduleKind) -> str:
+def kind_word(kind: ScheduleKind) -> str:
+    """«однократно», «повторяется», «постоянно», «по запросу»: a schedule's kind on a card."""
     return {
         ScheduleKind.ONCE: pgettext("edit", "once"),
         ScheduleKind.RECURRING: pgettext("edit", "repeats"),
@@ -68,7 +69,7 @@ def deadline_line(card: MeasureCard) -> str:
     more = len(windows) - len(shown)
     dates = "; ".join(shown) + (" " + _("and {n} more").format(n=more) if more > 0 else "")
     return _("Deadline: {phrase} — {kind}: {dates}").format(
-        phrase=phrase, kind=_kind(card.schedule.kind), dates=dates
+        phrase=phrase, kind=kind_word(card.schedule.kind), dates=dates
     )
 
 

@@ -331,29 +331,11 @@ async def read_plan(session: AsyncSession, roadmap_id: int, start: date, end: da
 
 
 async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: date) -> PlanData:
-    row = (
-        await session.execute(
-            select(
-                Roadmap.id,
-                Roadmap.title,
-                Roadmap.period_start,
-                Roadmap.period_end,
-                Organisation.name,
-                Roadmap.approval_kind,
-                Roadmap.approval_number,
-                Roadmap.approval_date,
-            )
-            .join(Organisation, Organisation.id == Roadmap.organisation_id)
-            .where(Roadmap.id == roadmap_id)
-        )
-    ).one_or_none()
-    if row is None:
-        raise LookupError(f"no roadmap {roadmap_id}")
+    roadmap, owner_name = await _read_plan_head(session, roadmap_id)
     owner_id = await session.scalar(
         select(Roadmap.organisation_id).where(Roadmap.id == roadmap_id)
     )
     assert owner_id is not None
-    roadmap = RoadmapRow(row[0], row[1], row[2], row[3], row[5], row[6], row[7])
     sections = await _sections(session, [roadmap_id])
     measures = await _measures(session, [roadmap_id], sections, persons_of=owner_id)
     # Every measure of the plan is exported: a deadline open in the period but due later
@@ -374,7 +356,7 @@ async def _read_plan(session: AsyncSession, roadmap_id: int, start: date, end: d
             open_windows=True,
         )
     return PlanData(
-        organisation_name=row[4],
+        organisation_name=owner_name,
         roadmap=roadmap,
         start=start,
         end=end,
