@@ -1,3 +1,5 @@
 from bot.cli import main
 
-raise SystemExit(main())
+# Guarded: the drawing process (bot.offload, "spawn") imports the main module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

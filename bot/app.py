@@ -26,6 +26,7 @@ from aiogram.utils.i18n import I18n
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import offload
 from bot.clock import Clock
 from bot.morph import morph
 from bot.reminders.delivery import ReminderDelivery
@@ -182,6 +183,7 @@ async def build_app(
     """Build everything; fail fast with a clear StartupError if the files directory or the
     database is unusable."""
     check_writable_directory(settings.files_dir, "FILES_DIR")
+    offload.configure(settings.render_processes)
     database = sqlite_path(settings.database_url)
     if database is not None:
         check_writable_directory(database.parent, "DATABASE_URL")

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from bot import offload
 from bot.access import require_coordinator
 from bot.calendar import is_working_day, local_date, local_time
 from bot.charts import completion_chart, trend_chart
@@ -70,11 +71,26 @@ class SummaryResult:
     people: list[tuple[int, str]] = field(default_factory=list)  # worst first, for buttons
     sections: list[tuple[str, str]] = field(default_factory=list)
     organisations: list[tuple[int, str]] = field(default_factory=list)  # worst first
-    # Charts drawn only when asked for (after the pages are sent: drawing takes a while).
-    later_charts: Callable[[], list[tuple[str, bytes]]] | None = None
+    # Charts drawn only when asked for (after the pages are sent: drawing takes a while):
+    # what to draw, computed from the data in a thread (`chart_specs`), then drawn from
+    # these small records in the drawing process (`draw_charts`, see bot.offload).
+    later_charts: Callable[[], list[ChartSpec]] | None = None
+
+    def chart_specs(self) -> list[ChartSpec]:
+        return self.later_charts() if self.later_charts else []
 
     def all_charts(self) -> list[tuple[str, bytes]]:
-        return self.charts + (self.later_charts() if self.later_charts else [])
+        """Every chart drawn here and now (for callers without a drawing process)."""
+        return self.charts + draw_charts(self.chart_specs())
+
+
+# A chart to draw: its file name, the drawing function (module-level, so that it can be
+# sent to the drawing process) and its arguments (rows and points, not the whole data).
+ChartSpec = tuple[str, Callable[..., bytes], tuple[Any, ...]]
+
+
+def draw_charts(specs: list[ChartSpec]) -> list[tuple[str, bytes]]:
+    return [(name, draw(*args)) for name, draw, args in specs]
 
 
 @dataclass
@@ -157,18 +173,18 @@ async def summary(
         if person_id is not None or section is not None:
             whole = _narrow(whole, person_id=person_id, section=section)
 
-    def draw() -> list[tuple[str, bytes]]:
-        # Drawn by the caller off the event loop (SummaryResult.all_charts in a thread).
-        images: list[tuple[str, bytes]] = []
+    def draw() -> list[ChartSpec]:
+        # Run by the caller in a thread (the trend reads the whole plan's occurrences).
+        images: list[ChartSpec] = []
         if result.persons and person_id is None:
-            images.append(("completion.png", completion_chart(result.persons, "persons")))
+            images.append(("completion.png", completion_chart, (result.persons, "persons")))
         elif result.units and person_id is None:
-            images.append(("completion.png", completion_chart(result.units, "units")))
+            images.append(("completion.png", completion_chart, (result.units, "units")))
         elif result.sections:
-            images.append(("completion.png", completion_chart(result.sections, "sections")))
+            images.append(("completion.png", completion_chart, (result.sections, "sections")))
         if whole is not None and plan_span is not None:
             trend = monthly_trend(whole.occurrences, *plan_span)
-            images.append(("trend.png", trend_chart(trend, today)))
+            images.append(("trend.png", trend_chart, (trend, today)))
         return images
 
     people = [(row.key, row.label) for row in result.persons if isinstance(row.key, int)]
@@ -212,13 +228,13 @@ async def _municipal_summary(
         figures = replace(figures, summary=replace(figures.summary, persons=()))
     pages = render_municipal_summary_text(figures)
 
-    def draw() -> list[tuple[str, bytes]]:
+    def draw() -> list[ChartSpec]:
         if not data.occurrences:
             return []
         if figures.schools and member_id is None:
-            return [("completion.png", completion_chart(figures.schools, "organisations"))]
+            return [("completion.png", completion_chart, (figures.schools, "organisations"))]
         if figures.summary.sections:
-            return [("completion.png", completion_chart(figures.summary.sections, "sections"))]
+            return [("completion.png", completion_chart, (figures.summary.sections, "sections"))]
         return []
 
     organisations = [(row.key, row.label) for row in figures.schools if isinstance(row.key, int)]
@@ -353,14 +369,13 @@ async def export(
         plan = await uow.reads.plan(roadmap.id, period[0], period[1])
     else:
         plan = await uow.reads.share_plan(roadmap.id, organisation_id, period[0], period[1])
-    # Building the document is CPU work: off the event loop, so answers do not wait for it.
+    # Building the document is CPU work: in the drawing process, so answers do not wait
+    # for it (nor for the interpreter while it runs).
     if fmt == "xlsx":
-        exported = await asyncio.to_thread(plan_xlsx, plan, today, locale=locale)
+        exported = await offload.run(plan_xlsx, plan, today, locale=locale)
     else:
         signer = identity.person.full_name if identity and identity.person else None
-        exported = await asyncio.to_thread(
-            plan_docx, plan, today, locale=locale, signer_name=signer
-        )
+        exported = await offload.run(plan_docx, plan, today, locale=locale, signer_name=signer)
     others = [s for s in shared if s is not share] if roadmap_id is None else []
     return ExportedDocument(exported.content, exported.file_name, others, named)
 
@@ -408,7 +423,8 @@ async def _digest_messages(
         if o.due_date >= start
         and (o.window_start <= plan_end if o.is_span else o.due_date <= plan_end)
     ]
-    # Computing and drawing are CPU work: off the event loop, once per language.
+    # Computing and drawing are CPU work: off the event loop (drawing in the drawing
+    # process), once per language.
     result = await asyncio.to_thread(digest, data, today)
     result = replace(result, shares=tuple(ShareOf(s.roadmap.title, s.owner_name) for s in shared))
     trend = await asyncio.to_thread(monthly_trend, in_plan, start, plan_end)
@@ -418,7 +434,7 @@ async def _digest_messages(
         assert recipient.chat_id is not None
         locale = normalise_locale(recipient.language or organisation.language)
         if locale not in drawn:
-            drawn[locale] = await asyncio.to_thread(
+            drawn[locale] = await offload.run(
                 _draw_digest, result, trend, today, locale, bool(in_plan)
             )
         chart, pages = drawn[locale]

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # opens the board. initData older than BOARD_AUTH_MAX_AGE seconds is refused.
     board_url: str | None = None
     board_auth_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
+    # Processes that draw charts and write XLSX/DOCX (bot.offload); 0 draws in threads.
+    render_processes: int = Field(default=1, ge=0, le=8)
     # Messages a second the bot may send (Telegram allows about 30 per bot). With REDIS_URL
     # it is the budget of all the bot's processes together; without, of this process.
     send_rate: float = Field(default=29.0, gt=0, le=30)

@@ -28,7 +28,7 @@ from aiogram.types import (
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import coordination
+from bot import coordination, offload
 from bot.calendar import local_date
 from bot.i18n import _
 from bot.markup import shorten
@@ -158,8 +158,10 @@ async def _send_summary(
         await _paced(
             partial(bot.send_message, chat_id, page, reply_markup=markup if last else None)
         )
-    # Drawn off the event loop, after the pages are out.
-    for name, png in await asyncio.to_thread(result.all_charts):
+    # After the pages are out: what to draw worked out in a thread, drawn in the drawing
+    # process.
+    specs = await asyncio.to_thread(result.chart_specs)
+    for name, png in await offload.run(coordination.draw_charts, specs):
         photo = BufferedInputFile(png, filename=name)
         await _paced(partial(bot.send_photo, chat_id, photo))
 

@@ -24,6 +24,7 @@ from aiohttp.abc import AbstractAccessLogger
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from bot import offload
 from bot.board.auth import InitDataError, check_init_data
 from bot.board.grid import (
     SEVERITY,
@@ -402,16 +403,21 @@ async def export(request: web.Request) -> web.StreamResponse:
             data = await uow.reads.board_plan_data(plan, viewer.organisation_id, start, end)
             board_data = await uow.reads.board(plan, viewer.organisation_id, start, end)
             data = narrow_plan(data, board_data, filters, viewer.today)
-            if fmt == "xlsx":
-                exported = plan_xlsx(data, viewer.today, locale=locale)
-            else:
-                person = viewer.identity.person
-                exported = plan_docx(
-                    data,
-                    viewer.today,
-                    locale=locale,
-                    signer_name=person.full_name if person else None,
-                )
+            person = viewer.identity.person
+            signer = person.full_name if person else None
+    # Writing the document is CPU work: in the drawing process, not in the event loop
+    # where the bot's answers and the board's other requests wait.
+    with use_locale(locale):
+        if fmt == "xlsx":
+            exported = await offload.run(plan_xlsx, data, viewer.today, locale=locale)
+        else:
+            exported = await offload.run(
+                plan_docx,
+                data,
+                viewer.today,
+                locale=locale,
+                signer_name=signer,
+            )
     content_type = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if fmt == "xlsx"
