@@ -346,7 +346,7 @@ def _lines(words: list[Word]) -> list[list[Word]]:
 
 def _cell_text(words: list[Word]) -> tuple[str, float | None]:
     lines = [" ".join(w.text for w in line) for line in _lines(words)]
-    text = clean_cell(unwrap("\n".join(lines)))
+    text = normalise_cell(clean_cell(unwrap("\n".join(lines))))
     meaningful = [w.conf for w in words if re.search(r"\w", w.text)]
     return text, (round(min(meaningful), 2) if meaningful else None)
 
@@ -365,6 +365,103 @@ def _paragraphs(words: list[Word]) -> list[str]:
     return out
 
 
+# ---- words corrected ------------------------------------------------------------------------
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+# ‘уровнях: a speck read as a quote that nothing closes.
+_STRAY_QUOTE = re.compile(r"^[‘'`’](?=[а-яё][^‘'`’]*$)", re.IGNORECASE)
+_SPLIT_U = re.compile(r"'/(?=[а-яё])")  # «у» read as two marks: '/чителями
+_ZEROS = re.compile(r"(?<!\w)(?:0[0О]|О0)(?!\w)")  # «ОО» (schools) read as zeros: 00
+_LOWER_WORD = re.compile(r"[а-яё]{3,}")
+_CURLY = str.maketrans({"“": '"', "”": '"', "„": '"'})
+_WORD_CORE = re.compile(r"^([^\w]*)([\w-]+?)([^\w]*)$")
+# A word read with doubt that is no word is corrected; a sure one is left as printed (a typo
+# of the plan itself, «включющего», is read at ~0.9 and stays).
+CORRECT_BELOW = DOUBT_BELOW
+TRUSTED_COUNT = 3  # a word printed this often on the page is taken as it is read
+
+
+def normalise_word(text: str) -> str:
+    """Recognition slips that need no dictionary: a stray quote before a word, «у» read as
+    «'/», curly double quotes (a typed plan has straight ones, or «»)."""
+    text = _STRAY_QUOTE.sub("", text)
+    return _SPLIT_U.sub("у", text).translate(_CURLY)
+
+
+def normalise_cell(text: str) -> str:
+    """Slips seen only in a whole cell: «ОО» read as zeros in a list of units (a title may
+    print «00» itself), «(» read as «|» before a word when a «)» closes it."""
+    if not _LOWER_WORD.search(text):
+        text = _ZEROS.sub("ОО", text)
+    if " | " in f" {text} " and text.count(")") > text.count("("):
+        text = re.sub(r"(?:^|(?<=\s))\|\s+(?=\w)", "(", text, count=1)
+    return text
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, insertion or substitution of a Cyrillic letter away."""
+    out: set[str] = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            out.add(head + tail[1:])
+        for letter in _CYRILLIC:
+            out.add(head + letter + tail)
+            if tail:
+                out.add(head + letter + tail[1:])
+    out.discard(word)
+    return out
+
+
+def _same_case(model: str, word: str) -> str:
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def correct_word(text: str, vocabulary: Counter[str]) -> str:
+    """A word read with doubt that is no Russian word and not printed elsewhere on the page,
+    one letter away from a word printed there often (ММОУО → МОУО) or from exactly one word
+    the dictionary knows (Голожение → Положение): that word. Otherwise as read."""
+    from bot.morph import is_known
+
+    found = _WORD_CORE.match(text)
+    if found is None:
+        return text
+    before, core, after = found.groups()
+    # Short words are left alone: ДОО is not a slip of ОО.
+    if len(core) < 5 or not re.fullmatch(r"[а-яё-]+", core, re.IGNORECASE):
+        return text
+    if vocabulary[core] >= 2 or ("-" not in core and is_known(core.lower())):
+        return text
+    candidates = _edits(core) | {_same_case(core, e) for e in _edits(core.lower())}
+    frequent = [c for c in candidates if vocabulary[c] >= TRUSTED_COUNT and len(c) >= 4]
+    if frequent:
+        return before + max(frequent, key=lambda c: (vocabulary[c], c)) + after
+    if "-" in core:
+        return text
+    known = {c.lower() for c in candidates if is_known(c.lower())}
+    printed = {c for c in known if vocabulary[c] or vocabulary[_same_case(core, c)]}
+    if len(printed) == 1 or len(known) == 1:
+        return before + _same_case(core, (printed if len(printed) == 1 else known).pop()) + after
+    return text
+
+
+def correct_words(words: list[Word]) -> None:
+    """The words of a page normalised, and those read with doubt corrected (correct_word)."""
+    for word in words:
+        word.text = normalise_word(word.text)
+    vocabulary: Counter[str] = Counter()
+    for word in words:
+        found = _WORD_CORE.match(word.text)
+        if found:
+            vocabulary[found.group(2)] += 1
+    for word in words:
+        if word.conf < CORRECT_BELOW:
+            word.text = correct_word(word.text, vocabulary)
+
+
 # ---- pages → rows ---------------------------------------------------------------------------
 def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: int) -> None:
     """One page image: its table rows appended to `doc`; the text above the first table of
@@ -377,6 +474,7 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     budget.tick()
     timeout = max(budget.deadline - _now(), 1.0)
     words = run_tesseract(erased, dpi, timeout=timeout)
+    correct_words(words)
     budget.tick()
     if grid is None:
         if not doc.rows:
@@ -404,8 +502,6 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
             text, conf = _cell_text(cells.get((r, c), []))
             if c == 0 and r in numbers:
                 text, conf = _better_number((text, conf), numbers[r])
-            if c == 0 and _NUMBER_HEADER.match(text):
-                text = "№ п/п"  # «№ пт», «Ne п/п»: how the number column's header is misread
             row.append(RawCell(text, confidence=conf))
         budget.tick(len(row))
         if any(cell.text for cell in row):
@@ -419,7 +515,10 @@ _NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d{1,2}){0,3}[.,]?$")
 def _better_number(
     first: tuple[str, float | None], second: tuple[str, float | None]
 ) -> tuple[str, float | None]:
-    """Of two readings of a number cell, the one that is a number and more certain."""
+    """Of two readings of a number cell, the one that is a number and more certain (neither
+    a number: the first, read with its neighbours, as «№» of a header)."""
+    if not _NUMBER.match(first[0]) and not _NUMBER.match(second[0]):
+        return first
 
     def score(reading: tuple[str, float | None]) -> tuple[bool, float]:
         return bool(_NUMBER.match(reading[0])), reading[1] or 0.0
@@ -443,36 +542,52 @@ def _number_column(
     if grid.width < 3:
         return {}
     pieces: list[tuple[int, Any]] = []
+    line = dpi / 7  # about the height of two printed lines
     for r, (top, bottom) in enumerate(grid.rows):
         if not grid.full(r):
             continue  # a merged (section) row: read with the page
         bounds = grid.present[r]
         x0, x1 = bounds[0], bounds[1]
-        if x1 - x0 > 0.2 * (bounds[-1] - x0):
-            continue  # the first column is not a narrow number column
         cell = page[top + 3 : bottom - 3, x0 + 3 : x1 - 3]
         if cell.size == 0:
             continue
         ys, xs = np.nonzero(_ink(cell))
         if len(xs) < 5:
             continue
+        if xs.max() - xs.min() > 0.06 * (bounds[-1] - x0) or ys.max() - ys.min() > line:
+            continue  # more than a number: a first column that is not the number column
         cell = cell[max(ys.min() - 2, 0) : ys.max() + 3, max(xs.min() - 2, 0) : xs.max() + 3]
         pieces.append((r, cell))
     if not pieces:
         return {}
-    height = max(c.shape[0] for _, c in pieces) + 20
+    # Enlarged twice (the dots of «1.2.14» are two pixels at 200 dpi) and binarised (Otsu,
+    # one threshold for all): noise and JPEG blocks are what tesseract misreads digits by.
+    big = [(r, cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)) for r, c in pieces]
+    threshold, _ = cv2.threshold(
+        np.concatenate([c.ravel() for _, c in big]), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    tight: list[tuple[int, Any]] = []
+    for r, cell in big:
+        black = cell <= threshold
+        ys = np.nonzero(black.any(axis=1))[0]
+        if len(ys):
+            tight.append((r, np.where(black, 0, 255).astype(np.uint8)[ys.min() : ys.max() + 1]))
+    if not tight:
+        return {}
+    # Side by side on one baseline: numbers at different heights are read as several lines.
+    height = max(c.shape[0] for _, c in tight) + 40
     strip: list[Any] = []
     spans: list[tuple[int, int, int]] = []
     x = 0
-    for r, cell in pieces:
-        canvas = np.full((height, cell.shape[1] + 60), 255, np.uint8)
-        canvas[10 : 10 + cell.shape[0], 30 : 30 + cell.shape[1]] = cell
+    for r, cell in tight:
+        canvas = np.full((height, cell.shape[1] + 100), 255, np.uint8)
+        canvas[height - 20 - cell.shape[0] : height - 20, 50 : 50 + cell.shape[1]] = cell
         strip.append(canvas)
         spans.append((r, x, x + canvas.shape[1]))
         x += canvas.shape[1]
-    # Binarised (Otsu) first: noise and JPEG blocks are what tesseract misreads digits by.
-    _, image = cv2.threshold(np.hstack(strip), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    words = run_tesseract(image, dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
+    words = run_tesseract(
+        np.hstack(strip), dpi * 2, timeout=max(budget.deadline - _now(), 1.0), psm="6"
+    )
     found: dict[int, list[Word]] = {}
     for word in words:
         for r, a, b in spans:
@@ -502,12 +617,93 @@ def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 DOUBTED = 0.5  # the confidence given to a number filled in from its neighbours
 
 
+def finish(doc: RawDocument) -> None:
+    """What is done once all pages are read: the header printed again on each page made
+    exactly the first one (so the interpreter skips it and joins a row a page break split),
+    then the number column repaired by its sequence."""
+    repair_headers(doc)
+    repair_numbers(doc)
+
+
+HEADER_LIKE = 80  # rapidfuzz ratio of a cell to the header's cell in a header read again
+
+
+def repair_headers(doc: RawDocument) -> None:
+    """Rows read from a scan that repeat the table's header with recognition slips (a cell
+    misread, the «№ п/п» cell not read at all) get the header's own texts."""
+    from rapidfuzz.fuzz import ratio
+
+    from bot.roadmap.table import find_header
+    from bot.roadmap.textnorm import norm_key
+
+    found = find_header(doc.rows)
+    if found is None:
+        return
+    at, _ = found
+    header = doc.rows[at]
+    if _NUMBER_HEADER.match(header.cells[0].text.strip()):
+        # «№ пт», «Ne п/п»: how the number column's header is misread.
+        header.cells[0] = RawCell("№ п/п", confidence=header.cells[0].confidence)
+    keys = [norm_key(c.text) for c in header.cells]
+    named = sum(1 for k in keys if k)
+    for row in doc.rows[at + 1 :]:
+        if len(row.cells) != len(keys) or not _scanned(row):
+            continue
+        same = 0
+        for cell, key in zip(row.cells, keys, strict=True):
+            text = norm_key(cell.text)
+            if key and text and ratio(text, key) >= HEADER_LIKE:
+                same += 1
+            elif text and not (_NUMBER_HEADER.match(text) and key.startswith("№")):
+                break  # a cell that is not the header's: a data row
+        else:
+            if same >= 2 and same >= named - 1:
+                row.cells = [RawCell(c.text, confidence=c.confidence) for c in header.cells]
+
+
+def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The numbers that can come right after `a`: the next at its level, its first child,
+    the next at each level above."""
+    out = [(*a[:-1], a[-1] + 1), (*a, 1)]
+    out += [(*a[: k - 1], a[k - 1] + 1) for k in range(len(a) - 1, 0, -1)]
+    return out
+
+
+_NUMBERISH = re.compile(r"^\d[\d.,\s]{0,10}$")  # digits with whatever their dots were read as
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
 def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
-    """The number column read by its sequence: a number that fits neither of its
-    neighbours is doubted, and the measure rows between two numbers of the same level
-    that are exactly as many as the numbers missing between them get those numbers
-    (confidence DOUBTED, so the preview asks). Only rows read from a scan are touched."""
-    rows = [r for r in doc.rows if len(r.cells) > max(column, title) and _scanned(r)]
+    """The number column read by its sequence. A number whose digits are those of a number
+    that can follow the one before, its dots lost or misread («128» after 1.2.7), is that
+    number. Then a number that fits neither of its neighbours is doubted, and the measure
+    rows between two numbers of the same level that are exactly as many as the numbers
+    missing between them get those numbers. A number changed gets confidence DOUBTED, so
+    the preview asks. Only rows read from a scan are touched; repeated headers are skipped."""
+    rows = [
+        r
+        for r in doc.rows
+        if len(r.cells) > max(column, title) and _scanned(r) and not _is_header_copy(r, column)
+    ]
+    previous: tuple[int, ...] | None = None
+    for row in rows:
+        text = row.cells[column].text.strip()
+        me = _parts(text)
+        if (
+            previous is not None
+            and _NUMBERISH.match(text)
+            and not (me is not None and _follows(previous, me))
+        ):
+            for candidate in _successors(previous):
+                if _digits(text) == "".join(str(p) for p in candidate):
+                    row.cells[column] = RawCell(".".join(map(str, candidate)), confidence=DOUBTED)
+                    me = candidate
+                    break
+        if me is not None:
+            previous = me
     numbers = [_parts(r.cells[column].text) for r in rows]
     anchors = [i for i, n in enumerate(numbers) if n is not None]
     for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
@@ -526,12 +722,25 @@ def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
         assert first is not None and last is not None
         if len(first) != len(last) or first[:-1] != last[:-1]:
             continue
-        between = [i for i in range(a + 1, b) if rows[i].cells[title].text.strip()]
+        between = [i for i in range(a + 1, b) if _measure_like(rows[i], column, title)]
         if not between or len(between) != last[-1] - first[-1] - 1:
             continue
         for step, i in enumerate(between, start=1):
             value = ".".join(str(p) for p in (*first[:-1], first[-1] + step))
             rows[i].cells[column] = RawCell(value, confidence=DOUBTED)
+
+
+def _is_header_copy(row: RawRow, column: int) -> bool:
+    return row.cells[column].text == "№ п/п"
+
+
+def _measure_like(row: RawRow, column: int, title: int) -> bool:
+    """A row that can be a measure: a title, and a number or another cell beside it (the
+    rest of a title a page break split has nothing else)."""
+    if not row.cells[title].text.strip():
+        return False
+    others = [c for i, c in enumerate(row.cells) if i not in (column, title) and c.text.strip()]
+    return bool(row.cells[column].text.strip() or others)
 
 
 def _scanned(row: RawRow) -> bool:
@@ -568,5 +777,5 @@ def read_images(
         read_page(load_image(data), page_no, doc, budget, TARGET_DPI)
     if not doc.rows and not doc.paragraphs:
         raise ImportRefused("unreadable_scan")
-    repair_numbers(doc)
+    finish(doc)
     return doc

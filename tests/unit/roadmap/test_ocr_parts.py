@@ -3,12 +3,26 @@ the page cap, doubtful fields by the rows a measure came from."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bot.roadmap import ImportRefused, pack_album, parse_document, raw
 from bot.roadmap.confidence import with_confidence
 from bot.roadmap.raw import RawCell, RawDocument, RawRow
-from bot.roadmap.readers.ocr import _follows, parse_tsv, repair_numbers
+from bot.roadmap.readers.ocr import (
+    Word,
+    _follows,
+    _successors,
+    correct_word,
+    correct_words,
+    finish,
+    normalise_cell,
+    normalise_word,
+    parse_tsv,
+    repair_headers,
+    repair_numbers,
+)
 from bot.roadmap.table import interpret
 
 
@@ -49,6 +63,72 @@ def test_a_gap_that_does_not_match_is_left_alone() -> None:
     ]
     repair_numbers(doc)
     assert [r.cells[0].text for r in doc.rows] == ["2.1", "", "", "2.3"]
+
+
+def test_numbers_that_can_follow() -> None:
+    assert _successors((1, 2, 7)) == [(1, 2, 8), (1, 2, 7, 1), (1, 3), (2,)]
+    assert _successors((3,)) == [(4,), (3, 1)]
+
+
+def test_a_number_whose_dots_were_lost_is_the_number_that_follows() -> None:
+    doc = RawDocument(source="scan")
+    doc.rows = [
+        _row("page 1, row 1", "1.2.7", "Седьмое", "май", "ОО"),
+        _row("page 1, row 2", "128", "Восьмое", "май", "ОО"),
+        _row("page 1, row 3", "1.29", "Девятое", "май", "ОО"),
+        _row("page 1, row 4", "13", "Раздел третий", "", ""),  # 1.3 by its digits
+        _row("page 1, row 5", "1.3.1", "Первое", "май", "ОО"),
+        _row("page 1, row 6", "2. Раздел", "", "", ""),  # a section: not a misread number
+        _row("page 1, row 7", "1.3.2", "Второе", "май", "ОО"),
+        _row("page 1, row 8", "777", "Третье", "май", "ОО"),  # no follower has these digits
+    ]
+    repair_numbers(doc)
+    numbers = [r.cells[0].text for r in doc.rows]
+    assert numbers == ["1.2.7", "1.2.8", "1.2.9", "1.3", "1.3.1", "2. Раздел", "1.3.2", "777"]
+    assert doc.rows[1].cells[0].confidence == 0.5  # changed: the preview asks
+
+
+def test_a_header_read_again_with_slips_is_the_header() -> None:
+    header = (
+        "№ п/п",
+        "Мероприятие (содержание деятельности)",
+        "Сроки исполнения",
+        "Ответственный",
+    )
+    doc = RawDocument(source="scan")
+    doc.rows = [
+        _row("page 1, row 1", *header),
+        _row("page 1, row 2", "1", "Первое", "май 2022", "МОУО"),
+        # Page 2: «№ п/п» not read, a letter misread; then a data row naming a role.
+        _row(
+            "page 2, row 1",
+            "",
+            "Мероприятие (содержание деятельностн)",
+            "Сроки исполнения",
+            "Ответственньй",
+        ),
+        _row("page 2, row 2", "", "Мероприятие", "Сроки исполнения", "МОУО"),
+        _row("page 2, row 3", "2", "Второе", "май 2022", "МОУО"),
+    ]
+    repair_headers(doc)
+    assert doc.rows[2].texts() == list(header)
+    assert doc.rows[3].texts() == ["", "Мероприятие", "Сроки исполнения", "МОУО"]
+
+
+def test_a_page_break_under_a_misread_header_continues_the_measure() -> None:
+    header = ("№ п/п", "Мероприятие", "Срок", "Ответственный")
+    doc = RawDocument(source="scan", paragraphs=["План на 2022-2024 годы"], preamble_count=1)
+    doc.rows = [
+        _row("page 1, row 1", *header),
+        _row("page 1, row 2", "1", "Начало названия", "май 2022", "МОУО"),
+        _row("page 2, row 1", "", "Мероприятне", "Срок", "Ответствениый"),
+        _row("page 2, row 2", "", "его конец", "", ""),
+        _row("page 2, row 3", "2", "Второе", "июнь 2022", "МОУО"),
+    ]
+    finish(doc)
+    first, second = interpret(doc).measures
+    assert first.title == "Начало названия его конец"
+    assert second.number == "2"
 
 
 def test_an_album_is_refused_past_the_page_cap(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,3 +191,37 @@ def test_without_recognition_a_scan_is_refused_at_once() -> None:
     with pytest.raises(ImportRefused) as info:
         parse_document(pack_album([tiny_png()]), "album", ocr=False)
     assert info.value.reason == "unsupported_format"
+
+
+def test_slips_that_need_no_dictionary() -> None:
+    assert normalise_word("‘уровнях") == "уровнях"
+    assert normalise_word("'/чителями") == "учителями"
+    assert normalise_word("“О") == '"О'
+    assert normalise_word("'А'") == "'А'"  # a word in quotes stays
+    assert normalise_cell("МОУО, 00") == "МОУО, ОО"
+    assert normalise_cell("в 00 муниципального образования") == "в 00 муниципального образования"
+    assert normalise_cell("с учителями | членами комиссии)") == "с учителями (членами комиссии)"
+    assert normalise_cell("в течение года | март") == "в течение года | март"
+
+
+def test_a_doubtful_non_word_is_corrected_by_the_page_or_the_dictionary() -> None:
+    page = Counter({"МОУО": 12, "утвержденным": 1, "Положение": 1})
+    assert correct_word("ММОУО", page) == "МОУО"  # printed often on the page
+    assert correct_word("рекомендапий", page) == "рекомендаций"  # one dictionary word away
+    assert correct_word("Обучающихсл)", page) == "Обучающихся)"
+    # Of several dictionary words (голошение, положение, ...) the one printed on the page.
+    assert correct_word("Голожение", page) == "Положение"
+    assert correct_word("Голожение", Counter()) == "Голожение"
+    assert correct_word("гтвержденным,", page) == "утвержденным,"  # of two, the one printed
+    assert correct_word("Бобров", page) == "Бобров"  # a word: left alone
+    assert correct_word("ДОО", page) == "ДОО"  # too short to tell
+    assert correct_word("щщщщщщ", page) == "щщщщщщ"  # nothing near
+
+
+def test_only_doubtful_words_of_a_page_are_corrected() -> None:
+    def word(text: str, conf: float) -> Word:
+        return Word(text, 0, 0, 10, 10, conf, (1, 1, 1))
+
+    words = [word("МОУО", 0.5) for _ in range(3)] + [word("ММОУО", 0.3), word("Голожение", 0.9)]
+    correct_words(words)
+    assert [w.text for w in words[3:]] == ["МОУО", "Голожение"]
