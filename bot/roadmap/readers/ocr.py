@@ -282,7 +282,9 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
 
 
 # ---- words ----------------------------------------------------------------------------------
-def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> list[Word]:
+def run_tesseract(
+    image: Any, dpi: int, *, timeout: float, psm: str = "3", lang: str = LANGUAGES
+) -> list[Word]:
     """Every word `tesseract` finds on the page image, with its box and confidence."""
     import cv2
 
@@ -294,7 +296,7 @@ def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> li
     env["OMP_THREAD_LIMIT"] = "1"  # one page, one thread: the machine is shared
     try:
         done = subprocess.run(
-            [binary, "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(dpi), "--psm", psm, "tsv"],
+            [binary, "stdin", "stdout", "-l", lang, "--dpi", str(dpi), "--psm", psm, "tsv"],
             input=png.tobytes(),
             capture_output=True,
             timeout=timeout,
@@ -462,6 +464,74 @@ def correct_words(words: list[Word]) -> None:
             word.text = correct_word(word.text, vocabulary)
 
 
+# ---- Latin words -----------------------------------------------------------------------------
+LATIN = "eng"  # Debian's tesseract-ocr depends on tesseract-ocr-eng
+# Latin capitals and the Cyrillic letters they look like: MOYO is «МОУО» read in Latin.
+_LOOKALIKE = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+_PUNCTUATION = ".,;:()«»"
+_LATIN_WORD = re.compile(r"^([(«]?)([A-Z][A-Za-z0-9-]{2,})([.,;:)»]*)$")
+_SUSPECT = re.compile(r"^[А-ЯЁA-Z0-9$!|/]{3,}$")  # capitals and what they are misread as
+
+
+def latin_suspects(words: list[Word]) -> list[int]:
+    """Words that may be a Latin name read as Cyrillic (PISA read «Р15А», PIRLS «РИА»):
+    read with doubt, in capitals, digits and marks, not printed twice on the page (an
+    abbreviation of the plan is), no Russian word unless read with almost no confidence."""
+    from bot.morph import is_known
+
+    counts = Counter(w.text.strip(_PUNCTUATION) for w in words)
+    out = []
+    for i, word in enumerate(words):
+        core = word.text.strip(_PUNCTUATION)
+        if word.conf >= DOUBT_BELOW or counts[core] > 1 or not _SUSPECT.match(core):
+            continue
+        if not any(ch.isalpha() for ch in core):
+            continue  # a number
+        if core.isalpha() and word.conf >= 0.3 and is_known(core.lower()):
+            continue  # a Russian word in capitals, unless read with no confidence at all
+        out.append(i)
+    return out
+
+
+def better_latin(cyrillic: Word, latin: list[Word]) -> str | None:
+    """The Latin reading of a suspect word when it is one sure Latin word in capitals that
+    is not just the Cyrillic reading in Latin look-alikes; None to keep the Cyrillic one."""
+    if len(latin) != 1 or latin[0].conf < 0.8:
+        return None
+    found = _LATIN_WORD.match(latin[0].text)
+    if found is None or not found.group(2).isupper():
+        return None
+    if found.group(2).translate(_LOOKALIKE) == cyrillic.text.strip(_PUNCTUATION):
+        return None
+    return latin[0].text
+
+
+def read_latin(page: Any, words: list[Word], dpi: int, budget: Budget) -> None:
+    """Suspect words read again with the English data, in one more `tesseract` call."""
+    suspects = latin_suspects(words)
+    if not suspects:
+        return
+    pieces = []
+    for i in suspects:
+        w = words[i]
+        crop = page[
+            max(w.top - 4, 0) : w.top + w.height + 4, max(w.left - 4, 0) : w.left + w.width + 4
+        ]
+        if crop.size:
+            pieces.append((i, crop))
+    try:
+        found = read_strip(pieces, dpi, budget, lang=LATIN)
+    except ImportRefused as refused:
+        if refused.reason == "ocr_unavailable":
+            return  # no English data: the Cyrillic reading stays
+        raise
+    for i, latin in found.items():
+        text = better_latin(words[i], latin)
+        if text is not None:
+            words[i].text = text
+            words[i].conf = min(latin[0].conf, 0.74)  # still shown to confirm
+
+
 # ---- pages → rows ---------------------------------------------------------------------------
 def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: int) -> None:
     """One page image: its table rows appended to `doc`; the text above the first table of
@@ -474,6 +544,7 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     budget.tick()
     timeout = max(budget.deadline - _now(), 1.0)
     words = run_tesseract(erased, dpi, timeout=timeout)
+    read_latin(erased, words, dpi, budget)
     correct_words(words)
     budget.tick()
     if grid is None:
@@ -530,13 +601,58 @@ def _better_number(
     return text, best[1]
 
 
+def read_strip(
+    pieces: list[tuple[int, Any]], dpi: int, budget: Budget, lang: str = LANGUAGES
+) -> dict[int, list[Word]]:
+    """Small pieces of the page (number cells, single words) read by one `tesseract` call:
+    enlarged twice (the dots of «1.2.14» are two pixels at 200 dpi), binarised with one
+    threshold (Otsu; noise and JPEG blocks are what tesseract misreads small print by) and
+    laid side by side on one baseline (at different heights they are read as several lines).
+    The words found, by the key of their piece."""
+    import cv2
+    import numpy as np
+
+    if not pieces:
+        return {}
+    big = [(k, cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)) for k, c in pieces]
+    threshold, _ = cv2.threshold(
+        np.concatenate([c.ravel() for _, c in big]), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    tight: list[tuple[int, Any]] = []
+    for key, cell in big:
+        black = cell <= threshold
+        ys = np.nonzero(black.any(axis=1))[0]
+        if len(ys):
+            tight.append((key, np.where(black, 0, 255).astype(np.uint8)[ys.min() : ys.max() + 1]))
+    if not tight:
+        return {}
+    height = max(c.shape[0] for _, c in tight) + 40
+    strip: list[Any] = []
+    spans: list[tuple[int, int, int]] = []
+    x = 0
+    for key, cell in tight:
+        canvas = np.full((height, cell.shape[1] + 100), 255, np.uint8)
+        canvas[height - 20 - cell.shape[0] : height - 20, 50 : 50 + cell.shape[1]] = cell
+        strip.append(canvas)
+        spans.append((key, x, x + canvas.shape[1]))
+        x += canvas.shape[1]
+    words = run_tesseract(
+        np.hstack(strip), dpi * 2, timeout=max(budget.deadline - _now(), 1.0), psm="6", lang=lang
+    )
+    found: dict[int, list[Word]] = {}
+    for word in words:
+        for key, a, b in spans:
+            if a <= word.cx < b:
+                found.setdefault(key, []).append(word)
+    return found
+
+
 def _number_column(
     page: Any, grid: Grid, dpi: int, budget: Budget
 ) -> dict[int, tuple[str, float | None]]:
     """The number cells read once more, on their own: a short number alone in a narrow
     column ("2.") is what the page-wide reading misses most. The cells are cut out,
     binarised and laid side by side on one line, read by one more `tesseract` call."""
-    import cv2
     import numpy as np
 
     if grid.width < 3:
@@ -558,41 +674,7 @@ def _number_column(
             continue  # more than a number: a first column that is not the number column
         cell = cell[max(ys.min() - 2, 0) : ys.max() + 3, max(xs.min() - 2, 0) : xs.max() + 3]
         pieces.append((r, cell))
-    if not pieces:
-        return {}
-    # Enlarged twice (the dots of «1.2.14» are two pixels at 200 dpi) and binarised (Otsu,
-    # one threshold for all): noise and JPEG blocks are what tesseract misreads digits by.
-    big = [(r, cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)) for r, c in pieces]
-    threshold, _ = cv2.threshold(
-        np.concatenate([c.ravel() for _, c in big]), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
-    )
-    tight: list[tuple[int, Any]] = []
-    for r, cell in big:
-        black = cell <= threshold
-        ys = np.nonzero(black.any(axis=1))[0]
-        if len(ys):
-            tight.append((r, np.where(black, 0, 255).astype(np.uint8)[ys.min() : ys.max() + 1]))
-    if not tight:
-        return {}
-    # Side by side on one baseline: numbers at different heights are read as several lines.
-    height = max(c.shape[0] for _, c in tight) + 40
-    strip: list[Any] = []
-    spans: list[tuple[int, int, int]] = []
-    x = 0
-    for r, cell in tight:
-        canvas = np.full((height, cell.shape[1] + 100), 255, np.uint8)
-        canvas[height - 20 - cell.shape[0] : height - 20, 50 : 50 + cell.shape[1]] = cell
-        strip.append(canvas)
-        spans.append((r, x, x + canvas.shape[1]))
-        x += canvas.shape[1]
-    words = run_tesseract(
-        np.hstack(strip), dpi * 2, timeout=max(budget.deadline - _now(), 1.0), psm="6"
-    )
-    found: dict[int, list[Word]] = {}
-    for word in words:
-        for r, a, b in spans:
-            if a <= word.cx < b:
-                found.setdefault(r, []).append(word)
+    found = read_strip(pieces, dpi, budget)
     return {r: _cell_text(ws) for r, ws in found.items()}
 
 

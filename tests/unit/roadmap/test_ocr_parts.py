@@ -14,9 +14,11 @@ from bot.roadmap.readers.ocr import (
     Word,
     _follows,
     _successors,
+    better_latin,
     correct_word,
     correct_words,
     finish,
+    latin_suspects,
     normalise_cell,
     normalise_word,
     parse_tsv,
@@ -225,3 +227,29 @@ def test_only_doubtful_words_of_a_page_are_corrected() -> None:
     words = [word("МОУО", 0.5) for _ in range(3)] + [word("ММОУО", 0.3), word("Голожение", 0.9)]
     correct_words(words)
     assert [w.text for w in words[3:]] == ["МОУО", "Голожение"]
+
+
+def _word(text: str, conf: float) -> Word:
+    return Word(text, 0, 0, 10, 10, conf, (1, 1, 1))
+
+
+def test_latin_names_misread_as_cyrillic_are_suspected() -> None:
+    words = [
+        _word("(Р15А,", 0.36),  # PISA
+        _word("РИА", 0.0),  # PIRLS: a Russian word, read with no confidence
+        _word("МОУО", 0.4),  # an abbreviation printed twice on the page
+        _word("МОУО", 0.5),
+        _word("ГБУ", 0.95),  # sure
+        _word("322", 0.2),  # a number
+        _word("школы", 0.3),  # lower case
+    ]
+    assert latin_suspects(words) == [0, 1]
+
+
+def test_a_sure_latin_reading_replaces_the_cyrillic_one() -> None:
+    assert better_latin(_word("(Р15А,", 0.36), [_word("(PISA,", 0.95)]) == "(PISA,"
+    assert better_latin(_word("Р!ВЕ$", 0.25), [_word("PIRLS", 0.92)]) == "PIRLS"
+    assert better_latin(_word("МОУО", 0.4), [_word("MOYO", 0.96)]) is None  # same letters
+    assert better_latin(_word("Р!ВЕ$", 0.25), [_word("PIRLS", 0.6)]) is None  # not sure
+    assert better_latin(_word("Р!ВЕ$", 0.25), [_word("Pirls", 0.95)]) is None  # not capitals
+    assert better_latin(_word("Р!ВЕ$", 0.25), [_word("PI", 0.9), _word("RLS", 0.9)]) is None
