@@ -545,6 +545,7 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     timeout = max(budget.deadline - _now(), 1.0)
     words = run_tesseract(erased, dpi, timeout=timeout)
     read_latin(erased, words, dpi, budget)
+    numbers = read_again(erased, words, grid, dpi, budget)
     correct_words(words)
     budget.tick()
     if grid is None:
@@ -556,7 +557,6 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
         above = [w for w in words if w.cy < grid.top]
         doc.paragraphs.extend(_paragraphs(above))
         doc.preamble_count = len(doc.paragraphs)
-    numbers = _number_column(erased, grid, dpi, budget)
     cells: dict[tuple[int, int], list[Word]] = {}
     for word in words:
         for r, (top, bottom) in enumerate(grid.rows):
@@ -647,16 +647,13 @@ def read_strip(
     return found
 
 
-def _number_column(
-    page: Any, grid: Grid, dpi: int, budget: Budget
-) -> dict[int, tuple[str, float | None]]:
-    """The number cells read once more, on their own: a short number alone in a narrow
-    column ("2.") is what the page-wide reading misses most. The cells are cut out,
-    binarised and laid side by side on one line, read by one more `tesseract` call."""
+def _number_pieces(page: Any, grid: Grid, dpi: int) -> list[tuple[int, Any]]:
+    """The number cells to read once more, on their own, by their row band: a short number
+    alone in a narrow column ("2.") is what the page-wide reading misses most."""
     import numpy as np
 
     if grid.width < 3:
-        return {}
+        return []
     pieces: list[tuple[int, Any]] = []
     line = dpi / 7  # about the height of two printed lines
     for r, (top, bottom) in enumerate(grid.rows):
@@ -674,8 +671,64 @@ def _number_column(
             continue  # more than a number: a first column that is not the number column
         cell = cell[max(ys.min() - 2, 0) : ys.max() + 3, max(xs.min() - 2, 0) : xs.max() + 3]
         pieces.append((r, cell))
-    found = read_strip(pieces, dpi, budget)
-    return {r: _cell_text(ws) for r, ws in found.items()}
+    return pieces
+
+
+REREAD_BELOW = 0.5  # a word read below this confidence is read again, cut out
+REREAD_GAIN = 0.15  # the second reading is taken when this much surer
+
+
+def _word_piece(page: Any, word: Word) -> Any:
+    top, left = max(word.top - 4, 0), max(word.left - 4, 0)
+    return page[top : word.top + word.height + 4, left : word.left + word.width + 4]
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_ODD_MARK = re.compile(r"[^\w\s.,;:()«»\"-]")  # А/И: a mark no word has inside
+GARBAGE = 0.2  # a first reading below this is taken to be noise, whatever its letters
+
+
+def second_reading(first: Word, again: list[Word], vocabulary: Counter[str]) -> str | None:
+    """The text of a word read again on its own when that reading is one word, clearly
+    surer, with no fewer letters (unless the first was noise: «ОО» read «[еде»). The same
+    letters: the first text, its marks kept (a comma read again may come back a full stop),
+    unless it has a mark no word has (А/И).
+    Its case as the page prints it («оо» → «ОО»: о looks the same in both cases). None when
+    the second reading is not taken."""
+    if len(again) != 1 or again[0].conf < max(first.conf + REREAD_GAIN, REREAD_BELOW):
+        return None
+    old, new = _LETTER.findall(first.text), _LETTER.findall(again[0].text)
+    if not new or (len(new) < len(old) and first.conf >= GARBAGE):
+        return None
+    if [c.lower() for c in old] == [c.lower() for c in new] and not _ODD_MARK.search(first.text):
+        return first.text
+    text = again[0].text
+    if text.islower() and vocabulary[text.upper()] > vocabulary[text]:
+        text = text.upper()
+    return text
+
+
+def read_again(
+    page: Any, words: list[Word], grid: Grid | None, dpi: int, budget: Budget
+) -> dict[int, tuple[str, float | None]]:
+    """One more `tesseract` call on a strip of small pieces (read_strip): the number cells,
+    and the words the page-wide reading was least sure of (МОУО at 0.4, «ОО» read
+    «[е`е]»). A surer second reading of a word replaces the first. The number cells' new
+    readings, by row band."""
+    numbers = _number_pieces(page, grid, dpi) if grid is not None else []
+    doubtful = [
+        i
+        for i, w in enumerate(words)
+        if w.conf < REREAD_BELOW and re.search(r"[^\W\d_]", w.text) and w.height < dpi / 7
+    ]
+    pieces = numbers + [(-1 - i, _word_piece(page, words[i])) for i in doubtful]
+    found = read_strip([(k, c) for k, c in pieces if c.size], dpi, budget)
+    vocabulary = Counter(w.text for w in words)
+    for i in doubtful:
+        text = second_reading(words[i], found.get(-1 - i, []), vocabulary)
+        if text is not None:
+            words[i].text, words[i].conf = text, found[-1 - i][0].conf
+    return {r: _cell_text(ws) for r, ws in found.items() if r >= 0}
 
 
 def _parts(text: str) -> tuple[int, ...] | None:

@@ -24,6 +24,7 @@ from bot.roadmap.readers.ocr import (
     parse_tsv,
     repair_headers,
     repair_numbers,
+    second_reading,
 )
 from bot.roadmap.table import interpret
 
@@ -253,3 +254,16 @@ def test_a_sure_latin_reading_replaces_the_cyrillic_one() -> None:
     assert better_latin(_word("Р!ВЕ$", 0.25), [_word("PIRLS", 0.6)]) is None  # not sure
     assert better_latin(_word("Р!ВЕ$", 0.25), [_word("Pirls", 0.95)]) is None  # not capitals
     assert better_latin(_word("Р!ВЕ$", 0.25), [_word("PI", 0.9), _word("RLS", 0.9)]) is None
+
+
+def test_a_surer_second_reading_of_a_word_is_taken() -> None:
+    page = Counter({"ОО": 3, "МОУО": 4})
+    # Noise read again as the schools' «ОО», in the case the page prints it.
+    assert second_reading(_word("[еде", 0.11), [_word("оо", 0.57)], page) == "ОО"
+    # The same letters: the first text and its comma stay (the word is only surer).
+    assert second_reading(_word("Е.В.,", 0.3), [_word("Е.В..", 0.8)], page) == "Е.В.,"
+    assert second_reading(_word("А/И.,", 0.36), [_word("А.И.,", 0.71)], page) == "А.И.,"
+    # Not taken: not surer enough, several words, fewer letters of a real first reading.
+    assert second_reading(_word("МОУО", 0.45), [_word("МОУО", 0.5)], page) is None
+    assert second_reading(_word("школа", 0.3), [_word("шк", 0.9), _word("ола", 0.9)], page) is None
+    assert second_reading(_word("Е.В.,", 0.26), [_word("‚.В..", 0.84)], page) is None
