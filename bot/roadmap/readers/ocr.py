@@ -628,22 +628,27 @@ def read_strip(
         return {}
     height = max(c.shape[0] for _, c in tight) + 40
     strip: list[Any] = []
-    spans: list[tuple[int, int, int]] = []
+    spans: list[tuple[int, int, int, int]] = []
     x = 0
     for key, cell in tight:
         canvas = np.full((height, cell.shape[1] + 100), 255, np.uint8)
         canvas[height - 20 - cell.shape[0] : height - 20, 50 : 50 + cell.shape[1]] = cell
         strip.append(canvas)
-        spans.append((key, x, x + canvas.shape[1]))
+        spans.append((key, x, x + canvas.shape[1], height - 20 - cell.shape[0]))
         x += canvas.shape[1]
     words = run_tesseract(
         np.hstack(strip), dpi * 2, timeout=max(budget.deadline - _now(), 1.0), psm="6", lang=lang
     )
     found: dict[int, list[Word]] = {}
     for word in words:
-        for key, a, b in spans:
+        for key, a, b, top in spans:
             if a <= word.cx < b:
+                # Back to the piece's own pixels: 0, 0 is its top left corner (about: the
+                # piece was cut to its ink).
+                word.left, word.top = (word.left - a - 50) // 2, (word.top - top) // 2
+                word.width, word.height = word.width // 2, word.height // 2
                 found.setdefault(key, []).append(word)
+                break
     return found
 
 
@@ -721,14 +726,50 @@ def read_again(
         for i, w in enumerate(words)
         if w.conf < REREAD_BELOW and re.search(r"[^\W\d_]", w.text) and w.height < dpi / 7
     ]
+    empty = _empty_cells(page, words, grid) if grid is not None else []
     pieces = numbers + [(-1 - i, _word_piece(page, words[i])) for i in doubtful]
+    pieces += [(_EMPTY_KEY + k, crop) for k, (_, _, crop) in enumerate(empty)]
     found = read_strip([(k, c) for k, c in pieces if c.size], dpi, budget)
     vocabulary = Counter(w.text for w in words)
     for i in doubtful:
         text = second_reading(words[i], found.get(-1 - i, []), vocabulary)
         if text is not None:
             words[i].text, words[i].conf = text, found[-1 - i][0].conf
-    return {r: _cell_text(ws) for r, ws in found.items() if r >= 0}
+    for k, (x0, y0, _) in enumerate(empty):
+        for word in found.get(_EMPTY_KEY + k, []):
+            if re.search(r"\w", word.text):
+                word.left, word.top = word.left + x0, max(word.top, 0) + y0
+                words.append(word)
+    return {r: _cell_text(ws) for r, ws in found.items() if 0 <= r < _EMPTY_KEY}
+
+
+_EMPTY_KEY = 1_000_000  # keys of the empty cells' pieces on the strip, past any row band
+
+
+def _empty_cells(page: Any, words: list[Word], grid: Grid) -> list[tuple[int, int, Any]]:
+    """Cells no word of the page-wide reading fell in that have print in them (the layout
+    analysis sometimes drops a word: a header cell «Ответственные» came back empty): each
+    cut to its print, with the page position of its top left corner."""
+    import cv2
+    import numpy as np
+
+    out: list[tuple[int, int, Any]] = []
+    for r, (top, bottom) in enumerate(grid.rows):
+        bounds = grid.present[r]
+        for x0, x1 in itertools.pairwise(bounds):
+            if any(x0 <= w.cx < x1 and top <= w.cy < bottom for w in words):
+                continue
+            cell = page[top + 4 : bottom - 4, x0 + 4 : x1 - 4]
+            if cell.size == 0:
+                continue
+            # Print, not specks: what is left after an opening by 2×2 pixels.
+            ink = cv2.morphologyEx(_ink(cell), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+            ys, xs = np.nonzero(ink)
+            if len(xs) < 40:
+                continue
+            y_a, x_a = max(ys.min() - 2, 0), max(xs.min() - 2, 0)
+            out.append((x0 + 4 + x_a, top + 4 + y_a, cell[y_a : ys.max() + 3, x_a : xs.max() + 3]))
+    return out
 
 
 def _parts(text: str) -> tuple[int, ...] | None:

@@ -267,3 +267,20 @@ def test_a_surer_second_reading_of_a_word_is_taken() -> None:
     assert second_reading(_word("МОУО", 0.45), [_word("МОУО", 0.5)], page) is None
     assert second_reading(_word("школа", 0.3), [_word("шк", 0.9), _word("ола", 0.9)], page) is None
     assert second_reading(_word("Е.В.,", 0.26), [_word("‚.В..", 0.84)], page) is None
+
+
+def test_cells_with_print_but_no_word_are_found() -> None:
+    import cv2
+    import numpy as np
+
+    from bot.roadmap.readers.ocr import Grid, _empty_cells
+
+    page = np.full((100, 400), 255, np.uint8)
+    cv2.putText(page, "Text", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0,), 2)
+    cv2.putText(page, "Rd", (215, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0,), 2)
+    page[30, 300] = 0  # a speck in the third cell: no print
+    grid = Grid(rows=[(0, 100)], columns=[0, 200, 280, 400], present=[[0, 200, 280, 400]])
+    read = [Word("Rd", 215, 35, 45, 30, 0.9, (1, 1, 1))]  # the second cell's word was read
+    ((x, y, crop),) = _empty_cells(page, read, grid)
+    assert 10 <= x <= 22 and 30 <= y <= 42  # the first cell's print, where the page has it
+    assert 60 <= crop.shape[1] <= 90 and 20 <= crop.shape[0] <= 40
