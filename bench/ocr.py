@@ -15,7 +15,12 @@ column order, widths and fonts). Each is built as a PDF at run time, scanned the
 compared with its own text import, also for the plan period found (aims: rows ≥ 95 %, the
 rest ≥ 85 %). Their figures are reported apart ("unseen") and not in "accuracy".
 
-Run: .venv/bin/python bench/ocr.py [--seed N] [--sample NAME] [--set samples|unseen|all]
+Borderless: the samples printed without ruling lines, scanned the same way, compared with the
+text import of the ruled print (the text reader's own fallback for a table without lines
+glues cells together, so it is no reference). Reported apart ("borderless").
+
+Run: .venv/bin/python bench/ocr.py [--seed N] [--sample NAME]
+     [--set samples|unseen|borderless|all]
 Needs Debian's tesseract-ocr and tesseract-ocr-rus.
 """
 
@@ -83,10 +88,15 @@ def agreement(ref: ParsedRoadmap, got: ParsedRoadmap) -> dict[str, float]:
 
 
 def measure(
-    label: str, pdf: bytes, args: argparse.Namespace, totals: dict[str, float]
+    label: str,
+    pdf: bytes,
+    args: argparse.Namespace,
+    totals: dict[str, float],
+    reference: bytes | None = None,
 ) -> dict[str, float]:
-    """Scan a typed PDF, import the scan and compare it with the text import."""
-    ref = parse_document(pdf, "plan.pdf")
+    """Scan a typed PDF, import the scan and compare it with the text import (of
+    `reference`, the same plan printed otherwise, when given)."""
+    ref = parse_document(reference or pdf, "plan.pdf")
     pages = scan_pages(pdf, seed=args.seed, dpi=args.dpi, max_angle=args.angle)
     scanned = images_to_pdf(pages, dpi=args.dpi)
     started = time.perf_counter()
@@ -117,7 +127,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", action="append")
-    parser.add_argument("--set", choices=("samples", "unseen", "all"), default="all")
+    parser.add_argument("--set", choices=("samples", "unseen", "borderless", "all"), default="all")
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--angle", type=float, default=1.0, help="largest turn, degrees")
     args = parser.parse_args()
@@ -132,6 +142,14 @@ def main() -> int:
         for name in names:
             text = (SAMPLES / name).read_text(encoding="utf-8")
             scores[name] = measure(name, build_pdf(*tables_from_text(text)), args, totals)
+    borderless: dict[str, dict[str, float]] = {}
+    if args.set in ("borderless", "all"):
+        names = args.sample or sorted(p.name for p in SAMPLES.glob("*.txt"))
+        for name in names:
+            tables = tables_from_text((SAMPLES / name).read_text(encoding="utf-8"))
+            pdf = build_pdf(*tables, ruled=False)
+            label = f"borderless {name}"
+            borderless[name] = measure(label, pdf, args, totals, reference=build_pdf(*tables))
     if args.set in ("unseen", "all"):
         for plan in PLANS:
             in_plan = sum(1 for row in plan.rows if len(row) > 1)
@@ -146,6 +164,7 @@ def main() -> int:
         "accuracy": mean(scores),
         "per_sample": scores,
         "unseen": {"accuracy": mean(unseen), "per_plan": unseen},
+        "borderless": {"accuracy": mean(borderless), "per_sample": borderless},
         "scan": {"dpi": args.dpi, "max_angle": args.angle, "seed": args.seed},
         "aims": {
             "ratio_to_tesseract": 1.5,

@@ -148,8 +148,29 @@ def _vertical(ink: Any) -> Any:
     return cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
 
 
+def text_skew(gray: Any, limit: float = 2.0, step: float = 0.05) -> float:
+    """Degrees a page without ruling lines is turned by, from its lines of print: the turn
+    (within ±limit) that makes the rows of ink sharpest, the page seen at 600 px wide."""
+    import cv2
+    import numpy as np
+
+    scale = 600 / gray.shape[1]
+    small = _ink(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    h, w = small.shape
+    best, best_score = 0.0, -1.0
+    for angle in np.arange(-limit, limit + step / 2, step):
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+        turned = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_NEAREST)
+        rows = turned.sum(axis=1, dtype=np.float64)
+        score = float(np.sum(np.diff(rows) ** 2))
+        if score > best_score:
+            best, best_score = float(angle), score
+    return round(best, 2)
+
+
 def skew_angle(gray: Any) -> float:
-    """Degrees the page is turned by, from its long horizontal lines (0 when it has none)."""
+    """Degrees the page is turned by, from its long horizontal lines (by its lines of print
+    when it has none: text_skew)."""
     import cv2
     import numpy as np
 
@@ -159,7 +180,7 @@ def skew_angle(gray: Any) -> float:
         lines_mask, 1, np.pi / 1800, threshold=100, minLineLength=width // 8, maxLineGap=10
     )
     if found is None:
-        return 0.0
+        return text_skew(gray)
     angles: list[float] = []
     weights: list[float] = []
     for x1, y1, x2, y2 in found.reshape(-1, 4).tolist():
@@ -168,7 +189,7 @@ def skew_angle(gray: Any) -> float:
             angles.append(angle)
             weights.append(float(np.hypot(x2 - x1, y2 - y1)))
     if not angles:
-        return 0.0
+        return text_skew(gray)
     order = sorted(range(len(angles)), key=angles.__getitem__)
     half, acc = sum(weights) / 2, 0.0
     for i in order:  # the weighted median: a few stray segments do not move it
@@ -279,6 +300,95 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
         return None, mask
     used = sorted({x for p in present for x in p})
     return Grid(kept_bands, used, present), mask
+
+
+# ---- a table printed without ruling lines ---------------------------------------------------
+# Header words of a plan's table (stems): the line with two of them starts a borderless table.
+_HEADER_STEMS = (
+    "№",
+    "мероприят",
+    "наименован",
+    "содержан",
+    "срок",
+    "ответствен",
+    "исполнител",
+    "результат",
+    "дата",
+)
+GAP_SHARE = 0.04  # an x crossed by at most this share of a table's lines is a column gap
+
+
+def _is_header_line(line: list[Word], dpi: int) -> bool:
+    """Two header words, in cells apart (wide gaps between them; a sentence of the order
+    that names measures and deadlines has none)."""
+    text = " ".join(w.text.lower() for w in line)
+    if sum(1 for stem in _HEADER_STEMS if stem in text) < 2:
+        return False
+    gaps = sum(1 for a, b in itertools.pairwise(line) if b.left - (a.left + a.width) > dpi / 5)
+    return gaps >= 2
+
+
+def column_gaps(covered: Sequence[int], lines: int, dpi: int) -> list[int]:
+    """Column boundaries of a table without ruling lines, from how many of its printed
+    lines have print at each x (`covered`, x from 0): the middles of the bands no line, or
+    hardly any (a heading across the table), prints in, at least 1/12 inch wide, and the
+    table's outer edges. Empty when nothing is printed."""
+    inked = [x for x, count in enumerate(covered) if count]
+    if not inked:
+        return []
+    left, right = inked[0], inked[-1]
+    limit = max(1, round(GAP_SHARE * lines))
+    bounds = [max(left - 4, 0)]
+    run: int | None = None
+    for x in range(left, right + 1):
+        if covered[x] <= limit:
+            run = x if run is None else run
+        elif run is not None:
+            if x - run >= dpi / 12:
+                bounds.append((run + x) // 2)
+            run = None
+    bounds.append(right + 4)
+    return bounds
+
+
+def borderless_grid(page: Any, words: list[Word], dpi: int, continued: bool) -> Grid | None:
+    """A grid for tables printed without ruling lines: a row band for each printed line
+    (the interpreter joins the lines of a measure by its number, as it joins a row a page
+    break split) and columns from the gaps between the words of the lines (column_gaps),
+    found anew from each header line (tables of one plan on a page may have columns of
+    their own widths). The first table starts at its header line, or at the top of a page
+    that continues one (`continued`). None when no such table is found."""
+    import cv2
+    import numpy as np
+
+    lines = _lines(words)
+    heads = [i for i, line in enumerate(lines) if _is_header_line(line, dpi)]
+    ink = cv2.morphologyEx(_ink(page), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    if not heads and not continued:
+        return None
+    starts = heads if heads and (heads[0] == 0 or not continued) else [0, *heads]
+    rows: list[tuple[int, int]] = []
+    present: list[list[int]] = []
+    for start, end in itertools.pairwise([*starts, len(lines)]):
+        table = lines[start:end]
+        tops = [min(w.top for w in line) for line in table]
+        bottoms = [max(w.top + w.height for w in line) for line in table]
+        covered = np.zeros(ink.shape[1], np.int32)
+        for top, bottom in zip(tops, bottoms, strict=True):
+            covered += ink[max(top, 0) : bottom].any(axis=0)
+        columns = column_gaps(covered.tolist(), len(table), dpi)
+        if len(columns) < 4:  # fewer than three columns: not a plan's table
+            continue
+        edges = [tops[0] - 4]
+        edges += [(b + t) // 2 for b, t in zip(bottoms, tops[1:], strict=False)]
+        edges.append(bottoms[-1] + 4)
+        for band in itertools.pairwise(edges):
+            if band[1] > band[0]:
+                rows.append(band)
+                present.append(columns)
+    if not rows:
+        return None
+    return Grid(rows, sorted({x for p in present for x in p}), present)
 
 
 # ---- words ----------------------------------------------------------------------------------
@@ -544,8 +654,12 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     budget.tick()
     timeout = max(budget.deadline - _now(), 1.0)
     words = run_tesseract(erased, dpi, timeout=timeout)
+    ruled = grid is not None
+    if grid is None:  # no ruling lines: a table may still be printed without them
+        continued = bool(doc.rows) and ", line " in doc.rows[-1].where
+        grid = borderless_grid(erased, words, dpi, continued=continued)
     read_latin(erased, words, dpi, budget)
-    numbers = read_again(erased, words, grid, dpi, budget)
+    numbers = read_again(erased, words, grid, dpi, budget, ruled=ruled)
     correct_words(words)
     budget.tick()
     if grid is None:
@@ -576,7 +690,10 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
             row.append(RawCell(text, confidence=conf))
         budget.tick(len(row))
         if any(cell.text for cell in row):
-            doc.rows.append(RawRow(row, f"page {page_no}, row {r + 1}"))
+            # A borderless table's rows are its printed lines, named so (the next page may
+            # go on with it).
+            unit = "row" if ruled else "line"
+            doc.rows.append(RawRow(row, f"page {page_no}, {unit} {r + 1}"))
 
 
 _NUMBER_HEADER = re.compile(r"^(?:№|N[eo°º]?)\s*[а-яёa-z/.!|]{0,4}$", re.IGNORECASE)
@@ -652,7 +769,7 @@ def read_strip(
     return found
 
 
-def _number_pieces(page: Any, grid: Grid, dpi: int) -> list[tuple[int, Any]]:
+def _number_pieces(page: Any, grid: Grid, dpi: int, margin: int = 3) -> list[tuple[int, Any]]:
     """The number cells to read once more, on their own, by their row band: a short number
     alone in a narrow column ("2.") is what the page-wide reading misses most."""
     import numpy as np
@@ -666,7 +783,7 @@ def _number_pieces(page: Any, grid: Grid, dpi: int) -> list[tuple[int, Any]]:
             continue  # a merged (section) row: read with the page
         bounds = grid.present[r]
         x0, x1 = bounds[0], bounds[1]
-        cell = page[top + 3 : bottom - 3, x0 + 3 : x1 - 3]
+        cell = page[top + margin : bottom - margin, x0 + margin : x1 - margin]
         if cell.size == 0:
             continue
         ys, xs = np.nonzero(_ink(cell))
@@ -714,19 +831,28 @@ def second_reading(first: Word, again: list[Word], vocabulary: Counter[str]) -> 
 
 
 def read_again(
-    page: Any, words: list[Word], grid: Grid | None, dpi: int, budget: Budget
+    page: Any,
+    words: list[Word],
+    grid: Grid | None,
+    dpi: int,
+    budget: Budget,
+    *,
+    ruled: bool = True,
 ) -> dict[int, tuple[str, float | None]]:
     """One more `tesseract` call on a strip of small pieces (read_strip): the number cells,
     and the words the page-wide reading was least sure of (МОУО at 0.4, «ОО» read
     «[е`е]»). A surer second reading of a word replaces the first. The number cells' new
     readings, by row band."""
-    numbers = _number_pieces(page, grid, dpi) if grid is not None else []
+    # A borderless table's bands are its printed lines, edge to edge: nothing to trim.
+    numbers = _number_pieces(page, grid, dpi, 3 if ruled else 0) if grid is not None else []
     doubtful = [
         i
         for i, w in enumerate(words)
         if w.conf < REREAD_BELOW and re.search(r"[^\W\d_]", w.text) and w.height < dpi / 7
     ]
-    empty = _empty_cells(page, words, grid) if grid is not None else []
+    # Without ruling lines a line's band catches the descenders of the one above: no cell
+    # is read for print alone.
+    empty = _empty_cells(page, words, grid) if grid is not None and ruled else []
     pieces = numbers + [(-1 - i, _word_piece(page, words[i])) for i in doubtful]
     pieces += [(_EMPTY_KEY + k, crop) for k, (_, _, crop) in enumerate(empty)]
     found = read_strip([(k, c) for k, c in pieces if c.size], dpi, budget)

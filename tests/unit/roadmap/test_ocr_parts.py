@@ -284,3 +284,36 @@ def test_cells_with_print_but_no_word_are_found() -> None:
     ((x, y, crop),) = _empty_cells(page, read, grid)
     assert 10 <= x <= 22 and 30 <= y <= 42  # the first cell's print, where the page has it
     assert 60 <= crop.shape[1] <= 90 and 20 <= crop.shape[0] <= 40
+
+
+def test_columns_of_a_table_without_ruling_lines_are_the_gaps_in_its_print() -> None:
+    from bot.roadmap.readers.ocr import column_gaps
+
+    # 20 lines: a number column (x 10-30), titles (60-300), deadlines (340-400); one heading
+    # line runs across the first gap, a gap narrower than 1/12 inch does not count.
+    covered = [0] * 420
+    for x in range(10, 31):
+        covered[x] = 20
+    for x in range(31, 60):
+        covered[x] = 1  # the heading
+    for x in range(60, 301):
+        covered[x] = 0 if 150 <= x < 160 else 20
+    for x in range(340, 401):
+        covered[x] = 20
+    assert column_gaps(covered, 20, dpi=200) == [6, 45, 320, 404]
+    assert column_gaps([0] * 10, 20, dpi=200) == []
+
+
+def test_a_page_without_ruling_lines_is_straightened_by_its_lines_of_print() -> None:
+    import cv2
+    import numpy as np
+
+    from bot.roadmap.readers.ocr import text_skew
+
+    page = np.full((1400, 1000), 255, np.uint8)
+    for y in range(100, 1300, 40):
+        cv2.putText(page, "Plan of measures 2025", (60, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0,), 2)
+    for turn in (-0.8, 0.0, 0.6):
+        matrix = cv2.getRotationMatrix2D((500, 700), turn, 1.0)
+        turned = cv2.warpAffine(page, matrix, (1000, 1400), borderValue=(255,))
+        assert abs(text_skew(turned) + turn) <= 0.15
