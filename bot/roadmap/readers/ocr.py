@@ -285,14 +285,21 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
     present: list[list[int]] = []
     kept_bands: list[tuple[int, int]] = []
     for top, bottom in bands:
-        inside = []
+        coverage: dict[int, int] = {}
         for x in xs:
             covered = 0
             for vx, vy0, vy1 in vlines:
                 if abs(vx - x) <= 8:
                     covered += max(0, min(vy1, bottom) - max(vy0, top))
             if covered >= 0.6 * (bottom - top):
+                coverage[x] = covered
+        # Two tables of a page with boundaries a few pixels apart: the line of each counts
+        # for both; a band has the one its line covers most (not a sliver of a column).
+        inside: list[int] = []
+        for x in sorted(coverage, key=lambda x: -coverage[x]):
+            if all(abs(x - y) > 16 for y in inside):
                 inside.append(x)
+        inside.sort()
         if len(inside) >= 2:
             kept_bands.append((top, bottom))
             present.append(inside)
@@ -971,7 +978,10 @@ def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:
     return out
 
 
-_NUMBERISH = re.compile(r"^\d[\d.,\s]{0,10}$")  # digits with whatever their dots were read as
+_NUMBERISH = re.compile(r"^\d[\d.,:;\s]{0,10}$")  # digits with whatever their dots were read as
+
+
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+[А-ЯЁA-Z]")
 
 
 def _digits(text: str) -> str:
@@ -980,9 +990,11 @@ def _digits(text: str) -> str:
 
 def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
     """The number column read by its sequence. A number whose digits are those of a number
-    that can follow the one before, its dots lost or misread («128» after 1.2.7), is that
-    number. Then a number that fits neither of its neighbours is doubted, and the measure
-    rows between two numbers of the same level that are exactly as many as the numbers
+    that can follow the one before (a measure or a section heading «1.3. Система …»), or the
+    one after it, its dots lost or misread («128» after 1.2.7), is that number. Then a
+    number that fits neither of its neighbours, or not the one place two neighbours leave
+    (7 between 2.3.3 and 2.3.5), is doubted, and the measure rows between two numbers of the
+    same level (a heading «2.3.» counting as 2.3.0) that are exactly as many as the numbers
     missing between them get those numbers. A number changed gets confidence DOUBTED, so
     the preview asks. Only rows read from a scan are touched; repeated headers are skipped."""
     rows = [
@@ -994,21 +1006,36 @@ def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
     for row in rows:
         text = row.cells[column].text.strip()
         me = _parts(text)
-        if (
-            previous is not None
-            and _NUMBERISH.match(text)
-            and not (me is not None and _follows(previous, me))
-        ):
-            for candidate in _successors(previous):
+        heading = _SECTION_NUMBER.match(text)
+        if me is None and heading:  # «2.2. Система …»: its measures are 2.2.1, 2.2.2, …
+            me = _parts(heading.group(1))
+        if previous is None:
+            previous = me
+            continue
+        # The next numbers, or those one further (the row before was not read at all).
+        near = _successors(previous)
+        near += [b for a in near for b in _successors(a) if b not in near]
+        if me in near:
+            previous = me
+        elif _NUMBERISH.match(text):
+            for candidate in near:
                 if _digits(text) == "".join(str(p) for p in candidate):
                     row.cells[column] = RawCell(".".join(map(str, candidate)), confidence=DOUBTED)
-                    me = candidate
+                    previous = candidate
                     break
-        if me is not None:
+            else:
+                if me is not None and len(me) >= len(previous) and _follows(previous, me):
+                    previous = me  # a few numbers missing, at the same level or deeper
+        elif me is not None:
             previous = me
     numbers = [_parts(r.cells[column].text) for r in rows]
+    for i, row in enumerate(rows):  # a section heading «1.2. …» stands for 1.2.0
+        heading = _SECTION_NUMBER.match(row.cells[column].text.strip())
+        if numbers[i] is None and heading and not row.cells[title].text.strip():
+            numbers[i] = (*(_parts(heading.group(1)) or ()), 0)
     anchors = [i for i, n in enumerate(numbers) if n is not None]
-    for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
+    # A number that fits neither neighbour, or not the one place they leave, is no anchor.
+    for k, i in enumerate(anchors):
         before = numbers[anchors[k - 1]] if k > 0 else None
         after = numbers[anchors[k + 1]] if k + 1 < len(anchors) else None
         me = numbers[i]
@@ -1016,8 +1043,11 @@ def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
         fits = (before is not None and _follows(before, me)) or (
             after is not None and _follows(me, after)
         )
-        if not fits and before is not None and after is not None:
-            numbers[i] = None
+        if before is not None and after is not None:
+            # Neighbours one apart (2.3.3 … 2.3.5) leave room for one number only (2.3.4).
+            room = (*before[:-1], before[-1] + 1)
+            if not fits or (after == (*before[:-1], before[-1] + 2) and me != room):
+                numbers[i] = None
     anchors = [i for i, n in enumerate(numbers) if n is not None]
     for a, b in itertools.pairwise(anchors):
         first, last = numbers[a], numbers[b]

@@ -317,3 +317,32 @@ def test_a_page_without_ruling_lines_is_straightened_by_its_lines_of_print() -> 
         matrix = cv2.getRotationMatrix2D((500, 700), turn, 1.0)
         turned = cv2.warpAffine(page, matrix, (1000, 1400), borderValue=(255,))
         assert abs(text_skew(turned) + turn) <= 0.15
+
+
+def test_a_section_heading_numbers_the_measures_under_it() -> None:
+    doc = RawDocument(source="scan")
+    doc.rows = [
+        _row("page 1, row 1", "2.1.5", "Пятое", "май", "ОО"),
+        _row("page 1, row 2", "2.2. Система работы", "", "", ""),
+        _row("page 1, row 3", "2.21", "Первое", "май", "ОО"),  # the dot lost
+        _row("page 1, row 4", "2.2.2", "Второе", "май", "ОО"),
+        _row("page 1, row 5", "2.3. Система оценки", "", "", ""),
+        _row("page 1, row 6", "ал,", "Первое", "май", "ОО"),  # not read
+        _row("page 1, row 7", "23:2", "Второе", "май", "ОО"),  # misread
+        _row("page 1, row 8", "2.3.3", "Третье", "май", "ОО"),
+        _row("page 1, row 9", "7", "Четвёртое", "май", "ОО"),  # not read: 2.3.4
+        _row("page 1, row 10", "235", "Пятое", "май", "ОО"),  # one further than 2.3.3
+    ]
+    repair_numbers(doc)
+    assert [r.cells[0].text for r in doc.rows] == [
+        "2.1.5",
+        "2.2. Система работы",
+        "2.2.1",
+        "2.2.2",
+        "2.3. Система оценки",
+        "2.3.1",
+        "2.3.2",
+        "2.3.3",
+        "2.3.4",
+        "2.3.5",
+    ]
