@@ -937,9 +937,41 @@ def finish(doc: RawDocument) -> None:
 HEADER_LIKE = 80  # rapidfuzz ratio of a cell to the header's cell in a header read again
 
 
+def _header_tail(rows: list[RawRow], header: RawRow) -> list[RawRow]:
+    """The lines under a borderless table's header that are the rest of its cells («Срок» /
+    «выполнения»): up to two rows of printed lines, no number, no digit, text only under
+    the header's cells."""
+    tail: list[RawRow] = []
+    for row in rows[:2]:
+        texts = row.texts()
+        if ", line " not in row.where or len(texts) != len(header.cells) or texts[0].strip():
+            break
+        if any(re.search(r"\d", t) for t in texts) or not any(t.strip() for t in texts):
+            break
+        if any(t.strip() and not h.text.strip() for t, h in zip(texts, header.cells, strict=True)):
+            break
+        tail.append(row)
+    return tail
+
+
+def _same_texts(row: RawRow, model: RawRow) -> bool:
+    from rapidfuzz.fuzz import ratio
+
+    from bot.roadmap.textnorm import norm_key
+
+    if len(row.cells) != len(model.cells):
+        return False
+    pairs = [
+        (norm_key(a.text), norm_key(b.text)) for a, b in zip(row.cells, model.cells, strict=True)
+    ]
+    return all((not a and not b) or (a and b and ratio(a, b) >= HEADER_LIKE) for a, b in pairs)
+
+
 def repair_headers(doc: RawDocument) -> None:
     """Rows read from a scan that repeat the table's header with recognition slips (a cell
-    misread, the «№ п/п» cell not read at all) get the header's own texts."""
+    misread, the «№ п/п» cell not read at all) get the header's own texts. A borderless
+    table's header printed on two lines is one row, on every page (its second line would
+    otherwise go on the measure a page break split)."""
     from rapidfuzz.fuzz import ratio
 
     from bot.roadmap.table import find_header
@@ -955,8 +987,19 @@ def repair_headers(doc: RawDocument) -> None:
         header.cells[0] = RawCell("№ п/п", confidence=header.cells[0].confidence)
     keys = [norm_key(c.text) for c in header.cells]
     named = sum(1 for k in keys if k)
-    for row in doc.rows[at + 1 :]:
-        if len(row.cells) != len(keys) or not _scanned(row):
+    tail = _header_tail(doc.rows[at + 1 :], header)
+    merged = [
+        RawCell(
+            " ".join(t for t in [c.text, *(r.cells[i].text for r in tail)] if t.strip()),
+            confidence=c.confidence,
+        )
+        for i, c in enumerate(header.cells)
+    ]
+    drop: set[int] = {id(r) for r in tail}
+    rows = doc.rows
+    for k in range(at + 1, len(rows)):
+        row = rows[k]
+        if len(row.cells) != len(keys) or not _scanned(row) or id(row) in drop:
             continue
         same = 0
         for cell, key in zip(row.cells, keys, strict=True):
@@ -967,7 +1010,13 @@ def repair_headers(doc: RawDocument) -> None:
                 break  # a cell that is not the header's: a data row
         else:
             if same >= 2 and same >= named - 1:
-                row.cells = [RawCell(c.text, confidence=c.confidence) for c in header.cells]
+                row.cells = [RawCell(c.text, confidence=c.confidence) for c in merged]
+                for follower, model in zip(rows[k + 1 :], tail, strict=False):
+                    if not _same_texts(follower, model):
+                        break
+                    drop.add(id(follower))
+    header.cells = merged
+    doc.rows = [r for r in rows if id(r) not in drop]
 
 
 def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:

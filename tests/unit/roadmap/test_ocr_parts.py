@@ -346,3 +346,28 @@ def test_a_section_heading_numbers_the_measures_under_it() -> None:
         "2.3.4",
         "2.3.5",
     ]
+
+
+def test_a_borderless_header_on_two_lines_is_one_row_on_every_page() -> None:
+    header = ("№", "Мероприятие", "Срок", "Ответственный")
+    doc = RawDocument(source="scan", paragraphs=["План на 2022-2024 годы"], preamble_count=1)
+    doc.rows = [
+        _row("page 1, line 1", *header),
+        _row("page 1, line 2", "", "", "выполнения", "исполнитель"),
+        _row("page 1, line 3", "1", "Начало названия", "май 2022", "МОУО"),
+        _row("page 2, line 1", *header),
+        _row("page 2, line 2", "", "", "выполнения", "исполнитель"),
+        _row("page 2, line 3", "", "его конец", "", ""),
+        _row("page 2, line 4", "2", "Второе", "июнь 2022", "МОУО"),
+    ]
+    finish(doc)
+    assert doc.rows[0].texts() == [
+        "№ п/п",
+        "Мероприятие",
+        "Срок выполнения",
+        "Ответственный исполнитель",
+    ]
+    assert len(doc.rows) == 5
+    first, second = interpret(doc).measures
+    assert first.title == "Начало названия его конец" and first.units == ["МОУО"]
+    assert second.number == "2"
