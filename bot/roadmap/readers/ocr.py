@@ -148,8 +148,29 @@ def _vertical(ink: Any) -> Any:
     return cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)
 
 
+def text_skew(gray: Any, limit: float = 2.0, step: float = 0.05) -> float:
+    """Degrees a page without ruling lines is turned by, from its lines of print: the turn
+    (within ±limit) that makes the rows of ink sharpest, the page seen at 600 px wide."""
+    import cv2
+    import numpy as np
+
+    scale = 600 / gray.shape[1]
+    small = _ink(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    h, w = small.shape
+    best, best_score = 0.0, -1.0
+    for angle in np.arange(-limit, limit + step / 2, step):
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+        turned = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_NEAREST)
+        rows = turned.sum(axis=1, dtype=np.float64)
+        score = float(np.sum(np.diff(rows) ** 2))
+        if score > best_score:
+            best, best_score = float(angle), score
+    return round(best, 2)
+
+
 def skew_angle(gray: Any) -> float:
-    """Degrees the page is turned by, from its long horizontal lines (0 when it has none)."""
+    """Degrees the page is turned by, from its long horizontal lines (by its lines of print
+    when it has none: text_skew)."""
     import cv2
     import numpy as np
 
@@ -159,7 +180,7 @@ def skew_angle(gray: Any) -> float:
         lines_mask, 1, np.pi / 1800, threshold=100, minLineLength=width // 8, maxLineGap=10
     )
     if found is None:
-        return 0.0
+        return text_skew(gray)
     angles: list[float] = []
     weights: list[float] = []
     for x1, y1, x2, y2 in found.reshape(-1, 4).tolist():
@@ -168,7 +189,7 @@ def skew_angle(gray: Any) -> float:
             angles.append(angle)
             weights.append(float(np.hypot(x2 - x1, y2 - y1)))
     if not angles:
-        return 0.0
+        return text_skew(gray)
     order = sorted(range(len(angles)), key=angles.__getitem__)
     half, acc = sum(weights) / 2, 0.0
     for i in order:  # the weighted median: a few stray segments do not move it
@@ -264,14 +285,21 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
     present: list[list[int]] = []
     kept_bands: list[tuple[int, int]] = []
     for top, bottom in bands:
-        inside = []
+        coverage: dict[int, int] = {}
         for x in xs:
             covered = 0
             for vx, vy0, vy1 in vlines:
                 if abs(vx - x) <= 8:
                     covered += max(0, min(vy1, bottom) - max(vy0, top))
             if covered >= 0.6 * (bottom - top):
+                coverage[x] = covered
+        # Two tables of a page with boundaries a few pixels apart: the line of each counts
+        # for both; a band has the one its line covers most (not a sliver of a column).
+        inside: list[int] = []
+        for x in sorted(coverage, key=lambda x: -coverage[x]):
+            if all(abs(x - y) > 16 for y in inside):
                 inside.append(x)
+        inside.sort()
         if len(inside) >= 2:
             kept_bands.append((top, bottom))
             present.append(inside)
@@ -281,8 +309,99 @@ def find_grid(gray: Any) -> tuple[Grid | None, Any]:
     return Grid(kept_bands, used, present), mask
 
 
+# ---- a table printed without ruling lines ---------------------------------------------------
+# Header words of a plan's table (stems): the line with two of them starts a borderless table.
+_HEADER_STEMS = (
+    "№",
+    "мероприят",
+    "наименован",
+    "содержан",
+    "срок",
+    "ответствен",
+    "исполнител",
+    "результат",
+    "дата",
+)
+GAP_SHARE = 0.04  # an x crossed by at most this share of a table's lines is a column gap
+
+
+def _is_header_line(line: list[Word], dpi: int) -> bool:
+    """Two header words, in cells apart (wide gaps between them; a sentence of the order
+    that names measures and deadlines has none)."""
+    text = " ".join(w.text.lower() for w in line)
+    if sum(1 for stem in _HEADER_STEMS if stem in text) < 2:
+        return False
+    gaps = sum(1 for a, b in itertools.pairwise(line) if b.left - (a.left + a.width) > dpi / 5)
+    return gaps >= 2
+
+
+def column_gaps(covered: Sequence[int], lines: int, dpi: int) -> list[int]:
+    """Column boundaries of a table without ruling lines, from how many of its printed
+    lines have print at each x (`covered`, x from 0): the middles of the bands no line, or
+    hardly any (a heading across the table), prints in, at least 1/12 inch wide, and the
+    table's outer edges. Empty when nothing is printed."""
+    inked = [x for x, count in enumerate(covered) if count]
+    if not inked:
+        return []
+    left, right = inked[0], inked[-1]
+    limit = max(1, round(GAP_SHARE * lines))
+    bounds = [max(left - 4, 0)]
+    run: int | None = None
+    for x in range(left, right + 1):
+        if covered[x] <= limit:
+            run = x if run is None else run
+        elif run is not None:
+            if x - run >= dpi / 12:
+                bounds.append((run + x) // 2)
+            run = None
+    bounds.append(right + 4)
+    return bounds
+
+
+def borderless_grid(page: Any, words: list[Word], dpi: int, continued: bool) -> Grid | None:
+    """A grid for tables printed without ruling lines: a row band for each printed line
+    (the interpreter joins the lines of a measure by its number, as it joins a row a page
+    break split) and columns from the gaps between the words of the lines (column_gaps),
+    found anew from each header line (tables of one plan on a page may have columns of
+    their own widths). The first table starts at its header line, or at the top of a page
+    that continues one (`continued`). None when no such table is found."""
+    import cv2
+    import numpy as np
+
+    lines = _lines(words)
+    heads = [i for i, line in enumerate(lines) if _is_header_line(line, dpi)]
+    ink = cv2.morphologyEx(_ink(page), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    if not heads and not continued:
+        return None
+    starts = heads if heads and (heads[0] == 0 or not continued) else [0, *heads]
+    rows: list[tuple[int, int]] = []
+    present: list[list[int]] = []
+    for start, end in itertools.pairwise([*starts, len(lines)]):
+        table = lines[start:end]
+        tops = [min(w.top for w in line) for line in table]
+        bottoms = [max(w.top + w.height for w in line) for line in table]
+        covered = np.zeros(ink.shape[1], np.int32)
+        for top, bottom in zip(tops, bottoms, strict=True):
+            covered += ink[max(top, 0) : bottom].any(axis=0)
+        columns = column_gaps(covered.tolist(), len(table), dpi)
+        if len(columns) < 4:  # fewer than three columns: not a plan's table
+            continue
+        edges = [tops[0] - 4]
+        edges += [(b + t) // 2 for b, t in zip(bottoms, tops[1:], strict=False)]
+        edges.append(bottoms[-1] + 4)
+        for band in itertools.pairwise(edges):
+            if band[1] > band[0]:
+                rows.append(band)
+                present.append(columns)
+    if not rows:
+        return None
+    return Grid(rows, sorted({x for p in present for x in p}), present)
+
+
 # ---- words ----------------------------------------------------------------------------------
-def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> list[Word]:
+def run_tesseract(
+    image: Any, dpi: int, *, timeout: float, psm: str = "3", lang: str = LANGUAGES
+) -> list[Word]:
     """Every word `tesseract` finds on the page image, with its box and confidence."""
     import cv2
 
@@ -294,7 +413,7 @@ def run_tesseract(image: Any, dpi: int, *, timeout: float, psm: str = "3") -> li
     env["OMP_THREAD_LIMIT"] = "1"  # one page, one thread: the machine is shared
     try:
         done = subprocess.run(
-            [binary, "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(dpi), "--psm", psm, "tsv"],
+            [binary, "stdin", "stdout", "-l", lang, "--dpi", str(dpi), "--psm", psm, "tsv"],
             input=png.tobytes(),
             capture_output=True,
             timeout=timeout,
@@ -346,7 +465,7 @@ def _lines(words: list[Word]) -> list[list[Word]]:
 
 def _cell_text(words: list[Word]) -> tuple[str, float | None]:
     lines = [" ".join(w.text for w in line) for line in _lines(words)]
-    text = clean_cell(unwrap("\n".join(lines)))
+    text = normalise_cell(clean_cell(unwrap("\n".join(lines))))
     meaningful = [w.conf for w in words if re.search(r"\w", w.text)]
     return text, (round(min(meaningful), 2) if meaningful else None)
 
@@ -365,6 +484,171 @@ def _paragraphs(words: list[Word]) -> list[str]:
     return out
 
 
+# ---- words corrected ------------------------------------------------------------------------
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+# ‘уровнях: a speck read as a quote that nothing closes.
+_STRAY_QUOTE = re.compile(r"^[‘'`’](?=[а-яё][^‘'`’]*$)", re.IGNORECASE)
+_SPLIT_U = re.compile(r"'/(?=[а-яё])")  # «у» read as two marks: '/чителями
+_ZEROS = re.compile(r"(?<!\w)(?:0[0О]|О0)(?!\w)")  # «ОО» (schools) read as zeros: 00
+_LOWER_WORD = re.compile(r"[а-яё]{3,}")
+_CURLY = str.maketrans({"“": '"', "”": '"', "„": '"'})
+_WORD_CORE = re.compile(r"^([^\w]*)([\w-]+?)([^\w]*)$")
+# A word read with doubt that is no word is corrected; a sure one is left as printed (a typo
+# of the plan itself, «включющего», is read at ~0.9 and stays).
+CORRECT_BELOW = DOUBT_BELOW
+TRUSTED_COUNT = 3  # a word printed this often on the page is taken as it is read
+
+
+def normalise_word(text: str) -> str:
+    """Recognition slips that need no dictionary: a stray quote before a word, «у» read as
+    «'/», curly double quotes (a typed plan has straight ones, or «»)."""
+    text = _STRAY_QUOTE.sub("", text)
+    return _SPLIT_U.sub("у", text).translate(_CURLY)
+
+
+def normalise_cell(text: str) -> str:
+    """Slips seen only in a whole cell: «ОО» read as zeros in a list of units (a title may
+    print «00» itself), «(» read as «|» before a word when a «)» closes it."""
+    if not _LOWER_WORD.search(text):
+        text = _ZEROS.sub("ОО", text)
+    if " | " in f" {text} " and text.count(")") > text.count("("):
+        text = re.sub(r"(?:^|(?<=\s))\|\s+(?=\w)", "(", text, count=1)
+    return text
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, insertion or substitution of a Cyrillic letter away."""
+    out: set[str] = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            out.add(head + tail[1:])
+        for letter in _CYRILLIC:
+            out.add(head + letter + tail)
+            if tail:
+                out.add(head + letter + tail[1:])
+    out.discard(word)
+    return out
+
+
+def _same_case(model: str, word: str) -> str:
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def correct_word(text: str, vocabulary: Counter[str]) -> str:
+    """A word read with doubt that is no Russian word and not printed elsewhere on the page,
+    one letter away from a word printed there often (ММОУО → МОУО) or from exactly one word
+    the dictionary knows (Голожение → Положение): that word. Otherwise as read."""
+    from bot.morph import is_known
+
+    found = _WORD_CORE.match(text)
+    if found is None:
+        return text
+    before, core, after = found.groups()
+    # Short words are left alone: ДОО is not a slip of ОО.
+    if len(core) < 5 or not re.fullmatch(r"[а-яё-]+", core, re.IGNORECASE):
+        return text
+    if vocabulary[core] >= 2 or ("-" not in core and is_known(core.lower())):
+        return text
+    candidates = _edits(core) | {_same_case(core, e) for e in _edits(core.lower())}
+    frequent = [c for c in candidates if vocabulary[c] >= TRUSTED_COUNT and len(c) >= 4]
+    if frequent:
+        return before + max(frequent, key=lambda c: (vocabulary[c], c)) + after
+    if "-" in core:
+        return text
+    known = {c.lower() for c in candidates if is_known(c.lower())}
+    printed = {c for c in known if vocabulary[c] or vocabulary[_same_case(core, c)]}
+    if len(printed) == 1 or len(known) == 1:
+        return before + _same_case(core, (printed if len(printed) == 1 else known).pop()) + after
+    return text
+
+
+def correct_words(words: list[Word]) -> None:
+    """The words of a page normalised, and those read with doubt corrected (correct_word)."""
+    for word in words:
+        word.text = normalise_word(word.text)
+    vocabulary: Counter[str] = Counter()
+    for word in words:
+        found = _WORD_CORE.match(word.text)
+        if found:
+            vocabulary[found.group(2)] += 1
+    for word in words:
+        if word.conf < CORRECT_BELOW:
+            word.text = correct_word(word.text, vocabulary)
+
+
+# ---- Latin words -----------------------------------------------------------------------------
+LATIN = "eng"  # Debian's tesseract-ocr depends on tesseract-ocr-eng
+# Latin capitals and the Cyrillic letters they look like: MOYO is «МОУО» read in Latin.
+_LOOKALIKE = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+_PUNCTUATION = ".,;:()«»"
+_LATIN_WORD = re.compile(r"^([(«]?)([A-Z][A-Za-z0-9-]{2,})([.,;:)»]*)$")
+_SUSPECT = re.compile(r"^[А-ЯЁA-Z0-9$!|/]{3,}$")  # capitals and what they are misread as
+
+
+def latin_suspects(words: list[Word]) -> list[int]:
+    """Words that may be a Latin name read as Cyrillic (PISA read «Р15А», PIRLS «РИА»):
+    read with doubt, in capitals, digits and marks, not printed twice on the page (an
+    abbreviation of the plan is), no Russian word unless read with almost no confidence."""
+    from bot.morph import is_known
+
+    counts = Counter(w.text.strip(_PUNCTUATION) for w in words)
+    out = []
+    for i, word in enumerate(words):
+        core = word.text.strip(_PUNCTUATION)
+        if word.conf >= DOUBT_BELOW or counts[core] > 1 or not _SUSPECT.match(core):
+            continue
+        if not any(ch.isalpha() for ch in core):
+            continue  # a number
+        if core.isalpha() and word.conf >= 0.3 and is_known(core.lower()):
+            continue  # a Russian word in capitals, unless read with no confidence at all
+        out.append(i)
+    return out
+
+
+def better_latin(cyrillic: Word, latin: list[Word]) -> str | None:
+    """The Latin reading of a suspect word when it is one sure Latin word in capitals that
+    is not just the Cyrillic reading in Latin look-alikes; None to keep the Cyrillic one."""
+    if len(latin) != 1 or latin[0].conf < 0.8:
+        return None
+    found = _LATIN_WORD.match(latin[0].text)
+    if found is None or not found.group(2).isupper():
+        return None
+    if found.group(2).translate(_LOOKALIKE) == cyrillic.text.strip(_PUNCTUATION):
+        return None
+    return latin[0].text
+
+
+def read_latin(page: Any, words: list[Word], dpi: int, budget: Budget) -> None:
+    """Suspect words read again with the English data, in one more `tesseract` call."""
+    suspects = latin_suspects(words)
+    if not suspects:
+        return
+    pieces = []
+    for i in suspects:
+        w = words[i]
+        crop = page[
+            max(w.top - 4, 0) : w.top + w.height + 4, max(w.left - 4, 0) : w.left + w.width + 4
+        ]
+        if crop.size:
+            pieces.append((i, crop))
+    try:
+        found = read_strip(pieces, dpi, budget, lang=LATIN)
+    except ImportRefused as refused:
+        if refused.reason == "ocr_unavailable":
+            return  # no English data: the Cyrillic reading stays
+        raise
+    for i, latin in found.items():
+        text = better_latin(words[i], latin)
+        if text is not None:
+            words[i].text = text
+            words[i].conf = min(latin[0].conf, 0.74)  # still shown to confirm
+
+
 # ---- pages → rows ---------------------------------------------------------------------------
 def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: int) -> None:
     """One page image: its table rows appended to `doc`; the text above the first table of
@@ -377,6 +661,13 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     budget.tick()
     timeout = max(budget.deadline - _now(), 1.0)
     words = run_tesseract(erased, dpi, timeout=timeout)
+    ruled = grid is not None
+    if grid is None:  # no ruling lines: a table may still be printed without them
+        continued = bool(doc.rows) and ", line " in doc.rows[-1].where
+        grid = borderless_grid(erased, words, dpi, continued=continued)
+    read_latin(erased, words, dpi, budget)
+    numbers = read_again(erased, words, grid, dpi, budget, ruled=ruled)
+    correct_words(words)
     budget.tick()
     if grid is None:
         if not doc.rows:
@@ -387,7 +678,6 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
         above = [w for w in words if w.cy < grid.top]
         doc.paragraphs.extend(_paragraphs(above))
         doc.preamble_count = len(doc.paragraphs)
-    numbers = _number_column(erased, grid, dpi, budget)
     cells: dict[tuple[int, int], list[Word]] = {}
     for word in words:
         for r, (top, bottom) in enumerate(grid.rows):
@@ -404,12 +694,13 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
             text, conf = _cell_text(cells.get((r, c), []))
             if c == 0 and r in numbers:
                 text, conf = _better_number((text, conf), numbers[r])
-            if c == 0 and _NUMBER_HEADER.match(text):
-                text = "№ п/п"  # «№ пт», «Ne п/п»: how the number column's header is misread
             row.append(RawCell(text, confidence=conf))
         budget.tick(len(row))
         if any(cell.text for cell in row):
-            doc.rows.append(RawRow(row, f"page {page_no}, row {r + 1}"))
+            # A borderless table's rows are its printed lines, named so (the next page may
+            # go on with it).
+            unit = "row" if ruled else "line"
+            doc.rows.append(RawRow(row, f"page {page_no}, {unit} {r + 1}"))
 
 
 _NUMBER_HEADER = re.compile(r"^(?:№|N[eo°º]?)\s*[а-яёa-z/.!|]{0,4}$", re.IGNORECASE)
@@ -419,7 +710,10 @@ _NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d{1,2}){0,3}[.,]?$")
 def _better_number(
     first: tuple[str, float | None], second: tuple[str, float | None]
 ) -> tuple[str, float | None]:
-    """Of two readings of a number cell, the one that is a number and more certain."""
+    """Of two readings of a number cell, the one that is a number and more certain (neither
+    a number: the first, read with its neighbours, as «№» of a header)."""
+    if not _NUMBER.match(first[0]) and not _NUMBER.match(second[0]):
+        return first
 
     def score(reading: tuple[str, float | None]) -> tuple[bool, float]:
         return bool(_NUMBER.match(reading[0])), reading[1] or 0.0
@@ -431,54 +725,184 @@ def _better_number(
     return text, best[1]
 
 
-def _number_column(
-    page: Any, grid: Grid, dpi: int, budget: Budget
-) -> dict[int, tuple[str, float | None]]:
-    """The number cells read once more, on their own: a short number alone in a narrow
-    column ("2.") is what the page-wide reading misses most. The cells are cut out,
-    binarised and laid side by side on one line, read by one more `tesseract` call."""
+def read_strip(
+    pieces: list[tuple[int, Any]], dpi: int, budget: Budget, lang: str = LANGUAGES
+) -> dict[int, list[Word]]:
+    """Small pieces of the page (number cells, single words) read by one `tesseract` call:
+    enlarged twice (the dots of «1.2.14» are two pixels at 200 dpi), binarised with one
+    threshold (Otsu; noise and JPEG blocks are what tesseract misreads small print by) and
+    laid side by side on one baseline (at different heights they are read as several lines).
+    The words found, by the key of their piece."""
     import cv2
     import numpy as np
 
-    if grid.width < 3:
+    if not pieces:
         return {}
+    big = [(k, cv2.resize(c, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)) for k, c in pieces]
+    threshold, _ = cv2.threshold(
+        np.concatenate([c.ravel() for _, c in big]), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    tight: list[tuple[int, Any]] = []
+    for key, cell in big:
+        black = cell <= threshold
+        ys = np.nonzero(black.any(axis=1))[0]
+        if len(ys):
+            tight.append((key, np.where(black, 0, 255).astype(np.uint8)[ys.min() : ys.max() + 1]))
+    if not tight:
+        return {}
+    height = max(c.shape[0] for _, c in tight) + 40
+    strip: list[Any] = []
+    spans: list[tuple[int, int, int, int]] = []
+    x = 0
+    for key, cell in tight:
+        canvas = np.full((height, cell.shape[1] + 100), 255, np.uint8)
+        canvas[height - 20 - cell.shape[0] : height - 20, 50 : 50 + cell.shape[1]] = cell
+        strip.append(canvas)
+        spans.append((key, x, x + canvas.shape[1], height - 20 - cell.shape[0]))
+        x += canvas.shape[1]
+    words = run_tesseract(
+        np.hstack(strip), dpi * 2, timeout=max(budget.deadline - _now(), 1.0), psm="6", lang=lang
+    )
+    found: dict[int, list[Word]] = {}
+    for word in words:
+        for key, a, b, top in spans:
+            if a <= word.cx < b:
+                # Back to the piece's own pixels: 0, 0 is its top left corner (about: the
+                # piece was cut to its ink).
+                word.left, word.top = (word.left - a - 50) // 2, (word.top - top) // 2
+                word.width, word.height = word.width // 2, word.height // 2
+                found.setdefault(key, []).append(word)
+                break
+    return found
+
+
+def _number_pieces(page: Any, grid: Grid, dpi: int, margin: int = 3) -> list[tuple[int, Any]]:
+    """The number cells to read once more, on their own, by their row band: a short number
+    alone in a narrow column ("2.") is what the page-wide reading misses most."""
+    import numpy as np
+
+    if grid.width < 3:
+        return []
     pieces: list[tuple[int, Any]] = []
+    line = dpi / 7  # about the height of two printed lines
     for r, (top, bottom) in enumerate(grid.rows):
         if not grid.full(r):
             continue  # a merged (section) row: read with the page
         bounds = grid.present[r]
         x0, x1 = bounds[0], bounds[1]
-        if x1 - x0 > 0.2 * (bounds[-1] - x0):
-            continue  # the first column is not a narrow number column
-        cell = page[top + 3 : bottom - 3, x0 + 3 : x1 - 3]
+        cell = page[top + margin : bottom - margin, x0 + margin : x1 - margin]
         if cell.size == 0:
             continue
         ys, xs = np.nonzero(_ink(cell))
         if len(xs) < 5:
             continue
+        if xs.max() - xs.min() > 0.06 * (bounds[-1] - x0) or ys.max() - ys.min() > line:
+            continue  # more than a number: a first column that is not the number column
         cell = cell[max(ys.min() - 2, 0) : ys.max() + 3, max(xs.min() - 2, 0) : xs.max() + 3]
         pieces.append((r, cell))
-    if not pieces:
-        return {}
-    height = max(c.shape[0] for _, c in pieces) + 20
-    strip: list[Any] = []
-    spans: list[tuple[int, int, int]] = []
-    x = 0
-    for r, cell in pieces:
-        canvas = np.full((height, cell.shape[1] + 60), 255, np.uint8)
-        canvas[10 : 10 + cell.shape[0], 30 : 30 + cell.shape[1]] = cell
-        strip.append(canvas)
-        spans.append((r, x, x + canvas.shape[1]))
-        x += canvas.shape[1]
-    # Binarised (Otsu) first: noise and JPEG blocks are what tesseract misreads digits by.
-    _, image = cv2.threshold(np.hstack(strip), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    words = run_tesseract(image, dpi, timeout=max(budget.deadline - _now(), 1.0), psm="7")
-    found: dict[int, list[Word]] = {}
-    for word in words:
-        for r, a, b in spans:
-            if a <= word.cx < b:
-                found.setdefault(r, []).append(word)
-    return {r: _cell_text(ws) for r, ws in found.items()}
+    return pieces
+
+
+REREAD_BELOW = 0.5  # a word read below this confidence is read again, cut out
+REREAD_GAIN = 0.15  # the second reading is taken when this much surer
+
+
+def _word_piece(page: Any, word: Word) -> Any:
+    top, left = max(word.top - 4, 0), max(word.left - 4, 0)
+    return page[top : word.top + word.height + 4, left : word.left + word.width + 4]
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_ODD_MARK = re.compile(r"[^\w\s.,;:()«»\"-]")  # А/И: a mark no word has inside
+GARBAGE = 0.2  # a first reading below this is taken to be noise, whatever its letters
+
+
+def second_reading(first: Word, again: list[Word], vocabulary: Counter[str]) -> str | None:
+    """The text of a word read again on its own when that reading is one word, clearly
+    surer, with no fewer letters (unless the first was noise: «ОО» read «[еде»). The same
+    letters: the first text, its marks kept (a comma read again may come back a full stop),
+    unless it has a mark no word has (А/И).
+    Its case as the page prints it («оо» → «ОО»: о looks the same in both cases). None when
+    the second reading is not taken."""
+    if len(again) != 1 or again[0].conf < max(first.conf + REREAD_GAIN, REREAD_BELOW):
+        return None
+    old, new = _LETTER.findall(first.text), _LETTER.findall(again[0].text)
+    if not new or (len(new) < len(old) and first.conf >= GARBAGE):
+        return None
+    if [c.lower() for c in old] == [c.lower() for c in new] and not _ODD_MARK.search(first.text):
+        return first.text
+    text = again[0].text
+    if text.islower() and vocabulary[text.upper()] > vocabulary[text]:
+        text = text.upper()
+    return text
+
+
+def read_again(
+    page: Any,
+    words: list[Word],
+    grid: Grid | None,
+    dpi: int,
+    budget: Budget,
+    *,
+    ruled: bool = True,
+) -> dict[int, tuple[str, float | None]]:
+    """One more `tesseract` call on a strip of small pieces (read_strip): the number cells,
+    and the words the page-wide reading was least sure of (МОУО at 0.4, «ОО» read
+    «[е`е]»). A surer second reading of a word replaces the first. The number cells' new
+    readings, by row band."""
+    # A borderless table's bands are its printed lines, edge to edge: nothing to trim.
+    numbers = _number_pieces(page, grid, dpi, 3 if ruled else 0) if grid is not None else []
+    doubtful = [
+        i
+        for i, w in enumerate(words)
+        if w.conf < REREAD_BELOW and re.search(r"[^\W\d_]", w.text) and w.height < dpi / 7
+    ]
+    # Without ruling lines a line's band catches the descenders of the one above: no cell
+    # is read for print alone.
+    empty = _empty_cells(page, words, grid) if grid is not None and ruled else []
+    pieces = numbers + [(-1 - i, _word_piece(page, words[i])) for i in doubtful]
+    pieces += [(_EMPTY_KEY + k, crop) for k, (_, _, crop) in enumerate(empty)]
+    found = read_strip([(k, c) for k, c in pieces if c.size], dpi, budget)
+    vocabulary = Counter(w.text for w in words)
+    for i in doubtful:
+        text = second_reading(words[i], found.get(-1 - i, []), vocabulary)
+        if text is not None:
+            words[i].text, words[i].conf = text, found[-1 - i][0].conf
+    for k, (x0, y0, _) in enumerate(empty):
+        for word in found.get(_EMPTY_KEY + k, []):
+            if re.search(r"\w", word.text):
+                word.left, word.top = word.left + x0, max(word.top, 0) + y0
+                words.append(word)
+    return {r: _cell_text(ws) for r, ws in found.items() if 0 <= r < _EMPTY_KEY}
+
+
+_EMPTY_KEY = 1_000_000  # keys of the empty cells' pieces on the strip, past any row band
+
+
+def _empty_cells(page: Any, words: list[Word], grid: Grid) -> list[tuple[int, int, Any]]:
+    """Cells no word of the page-wide reading fell in that have print in them (the layout
+    analysis sometimes drops a word: a header cell «Ответственные» came back empty): each
+    cut to its print, with the page position of its top left corner."""
+    import cv2
+    import numpy as np
+
+    out: list[tuple[int, int, Any]] = []
+    for r, (top, bottom) in enumerate(grid.rows):
+        bounds = grid.present[r]
+        for x0, x1 in itertools.pairwise(bounds):
+            if any(x0 <= w.cx < x1 and top <= w.cy < bottom for w in words):
+                continue
+            cell = page[top + 4 : bottom - 4, x0 + 4 : x1 - 4]
+            if cell.size == 0:
+                continue
+            # Print, not specks: what is left after an opening by 2×2 pixels.
+            ink = cv2.morphologyEx(_ink(cell), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+            ys, xs = np.nonzero(ink)
+            if len(xs) < 40:
+                continue
+            y_a, x_a = max(ys.min() - 2, 0), max(xs.min() - 2, 0)
+            out.append((x0 + 4 + x_a, top + 4 + y_a, cell[y_a : ys.max() + 3, x_a : xs.max() + 3]))
+    return out
 
 
 def _parts(text: str) -> tuple[int, ...] | None:
@@ -502,15 +926,165 @@ def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 DOUBTED = 0.5  # the confidence given to a number filled in from its neighbours
 
 
+def finish(doc: RawDocument) -> None:
+    """What is done once all pages are read: the header printed again on each page made
+    exactly the first one (so the interpreter skips it and joins a row a page break split),
+    then the number column repaired by its sequence."""
+    repair_headers(doc)
+    repair_numbers(doc)
+
+
+HEADER_LIKE = 80  # rapidfuzz ratio of a cell to the header's cell in a header read again
+
+
+def _header_tail(rows: list[RawRow], header: RawRow) -> list[RawRow]:
+    """The lines under a borderless table's header that are the rest of its cells («Срок» /
+    «выполнения»): up to two rows of printed lines, no number, no digit, text only under
+    the header's cells."""
+    tail: list[RawRow] = []
+    for row in rows[:2]:
+        texts = row.texts()
+        if ", line " not in row.where or len(texts) != len(header.cells) or texts[0].strip():
+            break
+        if any(re.search(r"\d", t) for t in texts) or not any(t.strip() for t in texts):
+            break
+        if any(t.strip() and not h.text.strip() for t, h in zip(texts, header.cells, strict=True)):
+            break
+        tail.append(row)
+    return tail
+
+
+def _same_texts(row: RawRow, model: RawRow) -> bool:
+    from rapidfuzz.fuzz import ratio
+
+    from bot.roadmap.textnorm import norm_key
+
+    if len(row.cells) != len(model.cells):
+        return False
+    pairs = [
+        (norm_key(a.text), norm_key(b.text)) for a, b in zip(row.cells, model.cells, strict=True)
+    ]
+    return all((not a and not b) or (a and b and ratio(a, b) >= HEADER_LIKE) for a, b in pairs)
+
+
+def repair_headers(doc: RawDocument) -> None:
+    """Rows read from a scan that repeat the table's header with recognition slips (a cell
+    misread, the «№ п/п» cell not read at all) get the header's own texts. A borderless
+    table's header printed on two lines is one row, on every page (its second line would
+    otherwise go on the measure a page break split)."""
+    from rapidfuzz.fuzz import ratio
+
+    from bot.roadmap.table import find_header
+    from bot.roadmap.textnorm import norm_key
+
+    found = find_header(doc.rows)
+    if found is None:
+        return
+    at, _ = found
+    header = doc.rows[at]
+    if _NUMBER_HEADER.match(header.cells[0].text.strip()):
+        # «№ пт», «Ne п/п»: how the number column's header is misread.
+        header.cells[0] = RawCell("№ п/п", confidence=header.cells[0].confidence)
+    keys = [norm_key(c.text) for c in header.cells]
+    named = sum(1 for k in keys if k)
+    tail = _header_tail(doc.rows[at + 1 :], header)
+    merged = [
+        RawCell(
+            " ".join(t for t in [c.text, *(r.cells[i].text for r in tail)] if t.strip()),
+            confidence=c.confidence,
+        )
+        for i, c in enumerate(header.cells)
+    ]
+    drop: set[int] = {id(r) for r in tail}
+    rows = doc.rows
+    for k in range(at + 1, len(rows)):
+        row = rows[k]
+        if len(row.cells) != len(keys) or not _scanned(row) or id(row) in drop:
+            continue
+        same = 0
+        for cell, key in zip(row.cells, keys, strict=True):
+            text = norm_key(cell.text)
+            if key and text and ratio(text, key) >= HEADER_LIKE:
+                same += 1
+            elif text and not (_NUMBER_HEADER.match(text) and key.startswith("№")):
+                break  # a cell that is not the header's: a data row
+        else:
+            if same >= 2 and same >= named - 1:
+                row.cells = [RawCell(c.text, confidence=c.confidence) for c in merged]
+                for follower, model in zip(rows[k + 1 :], tail, strict=False):
+                    if not _same_texts(follower, model):
+                        break
+                    drop.add(id(follower))
+    header.cells = merged
+    doc.rows = [r for r in rows if id(r) not in drop]
+
+
+def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The numbers that can come right after `a`: the next at its level, its first child,
+    the next at each level above."""
+    out = [(*a[:-1], a[-1] + 1), (*a, 1)]
+    out += [(*a[: k - 1], a[k - 1] + 1) for k in range(len(a) - 1, 0, -1)]
+    return out
+
+
+_NUMBERISH = re.compile(r"^\d[\d.,:;\s]{0,10}$")  # digits with whatever their dots were read as
+
+
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+[А-ЯЁA-Z]")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
 def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
-    """The number column read by its sequence: a number that fits neither of its
-    neighbours is doubted, and the measure rows between two numbers of the same level
-    that are exactly as many as the numbers missing between them get those numbers
-    (confidence DOUBTED, so the preview asks). Only rows read from a scan are touched."""
-    rows = [r for r in doc.rows if len(r.cells) > max(column, title) and _scanned(r)]
+    """The number column read by its sequence. A number whose digits are those of a number
+    that can follow the one before (a measure or a section heading «1.3. Система …»), or the
+    one after it, its dots lost or misread («128» after 1.2.7), is that number. Then a
+    number that fits neither of its neighbours, or not the one place two neighbours leave
+    (7 between 2.3.3 and 2.3.5), is doubted, and the measure rows between two numbers of the
+    same level (a heading «2.3.» counting as 2.3.0) that are exactly as many as the numbers
+    missing between them get those numbers. A number changed gets confidence DOUBTED, so
+    the preview asks. Only rows read from a scan are touched; repeated headers are skipped."""
+    rows = [
+        r
+        for r in doc.rows
+        if len(r.cells) > max(column, title) and _scanned(r) and not _is_header_copy(r, column)
+    ]
+    previous: tuple[int, ...] | None = None
+    for row in rows:
+        text = row.cells[column].text.strip()
+        me = _parts(text)
+        heading = _SECTION_NUMBER.match(text)
+        if me is None and heading:  # «2.2. Система …»: its measures are 2.2.1, 2.2.2, …
+            me = _parts(heading.group(1))
+        if previous is None:
+            previous = me
+            continue
+        # The next numbers, or those one further (the row before was not read at all).
+        near = _successors(previous)
+        near += [b for a in near for b in _successors(a) if b not in near]
+        if me in near:
+            previous = me
+        elif _NUMBERISH.match(text):
+            for candidate in near:
+                if _digits(text) == "".join(str(p) for p in candidate):
+                    row.cells[column] = RawCell(".".join(map(str, candidate)), confidence=DOUBTED)
+                    previous = candidate
+                    break
+            else:
+                if me is not None and len(me) >= len(previous) and _follows(previous, me):
+                    previous = me  # a few numbers missing, at the same level or deeper
+        elif me is not None:
+            previous = me
     numbers = [_parts(r.cells[column].text) for r in rows]
+    for i, row in enumerate(rows):  # a section heading «1.2. …» stands for 1.2.0
+        heading = _SECTION_NUMBER.match(row.cells[column].text.strip())
+        if numbers[i] is None and heading and not row.cells[title].text.strip():
+            numbers[i] = (*(_parts(heading.group(1)) or ()), 0)
     anchors = [i for i, n in enumerate(numbers) if n is not None]
-    for k, i in enumerate(anchors):  # a number that fits neither neighbour is no anchor
+    # A number that fits neither neighbour, or not the one place they leave, is no anchor.
+    for k, i in enumerate(anchors):
         before = numbers[anchors[k - 1]] if k > 0 else None
         after = numbers[anchors[k + 1]] if k + 1 < len(anchors) else None
         me = numbers[i]
@@ -518,20 +1092,36 @@ def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
         fits = (before is not None and _follows(before, me)) or (
             after is not None and _follows(me, after)
         )
-        if not fits and before is not None and after is not None:
-            numbers[i] = None
+        if before is not None and after is not None:
+            # Neighbours one apart (2.3.3 … 2.3.5) leave room for one number only (2.3.4).
+            room = (*before[:-1], before[-1] + 1)
+            if not fits or (after == (*before[:-1], before[-1] + 2) and me != room):
+                numbers[i] = None
     anchors = [i for i, n in enumerate(numbers) if n is not None]
     for a, b in itertools.pairwise(anchors):
         first, last = numbers[a], numbers[b]
         assert first is not None and last is not None
         if len(first) != len(last) or first[:-1] != last[:-1]:
             continue
-        between = [i for i in range(a + 1, b) if rows[i].cells[title].text.strip()]
+        between = [i for i in range(a + 1, b) if _measure_like(rows[i], column, title)]
         if not between or len(between) != last[-1] - first[-1] - 1:
             continue
         for step, i in enumerate(between, start=1):
             value = ".".join(str(p) for p in (*first[:-1], first[-1] + step))
             rows[i].cells[column] = RawCell(value, confidence=DOUBTED)
+
+
+def _is_header_copy(row: RawRow, column: int) -> bool:
+    return row.cells[column].text == "№ п/п"
+
+
+def _measure_like(row: RawRow, column: int, title: int) -> bool:
+    """A row that can be a measure: a title, and a number or another cell beside it (the
+    rest of a title a page break split has nothing else)."""
+    if not row.cells[title].text.strip():
+        return False
+    others = [c for i, c in enumerate(row.cells) if i not in (column, title) and c.text.strip()]
+    return bool(row.cells[column].text.strip() or others)
 
 
 def _scanned(row: RawRow) -> bool:
@@ -568,5 +1158,5 @@ def read_images(
         read_page(load_image(data), page_no, doc, budget, TARGET_DPI)
     if not doc.rows and not doc.paragraphs:
         raise ImportRefused("unreadable_scan")
-    repair_numbers(doc)
+    finish(doc)
     return doc

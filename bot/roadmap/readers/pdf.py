@@ -67,7 +67,7 @@ def read_pdf(
                     doc.rows.append(RawRow(cells, f"page {page_no}, row {row_no}"))
         if scans:
             rendered.close()
-            ocr.repair_numbers(doc)
+            ocr.finish(doc)
         if not any_text:
             raise ImportRefused("scanned_pdf")
         if not found_table:

@@ -156,9 +156,10 @@ def _register_font() -> str:
     return FONT_NAME
 
 
-def build_pdf(paragraphs: list[str], tables: list[Table]) -> bytes:
-    """A PDF with a text layer: the title paragraphs, then each table ruled with a grid and its
-    header repeated on every page (rows are never split inside, as in most exported plans)."""
+def build_pdf(paragraphs: list[str], tables: list[Table], *, ruled: bool = True) -> bytes:
+    """A PDF with a text layer: the title paragraphs, then each table ruled with a grid (or
+    not: `ruled` false) and its header repeated on every page (rows are never split inside,
+    as in most exported plans)."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
@@ -188,10 +189,8 @@ def build_pdf(paragraphs: list[str], tables: list[Table]) -> bytes:
         table = Table(data, colWidths=col_widths, repeatRows=1)
         table.setStyle(
             TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
+                [("GRID", (0, 0), (-1, -1), 0.5, colors.black)] * ruled
+                + [("VALIGN", (0, 0), (-1, -1), "TOP")]
             )
         )
         story.append(table)
