@@ -11,16 +11,17 @@ exactly as a text one (repeated headers, a row continued on the next page, numbe
 
 `tesseract` runs as a child of the limited reader, under its limits (memory, CPU, no files
 written: image in on stdin, TSV out on stdout), one thread, with a time limit per page.
+
+The words themselves (running tesseract, correcting its slips) are in `ocr_words.py`, the
+repairs made once every page is read (headers, numbers) in `ocr_repair.py`. This module,
+a little over 600 lines, keeps what works on the page image: cleaning it, its grid (ruled or
+found in the gaps of the print), the cells read again from their pieces.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import shutil
-import statistics
-import subprocess
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,47 +31,28 @@ from typing import Any
 from bot.roadmap import raw
 from bot.roadmap.errors import ImportRefused
 from bot.roadmap.raw import Budget, Progress, RawCell, RawDocument, RawRow
-from bot.roadmap.readers.pdf import unwrap
-from bot.roadmap.textnorm import clean_cell
+from bot.roadmap.readers.ocr_repair import NUMBER, finish
+from bot.roadmap.readers.ocr_words import (
+    LANGUAGES,
+    LATIN,
+    REREAD_BELOW,
+    Word,
+    better_latin,
+    cell_text,
+    correct_words,
+    latin_suspects,
+    paragraphs,
+    require_tesseract,
+    run_tesseract,
+    second_reading,
+    text_lines,
+)
 
 # The page is read at about this resolution (a scan's own, a photo scaled to it).
 TARGET_DPI = 200
 MAX_SIDE = 4000  # pixels: a larger photo is scaled down first (more costs only time)
 MIN_SIDE = 2000  # pixels: a smaller one is enlarged to this (a photo Telegram compressed)
 MAX_PIXELS = 60_000_000  # a larger image is refused before it is decoded (a bomb)
-LANGUAGES = "rus"
-# A cell whose least certain word is below this is shown to the coordinator to confirm.
-DOUBT_BELOW = 0.75
-
-
-@dataclass
-class Word:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float  # 0..1
-    key: tuple[int, int, int]  # tesseract's block, paragraph, line
-
-    @property
-    def cx(self) -> float:
-        return self.left + self.width / 2
-
-    @property
-    def cy(self) -> float:
-        return self.top + self.height / 2
-
-
-def tesseract_binary() -> str | None:
-    return shutil.which("tesseract")
-
-
-def require_tesseract() -> str:
-    binary = tesseract_binary()
-    if binary is None:
-        raise ImportRefused("ocr_unavailable")
-    return binary
 
 
 # ---- images ---------------------------------------------------------------------------------
@@ -368,7 +350,7 @@ def borderless_grid(page: Any, words: list[Word], dpi: int, continued: bool) -> 
     import cv2
     import numpy as np
 
-    lines = _lines(words)
+    lines = text_lines(words)
     heads = [i for i, line in enumerate(lines) if _is_header_line(line, dpi)]
     ink = cv2.morphologyEx(_ink(page), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     if not heads and not continued:
@@ -396,231 +378,6 @@ def borderless_grid(page: Any, words: list[Word], dpi: int, continued: bool) -> 
     if not rows:
         return None
     return Grid(rows, sorted({x for p in present for x in p}), present)
-
-
-# ---- words ----------------------------------------------------------------------------------
-def run_tesseract(
-    image: Any, dpi: int, *, timeout: float, psm: str = "3", lang: str = LANGUAGES
-) -> list[Word]:
-    """Every word `tesseract` finds on the page image, with its box and confidence."""
-    import cv2
-
-    binary = require_tesseract()
-    ok, png = cv2.imencode(".png", image)
-    if not ok:  # pragma: no cover - encoding a uint8 array does not fail
-        raise ImportRefused("corrupt_file", kind="image")
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME")}
-    env["OMP_THREAD_LIMIT"] = "1"  # one page, one thread: the machine is shared
-    try:
-        done = subprocess.run(
-            [binary, "stdin", "stdout", "-l", lang, "--dpi", str(dpi), "--psm", psm, "tsv"],
-            input=png.tobytes(),
-            capture_output=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ImportRefused("timeout", seconds=round(timeout)) from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace")
-        if "Failed loading language" in message or "Error opening data file" in message:
-            raise ImportRefused("ocr_unavailable")
-        raise ImportRefused("corrupt_file", kind="image")
-    return parse_tsv(done.stdout.decode("utf-8", "replace"))
-
-
-def parse_tsv(tsv: str) -> list[Word]:
-    words: list[Word] = []
-    for line in tsv.splitlines()[1:]:
-        parts = line.split("\t")
-        if len(parts) < 12 or parts[0] != "5":
-            continue
-        text = parts[11].strip()
-        if not text:
-            continue
-        try:
-            left, top, width, height = (int(v) for v in parts[6:10])
-            conf = float(parts[10])
-        except ValueError:
-            continue
-        key = (int(parts[2]), int(parts[3]), int(parts[4]))
-        words.append(Word(text, left, top, width, height, max(conf, 0.0) / 100, key))
-    return words
-
-
-def _lines(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into printed lines by their vertical position, each line left to right."""
-    if not words:
-        return []
-    height = statistics.median(w.height for w in words)
-    lines: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: w.cy):
-        if lines and abs(word.cy - statistics.fmean(w.cy for w in lines[-1])) <= 0.6 * height:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [sorted(line, key=lambda w: w.left) for line in lines]
-
-
-def _cell_text(words: list[Word]) -> tuple[str, float | None]:
-    lines = [" ".join(w.text for w in line) for line in _lines(words)]
-    text = normalise_cell(clean_cell(unwrap("\n".join(lines))))
-    meaningful = [w.conf for w in words if re.search(r"\w", w.text)]
-    return text, (round(min(meaningful), 2) if meaningful else None)
-
-
-def _paragraphs(words: list[Word]) -> list[str]:
-    """Text outside the table in tesseract's paragraphs, in reading order."""
-    groups: dict[tuple[int, int], list[Word]] = {}
-    for w in words:
-        groups.setdefault(w.key[:2], []).append(w)
-    ordered = sorted(groups.values(), key=lambda ws: min(w.top for w in ws))
-    out = []
-    for ws in ordered:
-        text, _ = _cell_text(ws)
-        if text.strip():
-            out.append(text)
-    return out
-
-
-# ---- words corrected ------------------------------------------------------------------------
-_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-# ‘уровнях: a speck read as a quote that nothing closes.
-_STRAY_QUOTE = re.compile(r"^[‘'`’](?=[а-яё][^‘'`’]*$)", re.IGNORECASE)
-_SPLIT_U = re.compile(r"'/(?=[а-яё])")  # «у» read as two marks: '/чителями
-_ZEROS = re.compile(r"(?<!\w)(?:0[0О]|О0)(?!\w)")  # «ОО» (schools) read as zeros: 00
-_LOWER_WORD = re.compile(r"[а-яё]{3,}")
-_CURLY = str.maketrans({"“": '"', "”": '"', "„": '"'})
-_WORD_CORE = re.compile(r"^([^\w]*)([\w-]+?)([^\w]*)$")
-# A word read with doubt that is no word is corrected; a sure one is left as printed (a typo
-# of the plan itself, «включющего», is read at ~0.9 and stays).
-CORRECT_BELOW = DOUBT_BELOW
-TRUSTED_COUNT = 3  # a word printed this often on the page is taken as it is read
-
-
-def normalise_word(text: str) -> str:
-    """Recognition slips that need no dictionary: a stray quote before a word, «у» read as
-    «'/», curly double quotes (a typed plan has straight ones, or «»)."""
-    text = _STRAY_QUOTE.sub("", text)
-    return _SPLIT_U.sub("у", text).translate(_CURLY)
-
-
-def normalise_cell(text: str) -> str:
-    """Slips seen only in a whole cell: «ОО» read as zeros in a list of units (a title may
-    print «00» itself), «(» read as «|» before a word when a «)» closes it."""
-    if not _LOWER_WORD.search(text):
-        text = _ZEROS.sub("ОО", text)
-    if " | " in f" {text} " and text.count(")") > text.count("("):
-        text = re.sub(r"(?:^|(?<=\s))\|\s+(?=\w)", "(", text, count=1)
-    return text
-
-
-def _edits(word: str) -> set[str]:
-    """Every string one deletion, insertion or substitution of a Cyrillic letter away."""
-    out: set[str] = set()
-    for i in range(len(word) + 1):
-        head, tail = word[:i], word[i:]
-        if tail:
-            out.add(head + tail[1:])
-        for letter in _CYRILLIC:
-            out.add(head + letter + tail)
-            if tail:
-                out.add(head + letter + tail[1:])
-    out.discard(word)
-    return out
-
-
-def _same_case(model: str, word: str) -> str:
-    if model.isupper() and len(model) > 1:
-        return word.upper()
-    if model[:1].isupper():
-        return word[:1].upper() + word[1:]
-    return word
-
-
-def correct_word(text: str, vocabulary: Counter[str]) -> str:
-    """A word read with doubt that is no Russian word and not printed elsewhere on the page,
-    one letter away from a word printed there often (ММОУО → МОУО) or from exactly one word
-    the dictionary knows (Голожение → Положение): that word. Otherwise as read."""
-    from bot.morph import is_known
-
-    found = _WORD_CORE.match(text)
-    if found is None:
-        return text
-    before, core, after = found.groups()
-    # Short words are left alone: ДОО is not a slip of ОО.
-    if len(core) < 5 or not re.fullmatch(r"[а-яё-]+", core, re.IGNORECASE):
-        return text
-    if vocabulary[core] >= 2 or ("-" not in core and is_known(core.lower())):
-        return text
-    candidates = _edits(core) | {_same_case(core, e) for e in _edits(core.lower())}
-    frequent = [c for c in candidates if vocabulary[c] >= TRUSTED_COUNT and len(c) >= 4]
-    if frequent:
-        return before + max(frequent, key=lambda c: (vocabulary[c], c)) + after
-    if "-" in core:
-        return text
-    known = {c.lower() for c in candidates if is_known(c.lower())}
-    printed = {c for c in known if vocabulary[c] or vocabulary[_same_case(core, c)]}
-    if len(printed) == 1 or len(known) == 1:
-        return before + _same_case(core, (printed if len(printed) == 1 else known).pop()) + after
-    return text
-
-
-def correct_words(words: list[Word]) -> None:
-    """The words of a page normalised, and those read with doubt corrected (correct_word)."""
-    for word in words:
-        word.text = normalise_word(word.text)
-    vocabulary: Counter[str] = Counter()
-    for word in words:
-        found = _WORD_CORE.match(word.text)
-        if found:
-            vocabulary[found.group(2)] += 1
-    for word in words:
-        if word.conf < CORRECT_BELOW:
-            word.text = correct_word(word.text, vocabulary)
-
-
-# ---- Latin words -----------------------------------------------------------------------------
-LATIN = "eng"  # Debian's tesseract-ocr depends on tesseract-ocr-eng
-# Latin capitals and the Cyrillic letters they look like: MOYO is «МОУО» read in Latin.
-_LOOKALIKE = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
-_PUNCTUATION = ".,;:()«»"
-_LATIN_WORD = re.compile(r"^([(«]?)([A-Z][A-Za-z0-9-]{2,})([.,;:)»]*)$")
-_SUSPECT = re.compile(r"^[А-ЯЁA-Z0-9$!|/]{3,}$")  # capitals and what they are misread as
-
-
-def latin_suspects(words: list[Word]) -> list[int]:
-    """Words that may be a Latin name read as Cyrillic (PISA read «Р15А», PIRLS «РИА»):
-    read with doubt, in capitals, digits and marks, not printed twice on the page (an
-    abbreviation of the plan is), no Russian word unless read with almost no confidence."""
-    from bot.morph import is_known
-
-    counts = Counter(w.text.strip(_PUNCTUATION) for w in words)
-    out = []
-    for i, word in enumerate(words):
-        core = word.text.strip(_PUNCTUATION)
-        if word.conf >= DOUBT_BELOW or counts[core] > 1 or not _SUSPECT.match(core):
-            continue
-        if not any(ch.isalpha() for ch in core):
-            continue  # a number
-        if core.isalpha() and word.conf >= 0.3 and is_known(core.lower()):
-            continue  # a Russian word in capitals, unless read with no confidence at all
-        out.append(i)
-    return out
-
-
-def better_latin(cyrillic: Word, latin: list[Word]) -> str | None:
-    """The Latin reading of a suspect word when it is one sure Latin word in capitals that
-    is not just the Cyrillic reading in Latin look-alikes; None to keep the Cyrillic one."""
-    if len(latin) != 1 or latin[0].conf < 0.8:
-        return None
-    found = _LATIN_WORD.match(latin[0].text)
-    if found is None or not found.group(2).isupper():
-        return None
-    if found.group(2).translate(_LOOKALIKE) == cyrillic.text.strip(_PUNCTUATION):
-        return None
-    return latin[0].text
 
 
 def read_latin(page: Any, words: list[Word], dpi: int, budget: Budget) -> None:
@@ -671,12 +428,12 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     budget.tick()
     if grid is None:
         if not doc.rows:
-            doc.paragraphs.extend(_paragraphs(words))
+            doc.paragraphs.extend(paragraphs(words))
             doc.preamble_count = len(doc.paragraphs)
         return
     if not doc.rows:
         above = [w for w in words if w.cy < grid.top]
-        doc.paragraphs.extend(_paragraphs(above))
+        doc.paragraphs.extend(paragraphs(above))
         doc.preamble_count = len(doc.paragraphs)
     cells: dict[tuple[int, int], list[Word]] = {}
     for word in words:
@@ -691,7 +448,7 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
     for r in range(len(grid.rows)):
         row: list[RawCell] = []
         for c in range(grid.width):
-            text, conf = _cell_text(cells.get((r, c), []))
+            text, conf = cell_text(cells.get((r, c), []))
             if c == 0 and r in numbers:
                 text, conf = _better_number((text, conf), numbers[r])
             row.append(RawCell(text, confidence=conf))
@@ -703,24 +460,20 @@ def read_page(gray: Any, page_no: int, doc: RawDocument, budget: Budget, dpi: in
             doc.rows.append(RawRow(row, f"page {page_no}, {unit} {r + 1}"))
 
 
-_NUMBER_HEADER = re.compile(r"^(?:№|N[eo°º]?)\s*[а-яёa-z/.!|]{0,4}$", re.IGNORECASE)
-_NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d{1,2}){0,3}[.,]?$")
-
-
 def _better_number(
     first: tuple[str, float | None], second: tuple[str, float | None]
 ) -> tuple[str, float | None]:
     """Of two readings of a number cell, the one that is a number and more certain (neither
     a number: the first, read with its neighbours, as «№» of a header)."""
-    if not _NUMBER.match(first[0]) and not _NUMBER.match(second[0]):
+    if not NUMBER.match(first[0]) and not NUMBER.match(second[0]):
         return first
 
     def score(reading: tuple[str, float | None]) -> tuple[bool, float]:
-        return bool(_NUMBER.match(reading[0])), reading[1] or 0.0
+        return bool(NUMBER.match(reading[0])), reading[1] or 0.0
 
     best = max((first, second), key=score)
     text = best[0]
-    if _NUMBER.match(text):
+    if NUMBER.match(text):
         text = text.replace(",", ".")
     return text, best[1]
 
@@ -803,38 +556,9 @@ def _number_pieces(page: Any, grid: Grid, dpi: int, margin: int = 3) -> list[tup
     return pieces
 
 
-REREAD_BELOW = 0.5  # a word read below this confidence is read again, cut out
-REREAD_GAIN = 0.15  # the second reading is taken when this much surer
-
-
 def _word_piece(page: Any, word: Word) -> Any:
     top, left = max(word.top - 4, 0), max(word.left - 4, 0)
     return page[top : word.top + word.height + 4, left : word.left + word.width + 4]
-
-
-_LETTER = re.compile(r"[^\W\d_]")
-_ODD_MARK = re.compile(r"[^\w\s.,;:()«»\"-]")  # А/И: a mark no word has inside
-GARBAGE = 0.2  # a first reading below this is taken to be noise, whatever its letters
-
-
-def second_reading(first: Word, again: list[Word], vocabulary: Counter[str]) -> str | None:
-    """The text of a word read again on its own when that reading is one word, clearly
-    surer, with no fewer letters (unless the first was noise: «ОО» read «[еде»). The same
-    letters: the first text, its marks kept (a comma read again may come back a full stop),
-    unless it has a mark no word has (А/И).
-    Its case as the page prints it («оо» → «ОО»: о looks the same in both cases). None when
-    the second reading is not taken."""
-    if len(again) != 1 or again[0].conf < max(first.conf + REREAD_GAIN, REREAD_BELOW):
-        return None
-    old, new = _LETTER.findall(first.text), _LETTER.findall(again[0].text)
-    if not new or (len(new) < len(old) and first.conf >= GARBAGE):
-        return None
-    if [c.lower() for c in old] == [c.lower() for c in new] and not _ODD_MARK.search(first.text):
-        return first.text
-    text = again[0].text
-    if text.islower() and vocabulary[text.upper()] > vocabulary[text]:
-        text = text.upper()
-    return text
 
 
 def read_again(
@@ -873,7 +597,7 @@ def read_again(
             if re.search(r"\w", word.text):
                 word.left, word.top = word.left + x0, max(word.top, 0) + y0
                 words.append(word)
-    return {r: _cell_text(ws) for r, ws in found.items() if 0 <= r < _EMPTY_KEY}
+    return {r: cell_text(ws) for r, ws in found.items() if 0 <= r < _EMPTY_KEY}
 
 
 _EMPTY_KEY = 1_000_000  # keys of the empty cells' pieces on the strip, past any row band
@@ -903,229 +627,6 @@ def _empty_cells(page: Any, words: list[Word], grid: Grid) -> list[tuple[int, in
             y_a, x_a = max(ys.min() - 2, 0), max(xs.min() - 2, 0)
             out.append((x0 + 4 + x_a, top + 4 + y_a, cell[y_a : ys.max() + 3, x_a : xs.max() + 3]))
     return out
-
-
-def _parts(text: str) -> tuple[int, ...] | None:
-    if not _NUMBER.match(text):
-        return None
-    return tuple(int(p) for p in re.split(r"[.,]", text.rstrip(".,")) if p)
-
-
-def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    """Whether number `b` can come right after `a` in a plan's numbering (1.1.3 → 1.1.4,
-    1.1 → 1.1.1, 1.1.21 → 1.2 or 2), allowing a few missing in between."""
-    if len(b) == len(a) and b[:-1] == a[:-1]:
-        return 0 < b[-1] - a[-1] <= 5
-    if len(b) == len(a) + 1:
-        return b[:-1] == a and b[-1] <= 5
-    if len(b) < len(a):
-        return b[:-1] == a[: len(b) - 1] and 0 < b[-1] - a[len(b) - 1] <= 5
-    return False
-
-
-DOUBTED = 0.5  # the confidence given to a number filled in from its neighbours
-
-
-def finish(doc: RawDocument) -> None:
-    """What is done once all pages are read: the header printed again on each page made
-    exactly the first one (so the interpreter skips it and joins a row a page break split),
-    then the number column repaired by its sequence."""
-    repair_headers(doc)
-    repair_numbers(doc)
-
-
-HEADER_LIKE = 80  # rapidfuzz ratio of a cell to the header's cell in a header read again
-
-
-def _header_tail(rows: list[RawRow], header: RawRow) -> list[RawRow]:
-    """The lines under a borderless table's header that are the rest of its cells («Срок» /
-    «выполнения»): up to two rows of printed lines, no number, no digit, text only under
-    the header's cells."""
-    tail: list[RawRow] = []
-    for row in rows[:2]:
-        texts = row.texts()
-        if ", line " not in row.where or len(texts) != len(header.cells) or texts[0].strip():
-            break
-        if any(re.search(r"\d", t) for t in texts) or not any(t.strip() for t in texts):
-            break
-        if any(t.strip() and not h.text.strip() for t, h in zip(texts, header.cells, strict=True)):
-            break
-        tail.append(row)
-    return tail
-
-
-def _same_texts(row: RawRow, model: RawRow) -> bool:
-    from rapidfuzz.fuzz import ratio
-
-    from bot.roadmap.textnorm import norm_key
-
-    if len(row.cells) != len(model.cells):
-        return False
-    pairs = [
-        (norm_key(a.text), norm_key(b.text)) for a, b in zip(row.cells, model.cells, strict=True)
-    ]
-    return all((not a and not b) or (a and b and ratio(a, b) >= HEADER_LIKE) for a, b in pairs)
-
-
-def repair_headers(doc: RawDocument) -> None:
-    """Rows read from a scan that repeat the table's header with recognition slips (a cell
-    misread, the «№ п/п» cell not read at all) get the header's own texts. A borderless
-    table's header printed on two lines is one row, on every page (its second line would
-    otherwise go on the measure a page break split)."""
-    from rapidfuzz.fuzz import ratio
-
-    from bot.roadmap.table import find_header
-    from bot.roadmap.textnorm import norm_key
-
-    found = find_header(doc.rows)
-    if found is None:
-        return
-    at, _ = found
-    header = doc.rows[at]
-    if _NUMBER_HEADER.match(header.cells[0].text.strip()):
-        # «№ пт», «Ne п/п»: how the number column's header is misread.
-        header.cells[0] = RawCell("№ п/п", confidence=header.cells[0].confidence)
-    keys = [norm_key(c.text) for c in header.cells]
-    named = sum(1 for k in keys if k)
-    tail = _header_tail(doc.rows[at + 1 :], header)
-    merged = [
-        RawCell(
-            " ".join(t for t in [c.text, *(r.cells[i].text for r in tail)] if t.strip()),
-            confidence=c.confidence,
-        )
-        for i, c in enumerate(header.cells)
-    ]
-    drop: set[int] = {id(r) for r in tail}
-    rows = doc.rows
-    for k in range(at + 1, len(rows)):
-        row = rows[k]
-        if len(row.cells) != len(keys) or not _scanned(row) or id(row) in drop:
-            continue
-        same = 0
-        for cell, key in zip(row.cells, keys, strict=True):
-            text = norm_key(cell.text)
-            if key and text and ratio(text, key) >= HEADER_LIKE:
-                same += 1
-            elif text and not (_NUMBER_HEADER.match(text) and key.startswith("№")):
-                break  # a cell that is not the header's: a data row
-        else:
-            if same >= 2 and same >= named - 1:
-                row.cells = [RawCell(c.text, confidence=c.confidence) for c in merged]
-                for follower, model in zip(rows[k + 1 :], tail, strict=False):
-                    if not _same_texts(follower, model):
-                        break
-                    drop.add(id(follower))
-    header.cells = merged
-    doc.rows = [r for r in rows if id(r) not in drop]
-
-
-def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """The numbers that can come right after `a`: the next at its level, its first child,
-    the next at each level above."""
-    out = [(*a[:-1], a[-1] + 1), (*a, 1)]
-    out += [(*a[: k - 1], a[k - 1] + 1) for k in range(len(a) - 1, 0, -1)]
-    return out
-
-
-_NUMBERISH = re.compile(r"^\d[\d.,:;\s]{0,10}$")  # digits with whatever their dots were read as
-
-
-_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+[А-ЯЁA-Z]")
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
-def repair_numbers(doc: RawDocument, column: int = 0, title: int = 1) -> None:
-    """The number column read by its sequence. A number whose digits are those of a number
-    that can follow the one before (a measure or a section heading «1.3. Система …»), or the
-    one after it, its dots lost or misread («128» after 1.2.7), is that number. Then a
-    number that fits neither of its neighbours, or not the one place two neighbours leave
-    (7 between 2.3.3 and 2.3.5), is doubted, and the measure rows between two numbers of the
-    same level (a heading «2.3.» counting as 2.3.0) that are exactly as many as the numbers
-    missing between them get those numbers. A number changed gets confidence DOUBTED, so
-    the preview asks. Only rows read from a scan are touched; repeated headers are skipped."""
-    rows = [
-        r
-        for r in doc.rows
-        if len(r.cells) > max(column, title) and _scanned(r) and not _is_header_copy(r, column)
-    ]
-    previous: tuple[int, ...] | None = None
-    for row in rows:
-        text = row.cells[column].text.strip()
-        me = _parts(text)
-        heading = _SECTION_NUMBER.match(text)
-        if me is None and heading:  # «2.2. Система …»: its measures are 2.2.1, 2.2.2, …
-            me = _parts(heading.group(1))
-        if previous is None:
-            previous = me
-            continue
-        # The next numbers, or those one further (the row before was not read at all).
-        near = _successors(previous)
-        near += [b for a in near for b in _successors(a) if b not in near]
-        if me in near:
-            previous = me
-        elif _NUMBERISH.match(text):
-            for candidate in near:
-                if _digits(text) == "".join(str(p) for p in candidate):
-                    row.cells[column] = RawCell(".".join(map(str, candidate)), confidence=DOUBTED)
-                    previous = candidate
-                    break
-            else:
-                if me is not None and len(me) >= len(previous) and _follows(previous, me):
-                    previous = me  # a few numbers missing, at the same level or deeper
-        elif me is not None:
-            previous = me
-    numbers = [_parts(r.cells[column].text) for r in rows]
-    for i, row in enumerate(rows):  # a section heading «1.2. …» stands for 1.2.0
-        heading = _SECTION_NUMBER.match(row.cells[column].text.strip())
-        if numbers[i] is None and heading and not row.cells[title].text.strip():
-            numbers[i] = (*(_parts(heading.group(1)) or ()), 0)
-    anchors = [i for i, n in enumerate(numbers) if n is not None]
-    # A number that fits neither neighbour, or not the one place they leave, is no anchor.
-    for k, i in enumerate(anchors):
-        before = numbers[anchors[k - 1]] if k > 0 else None
-        after = numbers[anchors[k + 1]] if k + 1 < len(anchors) else None
-        me = numbers[i]
-        assert me is not None
-        fits = (before is not None and _follows(before, me)) or (
-            after is not None and _follows(me, after)
-        )
-        if before is not None and after is not None:
-            # Neighbours one apart (2.3.3 … 2.3.5) leave room for one number only (2.3.4).
-            room = (*before[:-1], before[-1] + 1)
-            if not fits or (after == (*before[:-1], before[-1] + 2) and me != room):
-                numbers[i] = None
-    anchors = [i for i, n in enumerate(numbers) if n is not None]
-    for a, b in itertools.pairwise(anchors):
-        first, last = numbers[a], numbers[b]
-        assert first is not None and last is not None
-        if len(first) != len(last) or first[:-1] != last[:-1]:
-            continue
-        between = [i for i in range(a + 1, b) if _measure_like(rows[i], column, title)]
-        if not between or len(between) != last[-1] - first[-1] - 1:
-            continue
-        for step, i in enumerate(between, start=1):
-            value = ".".join(str(p) for p in (*first[:-1], first[-1] + step))
-            rows[i].cells[column] = RawCell(value, confidence=DOUBTED)
-
-
-def _is_header_copy(row: RawRow, column: int) -> bool:
-    return row.cells[column].text == "№ п/п"
-
-
-def _measure_like(row: RawRow, column: int, title: int) -> bool:
-    """A row that can be a measure: a title, and a number or another cell beside it (the
-    rest of a title a page break split has nothing else)."""
-    if not row.cells[title].text.strip():
-        return False
-    others = [c for i, c in enumerate(row.cells) if i not in (column, title) and c.text.strip()]
-    return bool(row.cells[column].text.strip() or others)
-
-
-def _scanned(row: RawRow) -> bool:
-    return any(c.confidence is not None for c in row.cells)
 
 
 def _now() -> float:

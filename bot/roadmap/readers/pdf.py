@@ -25,9 +25,9 @@ def read_pdf(
         pages = list(pdf.pages)
         scans = [n for n, page in enumerate(pages, start=1) if not page.chars] if recognise else []
         if scans:
-            from bot.roadmap.readers import ocr
+            from bot.roadmap.readers import ocr, ocr_repair, ocr_words
 
-            if ocr.tesseract_binary() is None:
+            if ocr_words.tesseract_binary() is None:
                 raise ImportRefused("scanned_pdf")
             ocr.check_pages(len(scans))
             budget.extend(raw.SCAN_TIME_BUDGET_SECONDS)
@@ -67,7 +67,7 @@ def read_pdf(
                     doc.rows.append(RawRow(cells, f"page {page_no}, row {row_no}"))
         if scans:
             rendered.close()
-            ocr.finish(doc)
+            ocr_repair.finish(doc)
         if not any_text:
             raise ImportRefused("scanned_pdf")
         if not found_table:

@@ -10,20 +10,22 @@ import pytest
 from bot.roadmap import ImportRefused, pack_album, parse_document, raw
 from bot.roadmap.confidence import with_confidence
 from bot.roadmap.raw import RawCell, RawDocument, RawRow
-from bot.roadmap.readers.ocr import (
-    Word,
+from bot.roadmap.readers.ocr_repair import (
     _follows,
     _successors,
+    finish,
+    repair_headers,
+    repair_numbers,
+)
+from bot.roadmap.readers.ocr_words import (
+    Word,
     better_latin,
     correct_word,
     correct_words,
-    finish,
     latin_suspects,
     normalise_cell,
     normalise_word,
     parse_tsv,
-    repair_headers,
-    repair_numbers,
     second_reading,
 )
 from bot.roadmap.table import interpret
