@@ -23,6 +23,7 @@ from handlers import (
     stranger,
 )
 from handlers import reports as report_flow
+from handlers.filters import run_filters_in_loop
 
 
 def get_routers(shared: Shared | None = None) -> list[Router]:
@@ -54,4 +55,4 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
         questions.create_router(),  # free-text questions, /my, /overdue
         fallback.create_router(),  # anything else; last
     )
-    return [errors.create_router(), private]
+    return [run_filters_in_loop(errors.create_router()), run_filters_in_loop(private)]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Router
+from aiogram.dispatcher.event.handler import CallbackType, FilterObject
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
@@ -23,3 +28,35 @@ class Coordinator(Filter):
 class Stranger(Filter):
     async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
         return identity is None or not (identity.is_known or identity.is_admin)
+
+
+def run_filters_in_loop(router: Router) -> Router:
+    """Every filter of `router` and its sub-routers that is not a coroutine function (each
+    magic filter `F.…`, a plain function) runs in the event loop instead of a worker thread.
+
+    aiogram awaits such a filter through `asyncio.to_thread`: a thread round trip (two loop
+    wake-ups, a GIL hand-over) for each. A plain-text question is tried by about a dozen of
+    them before it reaches its handler, and that cost more than the filters' own work (an
+    attribute read, a prefix test, a regular expression: microseconds). Ours never block.
+    """
+    for each in router.chain_tail:
+        for observer in each.observers.values():
+            # `_handler` holds the observer's own filters (`router.message.filter(...)`).
+            for handler in (observer._handler, *observer.handlers):
+                for event_filter in handler.filters or ():
+                    _in_loop(event_filter)
+    return router
+
+
+def _in_loop(event_filter: FilterObject) -> None:
+    if event_filter.awaitable:
+        return
+    function: Callable[..., Any] = event_filter.callback
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    # The parameters aiogram passes stay those of the function (computed at registration).
+    callback: CallbackType = call
+    event_filter.callback = callback
+    event_filter.awaitable = True
