@@ -1,0 +1,172 @@
+"""aiosqlite with one thread round trip per statement instead of four.
+
+aiosqlite runs every call on its connection's thread: creating a cursor, executing,
+fetching and closing are four round trips (each a queue hand-over, a thread wake-up, a
+wake-up of the event loop), and SQLAlchemy's session adds a rollback and a pool reset at
+the end of every unit of work. One question's single SELECT cost six of them; on a busy
+machine a round trip to a sleeping thread costs from 0.05 ms to several milliseconds,
+while the statement itself costs 0.1 ms.
+
+Here, as SQLAlchemy's `async_creator`:
+
+* a cursor is created, executed, read (up to `PREFETCH` rows) and, when read to the end,
+  closed in the one round trip that executes it; more rows are fetched as asked;
+* commit and rollback are skipped when SQLite has no transaction open (a unit of work
+  that only read: Python's sqlite3 opens one before a write only), as sqlite3 itself
+  would do nothing then.
+
+Everything else is aiosqlite's own `Connection` (its thread, its queue, close, stop).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["PREFETCH", "Connection", "connect"]
+
+PREFETCH = 1000  # rows read with the statement; a longer result is read on demand
+
+Row = Any
+# aiosqlite's own queueing of a call on the connection's thread (untyped there).
+_execute: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
+Parameters = Sequence[Any] | dict[str, Any] | None
+
+
+class Cursor:
+    """The part of aiosqlite's `Cursor` SQLAlchemy's adapter uses."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._cursor: sqlite3.Cursor | None = None  # open while rows remain unread
+        self._rows: deque[Row] = deque()
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    async def __aenter__(self) -> Cursor:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- in the connection's thread ------------------------------------------------------
+    def _run(self, call: Callable[[sqlite3.Cursor], Any]) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+        self._rows.clear()
+        cursor = self._connection._conn.cursor()
+        try:
+            call(cursor)
+            self.description = cursor.description
+            self.rowcount = cursor.rowcount
+            self.lastrowid = cursor.lastrowid
+            if cursor.description is not None:
+                self._take(cursor, cursor.fetchmany(PREFETCH), PREFETCH)
+                if self._cursor is not None:
+                    return
+        except BaseException:
+            cursor.close()
+            raise
+        cursor.close()
+
+    def _take(self, cursor: sqlite3.Cursor, rows: list[Row], asked: int) -> None:
+        self._rows.extend(rows)
+        self._cursor = cursor if len(rows) >= asked else None
+        if self._cursor is None:
+            cursor.close()
+
+    def _more(self, size: int | None) -> None:
+        cursor = self._cursor
+        if cursor is None:
+            return
+        if size is None:
+            self._rows.extend(cursor.fetchall())
+            self._close()
+        else:
+            self._take(cursor, cursor.fetchmany(size), size)
+
+    def _close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    # -- awaited ----------------------------------------------------------------------
+    async def execute(self, sql: str, parameters: Parameters = None) -> Cursor:
+        if parameters is None:
+            await _execute(self._connection, self._run, lambda c: c.execute(sql))
+        else:
+            await _execute(self._connection, self._run, lambda c: c.execute(sql, parameters))
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Parameters]) -> Cursor:
+        await _execute(self._connection, self._run, lambda c: c.executemany(sql, parameters))
+        return self
+
+    async def fetchone(self) -> Row | None:
+        if not self._rows and self._cursor is not None:
+            await _execute(self._connection, self._more, max(self.arraysize, PREFETCH))
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Row]:
+        wanted = size or self.arraysize
+        if len(self._rows) < wanted and self._cursor is not None:
+            await _execute(self._connection, self._more, max(wanted, PREFETCH))
+        count = min(wanted, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
+
+    async def fetchall(self) -> list[Row]:
+        if self._cursor is not None:
+            await _execute(self._connection, self._more, None)
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
+        if self._cursor is not None:
+            await _execute(self._connection, self._close)
+
+
+class Connection(aiosqlite.Connection):
+    def cursor(self) -> Cursor:  # type: ignore[override]
+        return Cursor(self)
+
+    def _in_transaction(self) -> bool:
+        # Read while the connection's thread runs nothing of this connection: SQLAlchemy
+        # awaits each call on a connection before the next.
+        connection = self._connection
+        return connection is not None and connection.in_transaction
+
+    async def commit(self) -> None:
+        if self._in_transaction():
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self._in_transaction():
+            await super().rollback()
+
+
+def connect(database: str, **kwargs: Any) -> Connection:
+    """Like `aiosqlite.connect` (await it), with the cursors above."""
+
+    def connector() -> sqlite3.Connection:
+        opened: sqlite3.Connection = sqlite3.connect(database, **kwargs)
+        return opened
+
+    connection = Connection(connector, iter_chunk_size=64)
+    # As SQLAlchemy does for aiosqlite: the thread never keeps the process alive.
+    connection._thread.daemon = True
+    return connection
