@@ -21,6 +21,7 @@ Everything else is aiosqlite's own `Connection` (its thread, its queue, close, s
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
@@ -28,14 +29,24 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["PREFETCH", "Connection", "connect"]
+__all__ = ["BUSY_TIMEOUT_MS", "INLINE_BUDGET", "PREFETCH", "Connection", "connect"]
 
 PREFETCH = 1000  # rows read with the statement; a longer result is read on demand
+
+# A SELECT first runs in the event loop and is moved to the connection's thread when it has
+# not finished after this long (seconds; checked every PROGRESS_STEPS virtual-machine steps).
+INLINE_BUDGET = 0.002
+PROGRESS_STEPS = 1000
+BUSY_TIMEOUT_MS = 5000  # how long a statement waits for another connection's lock
 
 Row = Any
 # aiosqlite's own queueing of a call on the connection's thread (untyped there).
 _execute: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
 Parameters = Sequence[Any] | dict[str, Any] | None
+
+
+def _reads_only(sql: str) -> bool:
+    return sql.lstrip()[:7].upper() == "SELECT "
 
 
 class Cursor:
@@ -103,12 +114,43 @@ class Cursor:
             self._cursor.close()
             self._cursor = None
 
+    # -- in the event loop, for a short read -------------------------------------------
+    def _run_here(self, call: Callable[[sqlite3.Cursor], Any]) -> bool:
+        """Run a SELECT in the calling thread if it finishes within `INLINE_BUDGET` and
+        without waiting for a lock; False (nothing kept) when it was stopped."""
+        connection = self._connection._connection
+        if connection is None:
+            return False
+        deadline = time.perf_counter() + INLINE_BUDGET
+
+        def too_long() -> int:
+            return 1 if time.perf_counter() > deadline else 0
+
+        connection.set_progress_handler(too_long, PROGRESS_STEPS)
+        connection.execute("PRAGMA busy_timeout = 0")  # a lock is waited for in the thread
+        try:
+            self._run(call)
+        except sqlite3.OperationalError:
+            # Interrupted, or a lock: a SELECT changes nothing and its transaction stays.
+            self._close()
+            self._rows.clear()
+            return False
+        finally:
+            connection.set_progress_handler(None, 0)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return True
+
     # -- awaited ----------------------------------------------------------------------
     async def execute(self, sql: str, parameters: Parameters = None) -> Cursor:
-        if parameters is None:
-            await _execute(self._connection, self._run, lambda c: c.execute(sql))
-        else:
-            await _execute(self._connection, self._run, lambda c: c.execute(sql, parameters))
+        def call(cursor: sqlite3.Cursor) -> None:
+            if parameters is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, parameters)
+
+        if _reads_only(sql) and self._run_here(call):
+            return self
+        await _execute(self._connection, self._run, call)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Parameters]) -> Cursor:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import sqlite_driver
+from storage import db, sqlite_driver
 from storage.db import create_engine
 
 
@@ -55,7 +58,7 @@ async def test_the_driver_is_used(engine: AsyncEngine) -> None:
         assert isinstance(raw.driver_connection, sqlite_driver.Connection)
 
 
-async def test_a_read_is_one_round_trip_and_no_rollback(
+async def test_a_short_read_runs_here_and_needs_no_rollback(
     engine: AsyncEngine, round_trips: list[str]
 ) -> None:
     await _fill(engine, 3)
@@ -63,7 +66,58 @@ async def test_a_read_is_one_round_trip_and_no_rollback(
     async with engine.connect() as connection:
         rows = (await connection.execute(text("SELECT v FROM t ORDER BY id"))).all()
     assert [r.v for r in rows] == ["row 0", "row 1", "row 2"]
-    assert round_trips == ["_run"]
+    assert round_trips == []
+
+
+async def test_a_write_is_one_round_trip(engine: AsyncEngine, round_trips: list[str]) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert round_trips == ["_run", "commit"]
+
+
+async def test_a_long_read_moves_to_the_thread_and_keeps_the_transaction(
+    engine: AsyncEngine, round_trips: list[str]
+) -> None:
+    await _fill(engine, 400)
+    round_trips.clear()
+    long_read = text("SELECT count(*) FROM t a, t b, t c WHERE a.id + b.id > c.id")
+    async with engine.connect() as connection:
+        await connection.execute(text("INSERT INTO t (v) VALUES ('pending')"))
+        started = time.perf_counter()
+        count = (await connection.execute(long_read)).scalar()
+        assert time.perf_counter() - started > 5 * sqlite_driver.INLINE_BUDGET
+        assert count is not None and count > 0
+        assert round_trips == ["_run", "_run"]  # the insert, then the read moved there
+        # Stopping the read in the event loop did not undo the transaction's insert.
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 401
+        await connection.rollback()
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 400
+
+
+async def test_a_read_waits_for_a_lock_in_the_thread_not_in_the_event_loop(
+    tmp_path: Path, round_trips: list[str]
+) -> None:
+    path = tmp_path / "locked.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    # Without WAL (the bot's connections turn it on) a writer's lock blocks readers.
+    event.remove(engine.sync_engine, "connect", db._sqlite_pragmas)
+    writer = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        async with engine.connect() as reader:
+            await reader.execute(text("SELECT count(*) FROM t"))
+            await reader.rollback()
+            writer.execute("BEGIN EXCLUSIVE")
+            writer.execute("INSERT INTO t (id) VALUES (1)")
+            # Another process's writer commits in a while.
+            threading.Timer(0.3, writer.commit).start()
+            round_trips.clear()
+            count = (await reader.execute(text("SELECT count(*) FROM t"))).scalar()
+        assert count == 1  # read after the writer's commit...
+        assert round_trips == ["_run"]  # ...waiting in the connection's thread
+    finally:
+        await engine.dispose()
+        writer.close()
 
 
 @pytest.mark.parametrize("count", [0, 1, sqlite_driver.PREFETCH, sqlite_driver.PREFETCH * 2 + 7])
