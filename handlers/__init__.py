@@ -19,6 +19,7 @@ from handlers import (
     reminders,
     roadmap_import,
     settings_menu,
+    shortcuts,
     start,
     stranger,
 )
@@ -40,6 +41,7 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
     private.message.filter(F.chat.type == ChatType.PRIVATE)
     private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     private.include_routers(
+        shortcuts.create_router(),  # a member's plain question, straight to its handler
         start.create_router(),  # /start (with invite tokens), /help, idle /cancel
         stranger.create_router(),  # everyone not linked to an organisation stops here
         admin.create_router(),  # /neworg

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import CallbackType, FilterObject
-from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.filters import Command, Filter
+from aiogram.types import Message, TelegramObject
 
 from bot.services import Identity
 
@@ -45,7 +45,29 @@ def run_filters_in_loop(router: Router) -> Router:
             for handler in (observer._handler, *observer.handlers):
                 for event_filter in handler.filters or ():
                     _in_loop(event_filter)
+                    _commands_by_first_character(event_filter)
     return router
+
+
+def _commands_by_first_character(event_filter: FilterObject) -> None:
+    """A command filter refuses text that does not start with one of its prefixes before
+    parsing it: aiogram splits the text and raises and catches an exception for every
+    command filter a plain-text message meets (fifteen before a question's handler)."""
+    command = event_filter.callback
+    if not isinstance(command, Command):
+        return
+    prefixes = command.prefix
+
+    async def call(event: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(event, Message):
+            text = event.text or event.caption
+            # aiogram reads the command as the first word of the text (`str.split()`).
+            if text and text.lstrip()[:1] not in prefixes:
+                return False
+        return await command(event, *args, **kwargs)
+
+    callback: CallbackType = call
+    event_filter.callback = callback
 
 
 def _in_loop(event_filter: FilterObject) -> None:

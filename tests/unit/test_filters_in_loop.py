@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.filters import Command
 from aiogram.types import Chat, Message, User
 
 from handlers import get_routers
@@ -68,3 +69,33 @@ async def test_sync_filters_decide_as_before_without_a_thread(
     assert await router.propagate_event("message", _message("/x")) is UNHANDLED
     assert await router.propagate_event("message", _message("hello", "group")) is UNHANDLED
     assert seen == ["long", "plain"]
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("/start", True),
+        ("  /start", True),
+        ("/start@roadmap_bot invite", True),
+        ("/help", False),
+        ("start", False),
+        ("что /start", False),
+        ("   ", False),
+    ],
+)
+async def test_command_filters_decide_as_aiogram_does(text: str, passes: bool) -> None:
+    router = Router()
+    router.message.register(_echo, Command("start"))
+    run_filters_in_loop(router)
+    message = _message(text)
+    result = await router.propagate_event("message", message, bot=_Bot())
+    assert (result == "handled") is passes
+
+
+async def _echo(message: Message) -> str:
+    return "handled"
+
+
+class _Bot:
+    async def me(self) -> Any:
+        return User(id=1, is_bot=True, first_name="R", username="roadmap_bot")
