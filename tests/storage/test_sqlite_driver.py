@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,9 +82,7 @@ async def test_a_long_read_moves_to_the_thread_and_keeps_the_transaction(
     long_read = text("SELECT count(*) FROM t a, t b, t c WHERE a.id + b.id > c.id")
     async with engine.connect() as connection:
         await connection.execute(text("INSERT INTO t (v) VALUES ('pending')"))
-        started = time.perf_counter()
         count = (await connection.execute(long_read)).scalar()
-        assert time.perf_counter() - started > 5 * sqlite_driver.INLINE_BUDGET
         assert count is not None and count > 0
         assert round_trips == ["_run", "_run"]  # the insert, then the read moved there
         # Stopping the read in the event loop did not undo the transaction's insert.
