@@ -20,6 +20,7 @@ Everything else is aiosqlite's own `Connection` (its thread, its queue, close, s
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -45,8 +46,17 @@ _execute: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
 Parameters = Sequence[Any] | dict[str, Any] | None
 
 
+# A statement that writes: in a WITH statement, after its common table expressions.
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
 def _reads_only(sql: str) -> bool:
-    return sql.lstrip()[:7].upper() == "SELECT "
+    """SELECT, or WITH … SELECT: a statement that can be stopped without undoing anything
+    (stopping a write inside a transaction would roll the whole transaction back)."""
+    head = sql.lstrip()[:5].upper()
+    if head == "SELEC":
+        return sql.lstrip()[:7].upper() == "SELECT "
+    return head == "WITH " and _WRITES.search(sql) is None
 
 
 class Cursor:

@@ -151,3 +151,21 @@ async def test_errors_are_sqlalchemys_and_the_connection_goes_on(engine: AsyncEn
             await connection.execute(text("INSERT INTO t (v) VALUES ('row 0')"))
         await connection.rollback()
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "here"),
+    [
+        ("SELECT 1", True),
+        ("  select id FROM t", True),
+        ("WITH x AS MATERIALIZED (SELECT 1 AS a) SELECT a FROM x", True),
+        ("WITH x AS (SELECT 1 AS a) INSERT INTO t (id) SELECT a FROM x", False),
+        ("WITH x AS (SELECT 1 AS a) UPDATE t SET v = 'b' WHERE id IN (SELECT a FROM x)", False),
+        ("WITH x AS (SELECT 1 AS a) DELETE FROM t WHERE id IN (SELECT a FROM x)", False),
+        ("INSERT INTO t (v) SELECT 'x'", False),
+        ("UPDATE t SET v = 'x'", False),
+        ("PRAGMA journal_mode", False),
+    ],
+)
+def test_only_reads_run_in_the_event_loop(sql: str, here: bool) -> None:
+    assert sqlite_driver._reads_only(sql) is here
