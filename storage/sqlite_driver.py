@@ -34,9 +34,10 @@ __all__ = ["BUSY_TIMEOUT_MS", "INLINE_STEPS", "PREFETCH", "Connection", "connect
 PREFETCH = 1000  # rows read with the statement; a longer result is read on demand
 
 # A SELECT first runs in the event loop and is moved to the connection's thread when it has
-# not finished after this many steps of SQLite's virtual machine (about 1-2 ms; the
-# bench question's SELECT at 10,000 measures takes ~3,300), checked every PROGRESS_STEPS.
-INLINE_STEPS = 100_000
+# not finished after this many steps of SQLite's virtual machine (a few tenths of a
+# millisecond; the bench question's SELECT at 10,000 measures takes ~3,300), checked every
+# PROGRESS_STEPS. Longer reads (planning's) leave the loop to the questions.
+INLINE_STEPS = 20_000
 PROGRESS_STEPS = 1000
 BUSY_TIMEOUT_MS = 5000  # how long a statement waits for another connection's lock
 
