@@ -7,6 +7,7 @@ the same dispatcher, the same handlers and the same storage.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import tempfile
@@ -108,6 +109,8 @@ class App:
         await self.engine.dispose()
         if self.shared is not None:
             await self.shared.close()
+        # What build_app froze may become garbage now (a process that builds apps again).
+        gc.unfreeze()
 
     async def finish_updates(self, grace_seconds: float) -> None:
         """Let updates still being handled finish (aiogram's polling does not wait for
@@ -211,6 +214,12 @@ async def build_app(
     # The morphological dictionary (~0.2 s to load) is read now, in a thread, rather than
     # by the first question in the event loop: the bot answers from its first second.
     await asyncio.to_thread(morph)
+    # What start-up built (modules, mappers, catalogues, the dictionary) lives as long as the
+    # process: kept out of the collector's full passes, which otherwise walk it all and held
+    # the event loop 180-380 ms each while a region's plans were made (bench/scale.py's
+    # question p99 during planning).
+    gc.collect()
+    gc.freeze()
 
     dispatcher = _dispatcher(
         shared,

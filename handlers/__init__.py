@@ -19,10 +19,12 @@ from handlers import (
     reminders,
     roadmap_import,
     settings_menu,
+    shortcuts,
     start,
     stranger,
 )
 from handlers import reports as report_flow
+from handlers.filters import run_filters_in_loop
 
 
 def get_routers(shared: Shared | None = None) -> list[Router]:
@@ -39,6 +41,7 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
     private.message.filter(F.chat.type == ChatType.PRIVATE)
     private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     private.include_routers(
+        shortcuts.create_router(),  # a member's plain question, straight to its handler
         start.create_router(),  # /start (with invite tokens), /help, idle /cancel
         stranger.create_router(),  # everyone not linked to an organisation stops here
         admin.create_router(),  # /neworg
@@ -54,4 +57,4 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
         questions.create_router(),  # free-text questions, /my, /overdue
         fallback.create_router(),  # anything else; last
     )
-    return [errors.create_router(), private]
+    return [run_filters_in_loop(errors.create_router()), run_filters_in_loop(private)]

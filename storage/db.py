@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import cache
+from storage import cache, sqlite_driver
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -30,7 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -42,6 +44,18 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+def _sqlite_creator(url: URL, kwargs: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    """aiosqlite connections with one thread round trip per statement
+    (`storage.sqlite_driver`), opened with what SQLAlchemy would pass aiosqlite."""
+    arguments, options = SQLiteDialect_aiosqlite().create_connect_args(url)
+    options = {**options, **kwargs.pop("connect_args", {})}
+
+    async def creator() -> Any:
+        return await sqlite_driver.connect(*arguments, **options)
+
+    return creator
+
+
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # A new engine may find a fresh database behind a known URL: nothing cached holds.
     cache.clear()
@@ -50,7 +64,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         database = url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, async_creator=_sqlite_creator(url, kwargs), **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)

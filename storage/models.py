@@ -318,6 +318,9 @@ class Assignment(Base):
     # organisation's assignments per occurrence (14 s for one question at 10,000 measures).
     __table_args__ = (
         Index("ix_assignment_measure_organisation", "measure_id", "organisation_id"),
+        # A person's (or unit's) assignments in one organisation: the asker's measures.
+        Index("ix_assignment_person_organisation", "person_id", "organisation_id"),
+        Index("ix_assignment_unit_organisation", "unit_id", "organisation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -150,7 +150,10 @@ async def measure_items(
     params = {"organisation_id": organisation_id, "start": start, "end": end}
     if person_id is not None:
         params["person_id"] = person_id
-    result = await session.execute(items, {k: v for k, v in params.items() if v is not None})
+    # Plain rows: executed on the session's connection, past the ORM's execution layer
+    # (a third of the statement's cost in Python).
+    connection = await session.connection()
+    result = await connection.execute(items, {k: v for k, v in params.items() if v is not None})
     rows = result.all()
     if not rows:
         return []

@@ -8,7 +8,7 @@ it. `bot.obligations.responsible_in` is the same rule in Python; tests keep them
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, ColumnElement, and_, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, exists, or_, select, union_all
 
 from storage.models import Assignment, Occurrence, Unit, UnitKind, UnitMember
 
@@ -65,15 +65,31 @@ def responsible(
     the database reads once, instead of a lookup per occurrence of the organisation.
     """
     own_units = select(UnitMember.unit_id).where(UnitMember.person_id == person_id)
-    naming_person = or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units))
     named: ColumnElement[bool]
     if organisation_id is not None:
-        named = Occurrence.measure_id.in_(
-            select(Assignment.measure_id).where(
-                Assignment.organisation_id == organisation_id, naming_person
+        # Two branches rather than one OR, so that each reads its own index (person or
+        # unit, with the organisation): an OR made SQLite scan all of the organisation's
+        # assignments (1.3 ms at 10,000 measures, against 0.03 ms).
+        # Read once (MATERIALIZED): with statistics not yet gathered after a plan's bulk
+        # import, PostgreSQL re-ran the set for every occurrence (the bench question at
+        # 10,000 measures: 54 s; read once, 3 s).
+        mine = (
+            union_all(
+                select(Assignment.measure_id).where(
+                    Assignment.person_id == person_id,
+                    Assignment.organisation_id == organisation_id,
+                ),
+                select(Assignment.measure_id).where(
+                    Assignment.unit_id.in_(own_units),
+                    Assignment.organisation_id == organisation_id,
+                ),
             )
+            .cte("asker_measures")
+            .prefix_with("MATERIALIZED")
         )
+        named = Occurrence.measure_id.in_(select(mine.c.measure_id))
     else:
+        naming_person = or_(Assignment.person_id == person_id, Assignment.unit_id.in_(own_units))
         named = exists(select(Assignment.id).where(_in_share(), naming_person))
     if not is_coordinator:
         return named

@@ -120,6 +120,13 @@ def parse_entry(text: str) -> Entry | None:
     return Entry(match.group("number"), (match.group("rest") or "").strip())
 
 
+def asks_to_report(text: str) -> bool:
+    """Typed text that starts a report ("отчёт", "сделал 1.1.2 приказ подписан"), rather
+    than a question that starts with the same word ("отчёт по проекту готов?")."""
+    entry = parse_entry(text)
+    return entry is not None and not (entry.number is None and entry.rest)
+
+
 def parse_caption(text: str | None) -> Entry:
     """A file's caption: "1.1.2 приказ подписан", or an entry form, or plain text."""
     entry = parse_entry(text or "")

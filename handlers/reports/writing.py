@@ -26,7 +26,7 @@ from bot.calendar import parse_date
 from bot.i18n import SUPPORTED_LOCALES, _, use_locale
 from bot.markup import quote
 from bot.reports import reading, service
-from bot.reports.draft import Draft, parse_caption, parse_entry
+from bot.reports.draft import Draft, asks_to_report, parse_caption, parse_entry
 from bot.reports.files import Outcome, Received
 from bot.reports.reading import Target
 from bot.reports.service import ReportStatus
@@ -178,8 +178,9 @@ class ReportWriting:
         self, message: Message, state: FSMContext, identity: Identity, services: Services
     ) -> None:
         entry = parse_entry(message.text or "")
-        if entry is None or (entry.number is None and entry.rest):
-            # "отчёт по проекту готов?" is a question, not a request to report.
+        if entry is None or not asks_to_report(message.text or ""):
+            # "отчёт по проекту готов?" is a question, not a request to report (the same
+            # test lets handlers.shortcuts take plain questions before this router).
             raise SkipHandler()
         async with self.lock(message.chat.id, identity.telegram_user_id):
             if is_drafting(await state.get_state()) and entry.number:

@@ -24,7 +24,7 @@ def selects(engine: Any) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)

@@ -162,7 +162,7 @@ async def test_a_fixed_number_of_queries(session_factory, engine, now) -> None: 
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
@@ -181,7 +181,7 @@ async def test_without_names_one_query_and_the_same_items(session_factory, engin
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append(statement)
 
     async with UnitOfWork(session_factory) as uow:
