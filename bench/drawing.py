@@ -6,7 +6,8 @@ of the same bot on the same data: with nothing else going on (the floor), while 
 coordinator takes `/export` again and again with the report written in a thread of the
 bot's process (`RENDER_PROCESSES=0`, the old way), and the same with the report written in
 the drawing process (`RENDER_PROCESSES=1`, bot.offload). Printed per case: the question's
-median, p95 and max, and how long each export took from `/export` to the file.
+median, p95 and max, the longest the event loop was held (a 1 ms sleep woken late), and how
+long each export took from `/export` to the file.
 
     .venv/bin/python bench/drawing.py [--measures 10000] [--rounds 40]
 
@@ -70,6 +71,14 @@ async def _exports(coordinator: FakeUser, stop: asyncio.Event, times: list[float
         coordinator._cursor = len(coordinator._bot_messages)
 
 
+async def _watch_loop(stalls: list[float], stop: asyncio.Event) -> None:
+    """How late a 1 ms sleep wakes: the longest the event loop was held by something."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.001)
+        stalls.append(time.perf_counter() - started - 0.001)
+
+
 async def case(url: str, files: Path, processes: int, rounds: int, busy: bool) -> dict[str, Any]:
     async with FakeTelegram(token="3333:DRAWING") as tg:
         settings = Settings(
@@ -88,6 +97,8 @@ async def case(url: str, files: Path, processes: int, rounds: int, busy: bool) -
         )
         stop = asyncio.Event()
         export_times: list[float] = []
+        stalls: list[float] = []
+        watching = asyncio.create_task(_watch_loop(stalls, stop))
         try:
             await _ask(officer, QUESTION)  # warm
             exporting = None
@@ -101,12 +112,14 @@ async def case(url: str, files: Path, processes: int, rounds: int, busy: bool) -
             stop.set()
             if exporting is not None:
                 await asyncio.wait_for(exporting, 120)
+            await watching
         finally:
             await app.dispatcher.stop_polling()
             await asyncio.wait_for(polling, 30)
             await app.close()
     figures: dict[str, Any] = _figures(samples)
     figures["max_ms"] = round(max(samples) * 1000, 1)
+    figures["longest_loop_stall_ms"] = round(max(stalls) * 1000, 1)
     if export_times:
         figures["exports"] = len(export_times)
         figures["export_median_s"] = round(sorted(export_times)[len(export_times) // 2], 2)

@@ -18,6 +18,7 @@ from bot.access import require_coordinator
 from bot.calendar import is_working_day, local_date, local_time
 from bot.charts import completion_chart, trend_chart
 from bot.errors import AccessDenied, UserError
+from bot.exports.common import ExportedFile
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import normalise_locale, use_locale
@@ -56,6 +57,7 @@ from bot.summaries.shares import (
     only_organisation,
     parent_share,
 )
+from storage import offline
 from storage.models import Organisation
 from storage.uow import UnitOfWork
 
@@ -364,20 +366,52 @@ async def export(
     assert roadmap is not None
     named = period_from_text(text, today)
     period = named or plan_period(roadmap)
-    plan: PlanData
-    if own is not None:
-        plan = await uow.reads.plan(roadmap.id, period[0], period[1])
+    signer = identity.person.full_name if identity and identity.person else None
+    # Reading the plan and writing the document are CPU work: both in the drawing process,
+    # so answers wait neither for them nor for the interpreter while they run (and the
+    # plan's records are not pickled across: see storage.offline).
+    request = _ExportRequest(own is not None, roadmap.id, organisation_id, period, fmt, today)
+    url = offline.shareable_url(uow)
+    if url is not None:
+        exported = await offload.run(_export_from, url, request, locale, signer)
     else:
-        plan = await uow.reads.share_plan(roadmap.id, organisation_id, period[0], period[1])
-    # Building the document is CPU work: in the drawing process, so answers do not wait
-    # for it (nor for the interpreter while it runs).
-    if fmt == "xlsx":
-        exported = await offload.run(plan_xlsx, plan, today, locale=locale)
-    else:
-        signer = identity.person.full_name if identity and identity.person else None
-        exported = await offload.run(plan_docx, plan, today, locale=locale, signer_name=signer)
+        plan = await _read_export(uow, request)
+        exported = await offload.run(_write_export, plan, request, locale, signer)
     others = [s for s in shared if s is not share] if roadmap_id is None else []
     return ExportedDocument(exported.content, exported.file_name, others, named)
+
+
+@dataclass(frozen=True)
+class _ExportRequest:
+    own: bool  # the organisation's own plan, or its share of a parent's
+    roadmap_id: int
+    organisation_id: int
+    period: tuple[date, date]
+    fmt: ExportFormat
+    today: date
+
+
+async def _read_export(uow: UnitOfWork, request: _ExportRequest) -> PlanData:
+    start, end = request.period
+    if request.own:
+        return await uow.reads.plan(request.roadmap_id, start, end)
+    return await uow.reads.share_plan(request.roadmap_id, request.organisation_id, start, end)
+
+
+def _write_export(
+    plan: PlanData, request: _ExportRequest, locale: str | None, signer: str | None
+) -> ExportedFile:
+    if request.fmt == "xlsx":
+        return plan_xlsx(plan, request.today, locale=locale)
+    return plan_docx(plan, request.today, locale=locale, signer_name=signer)
+
+
+def _export_from(
+    database_url: str, request: _ExportRequest, locale: str | None, signer: str | None
+) -> ExportedFile:
+    """In the drawing process: the plan read there, the document written there."""
+    plan = offline.read(database_url, _read_export, request)
+    return _write_export(plan, request, locale, signer)
 
 
 @dataclass

@@ -42,14 +42,16 @@ from bot.board.grid import (
 from bot.board.records import BoardPlan, CellEvent
 from bot.calendar import local_time
 from bot.clock import Clock
+from bot.exports.common import ExportedFile
 from bot.exports.docx import plan_docx
 from bot.exports.xlsx import plan_xlsx
 from bot.i18n import _, day, normalise_locale, use_locale
 from bot.markup import shorten
-from bot.records import gc_paused
+from bot.records import PlanData, gc_paused
 from bot.services import Identity, Services
 from bot.settings import Settings
 from bot.summaries import assess
+from storage import offline
 from storage.db import SessionFactory
 from storage.uow import UnitOfWork
 
@@ -400,30 +402,65 @@ async def export(request: web.Request) -> web.StreamResponse:
             if plan is None:
                 raise web.HTTPNotFound(text="no plan")
             start, end = resolve_period(filters, viewer.today, plan.period_start, plan.period_end)
-            data = await uow.reads.board_plan_data(plan, viewer.organisation_id, start, end)
-            board_data = await uow.reads.board(plan, viewer.organisation_id, start, end)
-            data = narrow_plan(data, board_data, filters, viewer.today)
             person = viewer.identity.person
-            signer = person.full_name if person else None
-    # Writing the document is CPU work: in the drawing process, not in the event loop
-    # where the bot's answers and the board's other requests wait.
-    with use_locale(locale):
-        if fmt == "xlsx":
-            exported = await offload.run(plan_xlsx, data, viewer.today, locale=locale)
-        else:
-            exported = await offload.run(
-                plan_docx,
-                data,
+            wanted = _BoardExport(
+                plan,
+                viewer.organisation_id,
+                start,
+                end,
+                filters,
                 viewer.today,
-                locale=locale,
-                signer_name=signer,
+                fmt,
+                person.full_name if person else None,
             )
+            # Reading the plan and writing the document are CPU work: in the drawing
+            # process, not in the event loop where the bot's answers and the board's other
+            # requests wait (nor is the plan pickled across: see storage.offline).
+            url = offline.shareable_url(uow)
+            data = await _read_board_export(uow, wanted) if url is None else None
+        exported = await (
+            offload.run(_board_export_from, url, wanted, locale)
+            if url is not None
+            else offload.run(_write_board_export, data, wanted, locale)
+        )
     content_type = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if fmt == "xlsx"
         else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     return _file(exported.content, exported.file_name, content_type)
+
+
+@dataclass(frozen=True)
+class _BoardExport:
+    plan: BoardPlan
+    organisation_id: int
+    start: date
+    end: date
+    filters: Filters
+    today: date
+    fmt: str
+    signer: str | None
+
+
+async def _read_board_export(uow: UnitOfWork, wanted: _BoardExport) -> PlanData:
+    plan, organisation_id = wanted.plan, wanted.organisation_id
+    data = await uow.reads.board_plan_data(plan, organisation_id, wanted.start, wanted.end)
+    board_data = await uow.reads.board(plan, organisation_id, wanted.start, wanted.end)
+    return narrow_plan(data, board_data, wanted.filters, wanted.today)
+
+
+def _write_board_export(data: PlanData | None, wanted: _BoardExport, locale: str) -> ExportedFile:
+    assert data is not None
+    if wanted.fmt == "xlsx":
+        return plan_xlsx(data, wanted.today, locale=locale)
+    return plan_docx(data, wanted.today, locale=locale, signer_name=wanted.signer)
+
+
+def _board_export_from(database_url: str, wanted: _BoardExport, locale: str) -> ExportedFile:
+    """In the drawing process: the filtered plan read there, the document written there."""
+    data = offline.read(database_url, _read_board_export, wanted)
+    return _write_board_export(data, wanted, locale)
 
 
 # Helpers -----------------------------------------------------------------------------------
