@@ -92,6 +92,7 @@ bench: install
 	$(BIN)/python bench/summaries.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/drawing.py
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/municipal.py
 	$(BIN)/python bench/scale.py
