@@ -140,17 +140,18 @@ async def tracked_morning(app: App, timezone: str, hour: int) -> None:
         app.running_jobs.discard(task)
 
 
-def tracked(job: Callable[[App], Awaitable[Any]]) -> Callable[[App], Awaitable[Any]]:
+def tracked(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     """Keep a handle on running jobs so that shutdown can let them finish their
-    transaction instead of pulling the database away under them."""
+    transaction instead of pulling the database away under them (a job cancelled by the
+    scheduler's shutdown would also print its traceback where the user reads)."""
 
     @functools.wraps(job)
-    async def run(app: App) -> Any:
+    async def run(app: App, *args: Any) -> Any:
         task = asyncio.current_task()
         assert task is not None
         app.running_jobs.add(task)
         try:
-            return await job(app)
+            return await job(app, *args)
         finally:
             app.running_jobs.discard(task)
 
@@ -195,7 +196,7 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     # The mornings: one cron job per (time zone, hour) that some organisation or person
     # has, so reminders and digests go out at that hour rather than when a poll finds them.
     scheduler.add_job(
-        refresh_morning_jobs,
+        tracked(refresh_morning_jobs),
         "interval",
         minutes=10,
         args=[app, scheduler],
@@ -208,6 +209,6 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(tracked(plan_all), args=[app], id="plan-at-start", **common)
     scheduler.add_job(tracked(send_digests), args=[app], id="digest-at-start", **common)
     scheduler.add_job(
-        refresh_morning_jobs, args=[app, scheduler], id="mornings-at-start", **common
+        tracked(refresh_morning_jobs), args=[app, scheduler], id="mornings-at-start", **common
     )
     return scheduler

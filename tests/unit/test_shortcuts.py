@@ -46,6 +46,7 @@ BEFORE_QUESTIONS = [
     ("handlers.roadmap_import", "on_photo"),
     ("handlers.roadmap_import", "on_pasted_text"),
     ("handlers.roadmap_import", "on_preview_value"),
+    ("handlers.roadmap_import", "on_check_value"),
     ("handlers.measure_edit", "cmd_cancel"),
     ("handlers.measure_edit", "cmd_edit"),
     ("handlers.measure_edit", "on_value"),
