@@ -134,7 +134,8 @@ def repair_headers(doc: RawDocument) -> None:
 def repair_units(doc: RawDocument) -> None:
     """The cells of the responsible column read with the plan's unit names in mind
     (ocr_words.correct_units): known unit abbreviations and those the plan prints. The
-    confidence is kept, so a doubtful cell is still shown to confirm."""
+    confidence is kept, so a doubtful cell is still shown to confirm; a unit corrected by a
+    letter is reported with the importer's joins."""
     from bot.roadmap.columns import RESPONSIBLE
     from bot.roadmap.readers.ocr_words import DOUBT_BELOW, abbreviations, correct_units
     from bot.roadmap.table import find_header
@@ -151,7 +152,12 @@ def repair_units(doc: RawDocument) -> None:
         if not cell.text.strip():
             continue
         doubtful = cell.confidence is not None and cell.confidence < DOUBT_BELOW
-        text = correct_units(cell.text, UNIT_ABBREVIATIONS, printed, doubtful)
+        guesses: list[str] = []
+        text = correct_units(cell.text, UNIT_ABBREVIATIONS, printed, doubtful, guesses)
+        for guess in guesses:
+            note = f"{guess} (probable recognition slip)"
+            if note not in doc.joins:
+                doc.joins.append(note)
         if text != cell.text:
             row.cells[column] = RawCell(text, confidence=cell.confidence)
 

@@ -208,13 +208,20 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def correct_units(text: str, known: frozenset[str], printed: Counter[str], doubtful: bool) -> str:
+def correct_units(
+    text: str,
+    known: frozenset[str],
+    printed: Counter[str],
+    doubtful: bool,
+    guesses: list[str] | None = None,
+) -> str:
     """A cell of the responsible column: a word in small letters that is a unit abbreviation
     in capitals is it (имц → ИМЦ: и, м, ц look alike in both cases); with `doubtful` (the
     cell was read with doubt), an abbreviation that is no known unit, one letter from exactly
     one abbreviation printed more often in the plan, or a letter too many or misread from
     exactly one known unit, is that one (ИИМЦ → ИМЦ, иИМЦ → ИМЦ). Zeros for «ОО» are «ОО»
-    here even beside a word in small letters (имц, 00)."""
+    here even beside a word in small letters (имц, 00). The corrections by a letter are
+    added to `guesses` ("ИИМЦ → ИМЦ")."""
     from bot.morph import is_known
 
     text = zero_in_capitals(_ZEROS.sub("ОО", text))
@@ -235,6 +242,8 @@ def correct_units(text: str, known: frozenset[str], printed: Counter[str], doubt
         ):
             near = [u for u in pool if _one_edit(upper, u)]
             if len(near) == 1:
+                if guesses is not None:
+                    guesses.append(f"{word} → {near[0]}")
                 return near[0]
         return word
 

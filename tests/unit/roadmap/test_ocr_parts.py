@@ -235,7 +235,9 @@ def test_unit_slips_in_the_responsible_column_are_corrected() -> None:
     assert correct_units("ОО, Д0О", known, printed, doubtful=False) == "ОО, ДОО"
     # A letter too many, read with doubt: the known unit; read surely: as printed.
     assert correct_units("иИМЦ", known, printed, doubtful=True) == "ИМЦ"
-    assert correct_units("ИИМЦ", known, printed, doubtful=True) == "ИМЦ"
+    guesses: list[str] = []
+    assert correct_units("ИИМЦ", known, printed, doubtful=True, guesses=guesses) == "ИМЦ"
+    assert guesses == ["ИИМЦ → ИМЦ"]
     assert correct_units("ИИМЦ", known, printed, doubtful=False) == "ИИМЦ"
     # One letter from an abbreviation the plan prints more often.
     assert correct_units("ЦНПМ, ОО", known, printed, doubtful=True) == "ЦНППМ, ОО"
@@ -259,6 +261,10 @@ def test_repair_units_reads_the_responsible_column_only() -> None:
     assert doc.rows[1].texts()[3:] == ["ИМЦ, ОО", "Справка имц"]
     assert doc.rows[2].cells[3] == RawCell("ИМЦ", confidence=0.3)  # still asked to confirm
     assert doc.rows[3].texts()[3:] == ["ИМЦ, ОО", "иИМЦ"]  # another column: as read
+    assert doc.joins == ["иИМЦ → ИМЦ (probable recognition slip)"]  # reported once
+    parsed = interpret(doc)
+    assert [m.units for m in parsed.measures] == [["ИМЦ", "ОО"], ["ИМЦ"], ["ИМЦ", "ОО"]]
+    assert parsed.joins[0] == "иИМЦ → ИМЦ (probable recognition slip)"
 
 
 def test_a_doubtful_non_word_is_corrected_by_the_page_or_the_dictionary() -> None:
