@@ -162,8 +162,11 @@ def repair_units(doc: RawDocument) -> None:
             row.cells[column] = RawCell(text, confidence=cell.confidence)
 
 
-# The unit abbreviations the field uses (ОО, ДОО, МОУО, ИМЦ …).
-UNIT_ABBREVIATIONS = frozenset(u for u in KNOWN_UNITS if re.fullmatch(r"[А-ЯЁ]{2,6}", u))
+# The unit abbreviations the field uses (ОО, ДОО, МОУО, ИМЦ …) and the words in capitals of
+# its longer names (КО, НОО, ПРОД of «ГБУ КО НОО ПРОД»).
+UNIT_ABBREVIATIONS = frozenset(
+    w for u in KNOWN_UNITS for w in re.findall(r"\w+", u) if re.fullmatch(r"[А-ЯЁ]{2,6}", w)
+)
 
 
 def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:

@@ -208,6 +208,9 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+TRUSTED_PRINTED = 2  # an abbreviation printed this often in the plan is taken as read
+
+
 def correct_units(
     text: str,
     known: frozenset[str],
@@ -217,7 +220,8 @@ def correct_units(
 ) -> str:
     """A cell of the responsible column: a word in small letters that is a unit abbreviation
     in capitals is it (имц → ИМЦ: и, м, ц look alike in both cases); with `doubtful` (the
-    cell was read with doubt), an abbreviation that is no known unit, one letter from exactly
+    cell was read with doubt), an abbreviation that is no known unit (nor a word of one: КО,
+    НОО of «ГБУ КО НОО ПРОД») and not printed twice in the plan, one letter from exactly
     one abbreviation printed more often in the plan, or a letter too many or misread from
     exactly one known unit, is that one (ИИМЦ → ИМЦ, иИМЦ → ИМЦ). Zeros for «ОО» are «ОО»
     here even beside a word in small letters (имц, 00). The corrections by a letter are
@@ -229,18 +233,20 @@ def correct_units(
     def fix(found: re.Match[str]) -> str:
         word = found.group(1)
         upper = word.upper()
-        if word == upper and upper in known:
-            return word
+        if word == upper and (upper in known or printed[upper] >= TRUSTED_PRINTED):
+            return word  # a unit, or an abbreviation of the plan's own (КО, the region)
         if word != upper and upper in known and not is_known(word.lower()):
             return upper  # имц → ИМЦ; «Школы» and «Рабочая» are words
-        if not doubtful or len(upper) > 6 or not (word.isupper() or _mostly_capitals(word)):
+        if not doubtful or not 3 <= len(upper) <= 6:
+            return word  # two letters have too many neighbours (ЦО, КО, МО, УО)
+        if not (word.isupper() or _mostly_capitals(word)):
             return word
         # A known unit only by a letter too many or misread: ЦОКО is no slip of РЦОКО.
         for pool in (
             [u for u in printed if printed[u] > printed[upper] and u != upper],
             sorted(u for u in known if len(u) <= len(upper)),
         ):
-            near = [u for u in pool if _one_edit(upper, u)]
+            near = [u for u in pool if len(u) >= 3 and _one_edit(upper, u)]
             if len(near) == 1:
                 if guesses is not None:
                     guesses.append(f"{word} → {near[0]}")

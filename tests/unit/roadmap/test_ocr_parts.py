@@ -245,6 +245,11 @@ def test_unit_slips_in_the_responsible_column_are_corrected() -> None:
     # one letter from several known units is left as read; words stay words.
     assert correct_units("ЦОКО", known, printed, doubtful=True) == "ЦОКО"
     assert correct_units("ТМО", known, printed, doubtful=True) == "ТМО"
+    # A word of a known unit's name, or one the plan prints twice, is no slip of ОО.
+    region = "МО КО, ГБУ КО НОО ПРОД"
+    assert correct_units(region, known, printed, doubtful=True) == region
+    assert correct_units("ЦОО, ОО", known, printed + Counter({"ЦОО": 2}), True) == "ЦОО, ОО"
+    assert correct_units("ЦО, ОО", known, printed, True) == "ЦО, ОО"  # two letters: as read
     assert correct_units("Школы, ММО", known, printed, doubtful=True) == "Школы, ММО"
     assert correct_units("Рабочая группа", known, printed, doubtful=True) == "Рабочая группа"
 
