@@ -63,6 +63,9 @@ class RawDocument:
     source: str = "text"  # text | csv | docx | xlsx | pdf | scan
     # Paragraphs that came before the first table row (title, order preamble).
     preamble_count: int = 0
+    # Words a reader corrected by a guess, for the importer to report with its own joins
+    # ("ИИМЦ → ИМЦ (probable recognition slip)").
+    joins: list[str] = field(default_factory=list)
 
 
 class Budget:

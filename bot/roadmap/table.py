@@ -224,7 +224,7 @@ def interpret(
         sections=result.sections,
         measures=measures,
         problems=problems,
-        joins=index.joins,
+        joins=[*doc.joins, *index.joins],
         approval=approval,
         proposed_period=proposed,
         school_year=school_year,

@@ -10,6 +10,7 @@ import itertools
 import re
 
 from bot.roadmap.raw import RawCell, RawDocument, RawRow
+from bot.roadmap.units import KNOWN_UNITS
 
 NUMBER_HEADER = re.compile(r"^(?:№|N[eo°º]?)\s*[а-яёa-z/.!|]{0,4}$", re.IGNORECASE)
 NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d{1,2}){0,3}[.,]?$")
@@ -42,6 +43,7 @@ def finish(doc: RawDocument) -> None:
     then the number column repaired by its sequence."""
     repair_headers(doc)
     repair_numbers(doc)
+    repair_units(doc)
 
 
 HEADER_LIKE = 80  # rapidfuzz ratio of a cell to the header's cell in a header read again
@@ -127,6 +129,44 @@ def repair_headers(doc: RawDocument) -> None:
                     drop.add(id(follower))
     header.cells = merged
     doc.rows = [r for r in rows if id(r) not in drop]
+
+
+def repair_units(doc: RawDocument) -> None:
+    """The cells of the responsible column read with the plan's unit names in mind
+    (ocr_words.correct_units): known unit abbreviations and those the plan prints. The
+    confidence is kept, so a doubtful cell is still shown to confirm; a unit corrected by a
+    letter is reported with the importer's joins."""
+    from bot.roadmap.columns import RESPONSIBLE
+    from bot.roadmap.readers.ocr_words import DOUBT_BELOW, abbreviations, correct_units
+    from bot.roadmap.table import find_header
+
+    found = find_header(doc.rows)
+    if found is None or RESPONSIBLE not in found[1]:
+        return
+    column = found[1][RESPONSIBLE]
+    printed = abbreviations([c.text for r in doc.rows for c in r.cells if c.text])
+    for row in doc.rows[found[0] + 1 :]:
+        if len(row.cells) <= column or not _scanned(row):
+            continue
+        cell = row.cells[column]
+        if not cell.text.strip():
+            continue
+        doubtful = cell.confidence is not None and cell.confidence < DOUBT_BELOW
+        guesses: list[str] = []
+        text = correct_units(cell.text, UNIT_ABBREVIATIONS, printed, doubtful, guesses)
+        for guess in guesses:
+            note = f"{guess} (probable recognition slip)"
+            if note not in doc.joins:
+                doc.joins.append(note)
+        if text != cell.text:
+            row.cells[column] = RawCell(text, confidence=cell.confidence)
+
+
+# The unit abbreviations the field uses (ОО, ДОО, МОУО, ИМЦ …) and the words in capitals of
+# its longer names (КО, НОО, ПРОД of «ГБУ КО НОО ПРОД»).
+UNIT_ABBREVIATIONS = frozenset(
+    w for u in KNOWN_UNITS for w in re.findall(r"\w+", u) if re.fullmatch(r"[А-ЯЁ]{2,6}", w)
+)
 
 
 def _successors(a: tuple[int, ...]) -> list[tuple[int, ...]]:

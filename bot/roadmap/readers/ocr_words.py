@@ -165,12 +165,100 @@ def normalise_word(text: str) -> str:
 
 def normalise_cell(text: str) -> str:
     """Slips seen only in a whole cell: «ОО» read as zeros in a list of units (a title may
-    print «00» itself), «(» read as «|» before a word when a «)» closes it."""
+    print «00» itself), a zero among capitals read for «О» (Д0О), «(» read as «|» before a
+    word when a «)» closes it."""
     if not _LOWER_WORD.search(text):
         text = _ZEROS.sub("ОО", text)
+    text = zero_in_capitals(text)
     if " | " in f" {text} " and text.count(")") > text.count("("):
         text = re.sub(r"(?:^|(?<=\s))\|\s+(?=\w)", "(", text, count=1)
     return text
+
+
+# A word of capitals with a zero inside (Д0О, М0УО): the zero is the letter О. A number
+# («100%», «2025») has no capital letter, «ОГЭ-2026» a hyphen before its digits.
+_CAPITALS_ZERO = re.compile(r"(?<![\w-])(?=[А-ЯЁ0]*[А-ЯЁ])(?=[А-ЯЁ]*0)[А-ЯЁ0]{3,6}(?![\w-])")
+
+
+def zero_in_capitals(text: str) -> str:
+    """Д0О → ДОО: a zero inside a short word of capital Cyrillic letters read for «О»."""
+    return _CAPITALS_ZERO.sub(lambda m: m.group(0).replace("0", "О"), text)
+
+
+_ABBREVIATION = re.compile(r"(?<![\w-])([А-ЯЁа-яё]{2,7})(?![\w-])")
+
+
+def abbreviations(texts: list[str]) -> Counter[str]:
+    """How often each abbreviation (2–6 capital Cyrillic letters) is printed in `texts`."""
+    found: Counter[str] = Counter()
+    for text in texts:
+        for word in _ABBREVIATION.findall(text):
+            if word.isupper() and len(word) <= 6:
+                found[word] += 1
+    return found
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `b` is one deletion, insertion or substitution from `a`."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+TRUSTED_PRINTED = 2  # an abbreviation printed this often in the plan is taken as read
+
+
+def correct_units(
+    text: str,
+    known: frozenset[str],
+    printed: Counter[str],
+    doubtful: bool,
+    guesses: list[str] | None = None,
+) -> str:
+    """A cell of the responsible column: a word in small letters that is a unit abbreviation
+    in capitals is it (имц → ИМЦ: и, м, ц look alike in both cases); with `doubtful` (the
+    cell was read with doubt), an abbreviation that is no known unit (nor a word of one: КО,
+    НОО of «ГБУ КО НОО ПРОД») and not printed twice in the plan, one letter from exactly
+    one abbreviation printed more often in the plan, or a letter too many or misread from
+    exactly one known unit, is that one (ИИМЦ → ИМЦ, иИМЦ → ИМЦ). Zeros for «ОО» are «ОО»
+    here even beside a word in small letters (имц, 00). The corrections by a letter are
+    added to `guesses` ("ИИМЦ → ИМЦ")."""
+    from bot.morph import is_known
+
+    text = zero_in_capitals(_ZEROS.sub("ОО", text))
+
+    def fix(found: re.Match[str]) -> str:
+        word = found.group(1)
+        upper = word.upper()
+        if word == upper and (upper in known or printed[upper] >= TRUSTED_PRINTED):
+            return word  # a unit, or an abbreviation of the plan's own (КО, the region)
+        if word != upper and upper in known and not is_known(word.lower()):
+            return upper  # имц → ИМЦ; «Школы» and «Рабочая» are words
+        if not doubtful or not 3 <= len(upper) <= 6:
+            return word  # two letters have too many neighbours (ЦО, КО, МО, УО)
+        if not (word.isupper() or _mostly_capitals(word)):
+            return word
+        # A known unit only by a letter too many or misread: ЦОКО is no slip of РЦОКО.
+        for pool in (
+            [u for u in printed if printed[u] > printed[upper] and u != upper],
+            sorted(u for u in known if len(u) <= len(upper)),
+        ):
+            near = [u for u in pool if len(u) >= 3 and _one_edit(upper, u)]
+            if len(near) == 1:
+                if guesses is not None:
+                    guesses.append(f"{word} → {near[0]}")
+                return near[0]
+        return word
+
+    return _ABBREVIATION.sub(fix, text)
+
+
+def _mostly_capitals(word: str) -> bool:
+    """иИМЦ: capitals but for one letter."""
+    return sum(1 for ch in word if ch.islower()) <= 1 and sum(ch.isupper() for ch in word) >= 2
 
 
 def _edits(word: str) -> set[str]:

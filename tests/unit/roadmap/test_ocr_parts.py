@@ -11,15 +11,19 @@ from bot.roadmap import ImportRefused, pack_album, parse_document, raw
 from bot.roadmap.confidence import with_confidence
 from bot.roadmap.raw import RawCell, RawDocument, RawRow
 from bot.roadmap.readers.ocr_repair import (
+    UNIT_ABBREVIATIONS,
     _follows,
     _successors,
     finish,
     repair_headers,
     repair_numbers,
+    repair_units,
 )
 from bot.roadmap.readers.ocr_words import (
     Word,
+    abbreviations,
     better_latin,
+    correct_units,
     correct_word,
     correct_words,
     latin_suspects,
@@ -27,6 +31,7 @@ from bot.roadmap.readers.ocr_words import (
     normalise_word,
     parse_tsv,
     second_reading,
+    zero_in_capitals,
 )
 from bot.roadmap.table import interpret
 
@@ -207,6 +212,64 @@ def test_slips_that_need_no_dictionary() -> None:
     assert normalise_cell("в 00 муниципального образования") == "в 00 муниципального образования"
     assert normalise_cell("с учителями | членами комиссии)") == "с учителями (членами комиссии)"
     assert normalise_cell("в течение года | март") == "в течение года | март"
+
+
+def test_a_zero_among_capitals_is_the_letter_o() -> None:
+    assert zero_in_capitals("ОО, Д0О") == "ОО, ДОО"
+    assert zero_in_capitals("М0УО, ИМЦ") == "МОУО, ИМЦ"
+    assert normalise_cell("руководители Д0О") == "руководители ДОО"
+    # Numbers, a year after a hyphen and a two-character code stay as printed.
+    assert zero_in_capitals("Участие 100% ОО в 2025 году") == "Участие 100% ОО в 2025 году"
+    assert zero_in_capitals("ОГЭ-2026, формат А0") == "ОГЭ-2026, формат А0"
+
+
+def test_abbreviations_printed_are_counted() -> None:
+    found = abbreviations(["МОУО, ИМЦ", "Заслушивание руководителей ОО", "ИМЦ, ОО", "иИМЦ"])
+    assert found == Counter({"ИМЦ": 2, "ОО": 2, "МОУО": 1})
+
+
+def test_unit_slips_in_the_responsible_column_are_corrected() -> None:
+    known, printed = UNIT_ABBREVIATIONS, Counter({"ИМЦ": 6, "МОУО": 9, "ОО": 5, "ЦНППМ": 4})
+    # Small letters for capitals; zeros for «ОО» beside them.
+    assert correct_units("имц, 00", known, printed, doubtful=False) == "ИМЦ, ОО"
+    assert correct_units("ОО, Д0О", known, printed, doubtful=False) == "ОО, ДОО"
+    # A letter too many, read with doubt: the known unit; read surely: as printed.
+    assert correct_units("иИМЦ", known, printed, doubtful=True) == "ИМЦ"
+    guesses: list[str] = []
+    assert correct_units("ИИМЦ", known, printed, doubtful=True, guesses=guesses) == "ИМЦ"
+    assert guesses == ["ИИМЦ → ИМЦ"]
+    assert correct_units("ИИМЦ", known, printed, doubtful=False) == "ИИМЦ"
+    # One letter from an abbreviation the plan prints more often.
+    assert correct_units("ЦНПМ, ОО", known, printed, doubtful=True) == "ЦНППМ, ОО"
+    # A unit with a letter less than a known one is a unit of its own (ЦОКО, not РЦОКО);
+    # one letter from several known units is left as read; words stay words.
+    assert correct_units("ЦОКО", known, printed, doubtful=True) == "ЦОКО"
+    assert correct_units("ТМО", known, printed, doubtful=True) == "ТМО"
+    # A word of a known unit's name, or one the plan prints twice, is no slip of ОО.
+    region = "МО КО, ГБУ КО НОО ПРОД"
+    assert correct_units(region, known, printed, doubtful=True) == region
+    assert correct_units("ЦОО, ОО", known, printed + Counter({"ЦОО": 2}), True) == "ЦОО, ОО"
+    assert correct_units("ЦО, ОО", known, printed, True) == "ЦО, ОО"  # two letters: as read
+    assert correct_units("Школы, ММО", known, printed, doubtful=True) == "Школы, ММО"
+    assert correct_units("Рабочая группа", known, printed, doubtful=True) == "Рабочая группа"
+
+
+def test_repair_units_reads_the_responsible_column_only() -> None:
+    doc = RawDocument(source="scan")
+    doc.rows = [
+        _row("page 1, row 1", "№ п/п", "Мероприятие", "Срок", "Ответственные", "Результат"),
+        _row("page 1, row 2", "1", "Сбор данных", "май 2025", "имц, 00", "Справка имц"),
+        _row("page 1, row 3", "2", "Отчеты", "май 2025", "иИМЦ", "Отчеты", conf=0.3),
+        _row("page 1, row 4", "3", "Помощь", "май 2025", "ИМЦ, ОО", "иИМЦ", conf=0.3),
+    ]
+    repair_units(doc)
+    assert doc.rows[1].texts()[3:] == ["ИМЦ, ОО", "Справка имц"]
+    assert doc.rows[2].cells[3] == RawCell("ИМЦ", confidence=0.3)  # still asked to confirm
+    assert doc.rows[3].texts()[3:] == ["ИМЦ, ОО", "иИМЦ"]  # another column: as read
+    assert doc.joins == ["иИМЦ → ИМЦ (probable recognition slip)"]  # reported once
+    parsed = interpret(doc)
+    assert [m.units for m in parsed.measures] == [["ИМЦ", "ОО"], ["ИМЦ"], ["ИМЦ", "ОО"]]
+    assert parsed.joins[0] == "иИМЦ → ИМЦ (probable recognition slip)"
 
 
 def test_a_doubtful_non_word_is_corrected_by_the_page_or_the_dictionary() -> None:
