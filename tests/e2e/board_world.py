@@ -37,7 +37,7 @@ from storage.models import (
     Role,
 )
 from storage.uow import UnitOfWork
-from tests.e2e.seed import seed_organisation
+from tests.e2e.seed import add_joined_person, seed_organisation
 
 TOKEN = "4242:TEST-TOKEN-for-the-board"
 NOW = datetime(2022, 5, 16, 6, 0, tzinfo=UTC)  # Monday 08:00 in Kaliningrad
@@ -82,13 +82,7 @@ class World:
 
 
 async def _person(uow: UnitOfWork, organisation_id: int, name: str, tid: int, role: Role) -> int:
-    person = await uow.people.add(full_name=name, now=NOW)
-    person.telegram_user_id = tid
-    person.chat_id = tid
-    await uow.people.add_membership(
-        organisation_id=organisation_id, person_id=person.id, role=role, now=NOW, joined_at=NOW
-    )
-    return person.id
+    return await add_joined_person(uow, organisation_id, name, tid, now=NOW, role=role)
 
 
 async def build_world(

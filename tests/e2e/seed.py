@@ -39,6 +39,25 @@ class Seeded:
     units: dict[str, int] = field(default_factory=dict)
 
 
+async def add_joined_person(
+    uow: UnitOfWork,
+    organisation_id: int,
+    full_name: str,
+    telegram_id: int,
+    *,
+    now: datetime,
+    role: Role = Role.COORDINATOR,
+) -> int:
+    """A person who has joined the bot as `role` of the organisation (not committed)."""
+    person = await uow.people.add(
+        full_name=full_name, now=now, telegram_user_id=telegram_id, chat_id=telegram_id
+    )
+    await uow.people.add_membership(
+        organisation_id=organisation_id, person_id=person.id, role=role, now=now, joined_at=now
+    )
+    return person.id
+
+
 async def seed_organisation(
     session_factory: async_sessionmaker[AsyncSession],
     now: datetime,

@@ -23,10 +23,10 @@ from sqlalchemy import and_, or_, select
 
 from bot.import_flow import save_roadmap
 from bot.roadmap import parse_text
-from storage.models import Measure, Occurrence, Organisation, Report, Roadmap, Role
+from storage.models import Measure, Occurrence, Organisation, Report, Roadmap
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
-from tests.e2e.seed import SMALL_PLAN
+from tests.e2e.seed import SMALL_PLAN, add_joined_person
 from tests.fake_telegram import FakeUser
 
 OFFICE = 7001
@@ -65,16 +65,7 @@ async def _office(bot: RunningBot, samples_dir: Path, sample: Sample) -> int:
         office = await uow.organisations.add(
             name=sample.office, timezone="Europe/Kaliningrad", now=now, kind="municipality"
         )
-        person = await uow.people.add(
-            full_name="Лебедева Л.Л.", now=now, telegram_user_id=OFFICE, chat_id=OFFICE
-        )
-        await uow.people.add_membership(
-            organisation_id=office.id,
-            person_id=person.id,
-            role=Role.COORDINATOR,
-            now=now,
-            joined_at=now,
-        )
+        await add_joined_person(uow, office.id, "Лебедева Л.Л.", OFFICE, now=now)
         await uow.commit()
         await save_roadmap(
             uow,

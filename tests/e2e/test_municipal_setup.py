@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from bot.import_flow import save_roadmap
 from bot.roadmap import parse_text
-from storage.models import Organisation, Reminder, Role
+from storage.models import Organisation, Reminder
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
+from tests.e2e.seed import add_joined_person
 from tests.fake_telegram import ChatMessage, FakeUser
 
 OFFICE = 7001
@@ -44,16 +45,7 @@ async def _municipality(bot: RunningBot, samples_dir: Path) -> int:
             now=now,
             kind="municipality",
         )
-        person = await uow.people.add(
-            full_name="Лебедева Л.Л.", now=now, telegram_user_id=OFFICE, chat_id=OFFICE
-        )
-        await uow.people.add_membership(
-            organisation_id=office.id,
-            person_id=person.id,
-            role=Role.COORDINATOR,
-            now=now,
-            joined_at=now,
-        )
+        await add_joined_person(uow, office.id, "Лебедева Л.Л.", OFFICE, now=now)
         await uow.commit()
         await save_roadmap(
             uow,

@@ -22,10 +22,10 @@ from bot.calendar import is_working_day
 from bot.import_flow import save_roadmap
 from bot.jobs import send_digests
 from bot.roadmap import parse_text
-from storage.models import Organisation, Roadmap, Role
+from storage.models import Organisation, Roadmap
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
-from tests.e2e.seed import SMALL_PLAN
+from tests.e2e.seed import SMALL_PLAN, add_joined_person
 from tests.e2e.test_municipal_reporting import (
     OFFICE,
     SAMPLE_002,
@@ -314,16 +314,7 @@ async def test_two_levels_the_municipality_sees_its_part_of_the_region_plan(
         await uow.session.execute(
             update(Organisation).where(Organisation.id == office_id).values(parent_id=region.id)
         )
-        person = await uow.people.add(
-            full_name="Морозова М.М.", now=now, telegram_user_id=REGION, chat_id=REGION
-        )
-        await uow.people.add_membership(
-            organisation_id=region.id,
-            person_id=person.id,
-            role=Role.COORDINATOR,
-            now=now,
-            joined_at=now,
-        )
+        await add_joined_person(uow, region.id, "Морозова М.М.", REGION, now=now)
         await uow.commit()
         region_id, other_id = region.id, other.id
         await save_roadmap(
