@@ -106,36 +106,20 @@ async def _send_summary(
         )
     keyboard = InlineKeyboardBuilder()
     if person_id is None and section is None and member_id is None:
-        for oid, label in result.organisations[:6]:
-            keyboard.button(
-                text=f"🏫 {shorten(label, 28)}",
-                callback_data=SummaryCallback(
-                    kind=SummaryKind.ORGANISATION,
-                    key=str(oid),
-                    start=_iso(result.start),
-                    end=_iso(result.end),
-                ),
-            )
-        for pid, label in result.people[:6]:
-            keyboard.button(
-                text=f"👤 {shorten(label, 28)}",
-                callback_data=SummaryCallback(
-                    kind=SummaryKind.PERSON,
-                    key=str(pid),
-                    start=_iso(result.start),
-                    end=_iso(result.end),
-                ),
-            )
-        for sid, label in result.sections[:4]:
-            keyboard.button(
-                text=f"📂 {shorten(label, 28)}",
-                callback_data=SummaryCallback(
-                    kind=SummaryKind.SECTION,
-                    key=sid,
-                    start=_iso(result.start),
-                    end=_iso(result.end),
-                ),
-            )
+        # Drill-down: the weakest schools and people, the first sections.
+        drill: list[tuple[str, SummaryKind, list[tuple[int, str]] | list[tuple[str, str]]]] = [
+            ("🏫", SummaryKind.ORGANISATION, result.organisations[:6]),
+            ("👤", SummaryKind.PERSON, result.people[:6]),
+            ("📂", SummaryKind.SECTION, result.sections[:4]),
+        ]
+        for mark, kind, rows in drill:
+            for key, label in rows:
+                keyboard.button(
+                    text=f"{mark} {shorten(label, 28)}",
+                    callback_data=SummaryCallback(
+                        kind=kind, key=str(key), start=_iso(result.start), end=_iso(result.end)
+                    ),
+                )
     for fmt, label in (("xlsx", _("📊 XLSX")), ("docx", _("📄 DOCX report"))):
         keyboard.button(
             text=label,
