@@ -92,6 +92,18 @@ AnySelect = Select[*tuple[Any, ...]]
 IN_CHUNK = 5000
 
 
+# A plan as a RoadmapRow holds it, approval included (RoadmapRow(*row) of these columns).
+_PLAN_COLUMNS = (
+    Roadmap.id,
+    Roadmap.title,
+    Roadmap.period_start,
+    Roadmap.period_end,
+    Roadmap.approval_kind,
+    Roadmap.approval_number,
+    Roadmap.approval_date,
+)
+
+
 # Queries ---------------------------------------------------------------------------------
 
 
@@ -186,17 +198,7 @@ async def read_shared_plans(session: AsyncSession, organisation_id: int) -> list
         .exists()
     )
     result = await session.execute(
-        select(
-            parent.id,
-            parent.name,
-            Roadmap.id,
-            Roadmap.title,
-            Roadmap.period_start,
-            Roadmap.period_end,
-            Roadmap.approval_kind,
-            Roadmap.approval_number,
-            Roadmap.approval_date,
-        )
+        select(parent.id, parent.name, *_PLAN_COLUMNS)
         .join(member, member.parent_id == parent.id)
         .join(Roadmap, Roadmap.organisation_id == parent.id)
         .where(member.id == organisation_id, has_share)
@@ -416,16 +418,7 @@ async def _read_plan_head(session: AsyncSession, roadmap_id: int) -> tuple[Roadm
     """A plan's row and its owner's name."""
     row = (
         await session.execute(
-            select(
-                Roadmap.id,
-                Roadmap.title,
-                Roadmap.period_start,
-                Roadmap.period_end,
-                Roadmap.approval_kind,
-                Roadmap.approval_number,
-                Roadmap.approval_date,
-                Organisation.name,
-            )
+            select(*_PLAN_COLUMNS, Organisation.name)
             .join(Organisation, Organisation.id == Roadmap.organisation_id)
             .where(Roadmap.id == roadmap_id)
         )

@@ -96,8 +96,13 @@ REDIS_HINT = (
 
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
+    yield await empty_redis_url()
+
+
+async def empty_redis_url() -> str:
     """An empty Redis database; skipped without TEST_REDIS_URL, except in CI
-    (TEST_REDIS_REQUIRED=1), where these tests must run."""
+    (TEST_REDIS_REQUIRED=1), where these tests must run. (A function too: a parametrised
+    fixture cannot ask for `redis_url` for one of its parameters only.)"""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         if os.environ.get("TEST_REDIS_REQUIRED"):
@@ -108,4 +113,4 @@ async def redis_url() -> AsyncIterator[str]:
     client = Redis.from_url(url)
     await client.flushdb()
     await client.aclose()
-    yield url
+    return url

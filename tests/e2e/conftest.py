@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,7 +74,13 @@ async def e2e_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def running_bot(
     tg: FakeTelegram, tmp_path: Path, e2e_database: str
 ) -> AsyncIterator[RunningBot]:
-    settings = e2e_settings(tg, tmp_path, e2e_database)
+    async with run_bot(tg, e2e_settings(tg, tmp_path, e2e_database)) as running:
+        yield running
+
+
+@asynccontextmanager
+async def run_bot(tg: FakeTelegram, settings: Settings) -> AsyncIterator[RunningBot]:
+    """The whole bot, long-polling the fake server, from its first update to its close."""
     clock = FixedClock(START_MOMENT)
     app = await build_app(settings, clock)
     polling = asyncio.create_task(

@@ -12,24 +12,20 @@ The real recognition of a scan with doubtful cells is walked in test_import_scan
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.clock import FixedClock
 from bot.import_flow import imports_dir
 from bot.limited_reader.tasks import roadmap_to_json
 from bot.roadmap import parse_document
 from handlers.callbacks import CheckAction, CheckCallback
 from storage.uow import UnitOfWork
-from tests.conftest import REDIS_HINT
-from tests.e2e.conftest import START_MOMENT, RunningBot, e2e_settings
+from tests.conftest import empty_redis_url
+from tests.e2e.conftest import RunningBot, e2e_settings, run_bot
 from tests.e2e.test_import import CONFIRM, coordinator, roadmaps, seed, wait_preview
 from tests.fake_telegram import FakeTelegram
 
@@ -54,22 +50,6 @@ PLAN = f"""\
 DOUBTS = {"1.2": ["deadline"], "1.3": ["deadline"], "1.4": ["responsible"], "1.5": ["title"]}
 
 
-async def empty_redis() -> str:
-    """TEST_REDIS_URL, emptied (as tests.conftest.redis_url, which an async fixture cannot
-    ask for by its parameter); skipped without it, except in CI."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("TEST_REDIS_REQUIRED"):
-            pytest.fail("TEST_REDIS_REQUIRED is set but TEST_REDIS_URL is not")
-        pytest.skip(REDIS_HINT)
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url)
-    await client.flushdb()
-    await client.aclose()
-    return url
-
-
 @pytest.fixture(params=["memory", "redis"])
 async def walking_bot(
     request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path, e2e_database: str
@@ -77,19 +57,9 @@ async def walking_bot(
     """The bot as the e2e harness runs it, its conversation state in memory or in Redis."""
     settings = e2e_settings(tg, tmp_path, e2e_database)
     if request.param == "redis":
-        settings.redis_url = await empty_redis()
-    clock = FixedClock(START_MOMENT)
-    app = await build_app(settings, clock)
-    polling = asyncio.create_task(
-        app.dispatcher.start_polling(app.bot, handle_signals=False, polling_timeout=1)
-    )
-    try:
-        await tg.wait_until(lambda: tg.commands_for(), 20, failure="the bot did not start")
-        yield RunningBot(app=app, tg=tg, clock=clock, settings=settings)
-    finally:
-        await app.dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 20)
-        await app.close()
+        settings.redis_url = await empty_redis_url()
+    async with run_bot(tg, settings) as running:
+        yield running
 
 
 def as_scanned(files_dir: Path, data: bytes) -> None:
