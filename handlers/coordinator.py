@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import date
 from functools import partial
-from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -31,7 +30,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import coordination, offload
 from bot.calendar import local_date
 from bot.i18n import _
-from bot.markup import shorten
+from bot.markup import quote, quote_short, shorten
 from bot.queries.parse import parse_query
 from bot.services import Identity, Services
 from handlers.callbacks import (
@@ -187,16 +186,10 @@ async def _send_export(
                 ),
             )
         offer = _("Also: the measures of «{plan}» ({owner}) that are yours, with your reports.")
-        await _paced(
-            partial(
-                bot.send_message,
-                chat_id,
-                escape(
-                    offer.format(plan=shorten(other.roadmap.title, 300), owner=other.owner_name)
-                ),
-                reply_markup=keyboard.as_markup(),
-            )
+        text = offer.format(
+            plan=quote_short(other.roadmap.title, 300), owner=quote(other.owner_name)
         )
+        await _paced(partial(bot.send_message, chat_id, text, reply_markup=keyboard.as_markup()))
 
 
 async def cmd_summary(
