@@ -16,9 +16,10 @@ from storage.uow import UnitOfWork
 
 def require_member(identity: Identity) -> int:
     """The caller's current organisation id; strangers have none."""
-    if identity.organisation is None or identity.person is None:
+    organisation_id = identity.organisation_id
+    if organisation_id is None or identity.person_id is None:
         raise AccessDenied()
-    return identity.organisation.id
+    return organisation_id
 
 
 def require_coordinator(identity: Identity) -> int:

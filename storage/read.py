@@ -27,8 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql import Executable
 
+from storage import quick_read
 from storage.models import (
     Assignment,
     Measure,
@@ -82,7 +82,7 @@ def _effective_due() -> ColumnElement[date]:
 @lru_cache(maxsize=32)
 def _items_statement(
     with_start: bool, with_end: bool, scoped: bool, coordinator: bool
-) -> Executable:
+) -> quick_read.AnySelect:
     """The items query of one shape, built once (building it took about a millisecond a
     question) with its values bound at execution: organisation_id, start, end, person_id."""
     organisation_id = bindparam("organisation_id", type_=Integer)
@@ -150,11 +150,15 @@ async def measure_items(
     params = {"organisation_id": organisation_id, "start": start, "end": end}
     if person_id is not None:
         params["person_id"] = person_id
-    # Plain rows: executed on the session's connection, past the ORM's execution layer
-    # (a third of the statement's cost in Python).
-    connection = await session.connection()
-    result = await connection.execute(items, {k: v for k, v in params.items() if v is not None})
-    rows = result.all()
+    values = {k: v for k, v in params.items() if v is not None}
+    # On a connection of its own when the session has nothing uncommitted to show
+    # (`storage.quick_read`: a quarter of a question's time); else, plain rows on the
+    # session's connection, past the ORM's execution layer.
+    rows = await quick_read.rows(session, items, values)
+    if rows is None:
+        await session.flush()  # the connection's own execute does not autoflush
+        connection = await session.connection()
+        rows = (await connection.execute(items, values)).all()
     if not rows:
         return []
     if not names:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot.access import require_member
-from bot.calendar import local_date
 from bot.queries import periods as P
 from bot.queries.answer import MeasureItem, is_short, select_items
 from bot.queries.model import ME, Query
@@ -66,9 +65,8 @@ class Answer:
 
 def today_of(identity: Identity, now: datetime) -> date:
     """The asker's local date: their own time zone if they set one, else the organisation's."""
-    assert identity.organisation is not None
-    tz = (identity.person.timezone if identity.person else None) or identity.organisation.timezone
-    return local_date(now, tz)
+    assert identity.organisation_id is not None
+    return identity.today(now)
 
 
 async def answer_question(
@@ -149,9 +147,9 @@ async def _overdue_before(
 
 
 async def _listing(uow: UnitOfWork, identity: Identity, query: Query, today: date) -> Answer:
-    assert identity.person is not None
+    assert identity.full_name is not None
     about_self = query.person == ME or (
-        query.person is not None and _is_own_surname(query.person, identity.person.full_name)
+        query.person is not None and _is_own_surname(query.person, identity.full_name)
     )
     scope_to_me = about_self or not identity.is_coordinator
     # "Mine" is already exact through the assignments read below.
@@ -208,12 +206,13 @@ async def _load(
 ) -> tuple[list[MeasureItem], set[int]]:
     """The items the asker may see in the query's period, and which of them are spans.
     Without `names`, the responsible people and units are left unread (see `_needs_names`)."""
-    assert identity.organisation is not None and identity.person is not None
+    organisation_id, person_id = identity.organisation_id, identity.person_id
+    assert organisation_id is not None and person_id is not None
     rows = await uow.reads.measure_items(
-        identity.organisation.id,
+        organisation_id,
         start=query.period_start,
         end=query.period_end,
-        person_id=identity.person.id if scope_to_me else None,
+        person_id=person_id if scope_to_me else None,
         person_is_coordinator=identity.is_coordinator,
         names=names,
     )

@@ -27,12 +27,8 @@ class IdentityMiddleware(BaseMiddleware):
             private = chat is not None and chat.type == ChatType.PRIVATE
             identity = await services.identify(user.id, chat.id if private and chat else None)
             data["identity"] = identity
-            data["person"] = identity.person
-            data["organisation"] = identity.organisation
             # Plain values for the language middleware: it also runs for the error
             # handler, after this update's database session has closed.
-            data["person_language"] = identity.person.language if identity.person else None
-            data["organisation_language"] = (
-                identity.organisation.language if identity.organisation else None
-            )
+            data["person_language"] = identity.language
+            data["organisation_language"] = identity.organisation_language
         return await handler(event, data)

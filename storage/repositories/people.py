@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,6 +27,15 @@ class PersonRepository(Repository):
         """`by_telegram_id`, kept per process (`storage.cache`): who is writing, read once
         until a person, membership or organisation changes (or `cache.TTL` passes)."""
         return await cache.cached_person(
+            self.session, telegram_user_id, lambda: self.by_telegram_id(telegram_user_id)
+        )
+
+    async def identified_view(
+        self, telegram_user_id: int
+    ) -> tuple[Person | None, Callable[[], Person] | None]:
+        """`identified` to be read, and how to bind it to the session when it is a kept
+        copy (`storage.cache.cached_person_view`)."""
+        return await cache.cached_person_view(
             self.session, telegram_user_id, lambda: self.by_telegram_id(telegram_user_id)
         )
 

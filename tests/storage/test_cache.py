@@ -222,3 +222,36 @@ async def test_plan_years_follow_imports(session_factory, now) -> None:  # type:
         await uow.commit()
     async with UnitOfWork(session_factory) as uow:
         assert await uow.reads.plan_years(ids["school"]) == (2022, 2024)
+
+
+async def test_an_identity_from_the_kept_copy_is_attached_before_the_session_reads(
+    session_factory, now, selects
+) -> None:  # type: ignore[no-untyped-def]
+    """The identity's objects are merged into the session lazily; a service that reads the
+    same organisation through the session and changes it must see one object, the identity's,
+    and the handler must then read the change (not the kept copy's old value)."""
+    from bot.services import Identity, Services
+    from bot.settings import Settings
+
+    ids = await _seed(session_factory, now)
+    await _who(session_factory)  # kept
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    async with UnitOfWork(session_factory) as uow:
+        selects.clear()
+        identity = await Services(uow=uow, clock=None, settings=settings).identify(  # type: ignore[arg-type]
+            TELEGRAM_ID, None
+        )
+        assert isinstance(identity, Identity) and selects == []
+        # The plain facts come without attaching anything.
+        assert (identity.person_id, identity.organisation_id) == (ids["person"], ids["school"])
+        assert identity.full_name == "Бобров В.С." and not identity.is_coordinator
+        assert uow.session is not None and list(uow.session.sync_session.identity_map) == []
+        organisation = await uow.organisations.get(ids["school"])
+        assert organisation is not None
+        organisation.name = "Гимназия №1"
+        assert identity.organisation is organisation
+        assert identity.organisation.name == "Гимназия №1"
+        await uow.commit()
+    async with UnitOfWork(session_factory) as uow:
+        found = await uow.organisations.get(ids["school"])
+        assert found is not None and found.name == "Гимназия №1"

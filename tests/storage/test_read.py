@@ -8,6 +8,7 @@ from sqlalchemy import event, select
 
 from bot.imports import store_roadmap
 from bot.roadmap.model import Schedule, ScheduleKind, Window
+from storage import quick_read
 from storage.models import Measure, Occurrence, OccurrenceStatus, UnitMember
 from storage.read import directory, measure_items, person_units
 from storage.uow import UnitOfWork
@@ -157,7 +158,14 @@ async def test_person_filter_follows_assignments_and_units(session_factory, now)
     assert elsewhere == []
 
 
-async def test_a_fixed_number_of_queries(session_factory, engine, now) -> None:  # type: ignore[no-untyped-def]
+async def _through_the_session(*_args: object) -> None:
+    return None
+
+
+async def test_a_fixed_number_of_queries(session_factory, engine, now, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Counted on the session's connection: the items' own read through storage.quick_read
+    # is counted in tests/storage/test_quick_read.py.
+    monkeypatch.setattr(quick_read, "rows", _through_the_session)
     ids = await _seed(session_factory, now)
     statements: list[str] = []
 
@@ -176,7 +184,10 @@ async def test_a_fixed_number_of_queries(session_factory, engine, now) -> None: 
     assert len(statements) == 3
 
 
-async def test_without_names_one_query_and_the_same_items(session_factory, engine, now) -> None:  # type: ignore[no-untyped-def]
+async def test_without_names_one_query_and_the_same_items(
+    session_factory, engine, now, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(quick_read, "rows", _through_the_session)
     ids = await _seed(session_factory, now)
     statements: list[str] = []
 
