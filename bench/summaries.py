@@ -52,6 +52,7 @@ from storage.models import (
     UnitMember,
 )
 from storage.read_summaries import read_plan, read_summary_data
+from storage.statistics import refresh_now
 
 NOW = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
 TODAY = date(2023, 6, 15)
@@ -271,6 +272,8 @@ async def build(session: AsyncSession, measures: int, seed: int = 7) -> dict[str
         ],
     )
     await session.commit()
+    # As after an import: the statistics of the tables that grew (storage.statistics).
+    await refresh_now(session)
     return {
         "organisation_id": org_id,
         "roadmap_id": roadmap_id,
