@@ -2,7 +2,8 @@
 
 Builds an organisation with 10,000 measures, 50,000 occurrences and 20,000 reports by bulk
 inserts (on SQLite in a temporary file; on PostgreSQL too when TEST_DATABASE_URL is set,
-in its own organisation, removed afterwards), then times for the whole plan period:
+in its own organisation, removed afterwards), analyses the tables that grew as the bot does
+after an import (storage.statistics), then times for the whole plan period:
 
 * summary: read (storage.read_summaries) + compute + the message text;
 * xlsx / docx: read_plan + the export.
