@@ -136,6 +136,9 @@ async def refresh_now(session: AsyncSession, threshold: int | None = None) -> li
 
 
 async def wait_for_refreshes(timeout: float | None = 30) -> None:
-    """Let the statistics refreshes under way finish (before the engine is closed)."""
-    if _refreshes:
-        await asyncio.wait(list(_refreshes), timeout=timeout)
+    """Let the statistics refreshes under way in this event loop finish (before the engine
+    is closed)."""
+    loop = asyncio.get_running_loop()
+    mine = [task for task in _refreshes if task.get_loop() is loop]
+    if mine:
+        await asyncio.wait(mine, timeout=timeout)
