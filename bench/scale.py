@@ -62,6 +62,7 @@ from storage.models import (  # noqa: E402
     Reminder,
     Roadmap,
 )
+from storage.statistics import refresh_now  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
@@ -194,6 +195,8 @@ async def build(session: AsyncSession, orgs: int) -> dict[str, Any]:
         await session.execute(insert(Occurrence), rows)
         occurrences += len(rows)
     await session.commit()
+    # As after an import: the statistics of the tables that grew (storage.statistics).
+    await refresh_now(session)
     return {"org_ids": org_ids, "person_ids": person_ids, "occurrences": occurrences}
 
 

@@ -2,7 +2,8 @@
 
 Builds an organisation with 10,000 measures, 50,000 occurrences and 20,000 reports by bulk
 inserts (on SQLite in a temporary file; on PostgreSQL too when TEST_DATABASE_URL is set,
-in its own organisation, removed afterwards), then times for the whole plan period:
+in its own organisation, removed afterwards), analyses the tables that grew as the bot does
+after an import (storage.statistics), then times for the whole plan period:
 
 * summary: read (storage.read_summaries) + compute + the message text;
 * xlsx / docx: read_plan + the export.
@@ -52,6 +53,7 @@ from storage.models import (
     UnitMember,
 )
 from storage.read_summaries import read_plan, read_summary_data
+from storage.statistics import refresh_now
 
 NOW = datetime(2022, 1, 10, 9, 0, tzinfo=UTC)
 TODAY = date(2023, 6, 15)
@@ -271,6 +273,8 @@ async def build(session: AsyncSession, measures: int, seed: int = 7) -> dict[str
         ],
     )
     await session.commit()
+    # As after an import: the statistics of the tables that grew (storage.statistics).
+    await refresh_now(session)
     return {
         "organisation_id": org_id,
         "roadmap_id": roadmap_id,

@@ -56,6 +56,7 @@ from storage.db import (
     sqlite_path,
     upgrade,
 )
+from storage.statistics import wait_for_refreshes
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ class App:
     async def close(self, grace_seconds: float = 10.0) -> None:
         await self.finish_updates(grace_seconds)
         await self.bot.session.close()
+        # Statistics refreshed after a bulk write (storage.statistics) finish first.
+        await wait_for_refreshes()
         await self.engine.dispose()
         if self.shared is not None:
             await self.shared.close()

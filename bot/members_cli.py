@@ -32,6 +32,7 @@ async def add_members_command(settings: Settings, args: argparse.Namespace) -> i
     from bot.members import add_members
     from bot.people import invite_link
     from storage.db import create_engine, create_session_factory, upgrade
+    from storage.statistics import wait_for_refreshes
     from storage.uow import UnitOfWork
 
     try:
@@ -57,6 +58,7 @@ async def add_members_command(settings: Settings, args: argparse.Namespace) -> i
                 now=SystemClock().now(),
             )
     finally:
+        await wait_for_refreshes()  # the statistics of what was just written
         await engine.dispose()
     for member in result.added:
         line = f"added {member.name} ({member.kind})"
@@ -100,6 +102,7 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.roadmap.cli import parse_period
     from bot.roadmap.errors import ImportRefused
     from storage.db import create_engine, create_session_factory, upgrade
+    from storage.statistics import wait_for_refreshes
     from storage.uow import UnitOfWork
 
     try:
@@ -141,6 +144,7 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 return EXIT_REFUSED
     finally:
+        await wait_for_refreshes()  # the statistics of what was just written
         await engine.dispose()
     result = saved.result
     verb = "stored" if result.created else "updated"

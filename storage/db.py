@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import cache, sqlite_driver
+from storage.models import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -72,6 +73,32 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def refresh_statistics(bind: AsyncSession | AsyncEngine, tables: Iterable[str]) -> bool:
+    """ANALYZE the tables (names of `storage.models` tables) on PostgreSQL, so that the
+    planner knows rows just written in bulk; commits (a session's transaction too). Nothing
+    on SQLite (see `storage.statistics`). Returns whether it ran.
+
+    ANALYZE samples up to 30,000 rows a table: at 10,000 measures (50,000 occurrences) the
+    tables an import writes take about 100 ms together."""
+    wanted = sorted(set(tables))
+    unknown = [name for name in wanted if name not in Base.metadata.tables]
+    if unknown:
+        raise ValueError(f"not a table of the schema: {', '.join(unknown)}")
+    engine = bind.bind if isinstance(bind, AsyncSession) else bind
+    dialect = engine.dialect if engine is not None else None
+    if not wanted or dialect is None or dialect.name != "postgresql":
+        return False
+    quote = dialect.identifier_preparer.quote
+    statement = text("ANALYZE " + ", ".join(quote(name) for name in wanted))
+    if isinstance(bind, AsyncSession):
+        await bind.execute(statement)
+        await bind.commit()
+    else:
+        async with bind.begin() as connection:
+            await connection.execute(statement)
+    return True
 
 
 async def check_connection(engine: AsyncEngine) -> None:

@@ -23,7 +23,7 @@ from bot.records import (
     SharedPlanRow,
     SummaryData,
 )
-from storage import cache, read, read_board, read_summaries
+from storage import cache, read, read_board, read_summaries, statistics
 from storage.repositories.audit import AuditRepository
 from storage.repositories.invites import InviteRepository
 from storage.repositories.obligations import ObligationRepository
@@ -197,8 +197,14 @@ class UnitOfWork:
             self.session = None
 
     async def commit(self) -> None:
+        """Commit; when the transaction wrote many rows to a table (an import, a municipal
+        plan's new schools, a big planning), its statistics are refreshed in the background
+        on PostgreSQL (`storage.statistics`), so the next question is planned knowing them."""
         assert self.session is not None
         await self.session.commit()
+        grown = statistics.grown_tables(self.session.sync_session)
+        if grown:
+            statistics.refresh_later(self._session_factory, grown)
 
     async def rollback(self) -> None:
         assert self.session is not None

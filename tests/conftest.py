@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, create_session_factory, upgrade_sync
 from storage.models import Base
+from storage.statistics import wait_for_refreshes
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
 POSTGRES_HINT = (
@@ -80,6 +81,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     await _wipe(engine)
     yield engine
+    await wait_for_refreshes()  # ANALYZE after a big write (storage.statistics)
     await engine.dispose()
 
 
