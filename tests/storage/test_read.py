@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import event, select
 
 from bot.imports import store_roadmap
@@ -244,3 +245,28 @@ async def test_names_read_in_chunks_are_the_same(session_factory, now, monkeypat
         chunked = await measure_items(uow.session, ids["school"])
     assert [(r.persons, r.units) for r in chunked] == [(r.persons, r.units) for r in whole]
     assert any(len(r.persons) == 2 for r in chunked)
+
+
+async def test_postgresql_reads_the_askers_occurrences_by_index(
+    session_factory, engine, now, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    """The asker's measures are an index condition on the occurrences, whatever the
+    statistics (the join PostgreSQL planned from them scanned every measure: 11 ms at
+    10,000 measures, against 0.3 ms)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's plan")
+    from storage.read import _items_statement
+
+    ids = await _seed(session_factory, now)
+    values = {
+        "organisation_id": ids["school"],
+        "start": date(2022, 5, 1),
+        "end": date(2022, 5, 31),
+        "person_id": ids["bobrov"],
+    }
+    statement = _items_statement(True, True, True, False).params(values)
+    sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    async with engine.connect() as connection:
+        plan = "\n".join(row[0] for row in await connection.exec_driver_sql("EXPLAIN " + sql))
+    index_conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert any("measure_id = ANY" in line for line in index_conditions), plan
