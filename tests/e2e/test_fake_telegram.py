@@ -271,6 +271,76 @@ async def test_edits_apply_in_place_and_unchanged_edit_fails(tg: FakeTelegram, b
         await bot.edit_message_text(text="x", chat_id=USER_ID, message_id=sent.message_id)
 
 
+async def test_recorded_answers_and_updates_are_copies(tg: FakeTelegram, bot: Bot) -> None:
+    """What a test can hold (call results, messages it sent, updates) is never the fake's
+    own state: changing it changes nothing the bot sees later."""
+    user = tg.user(USER_ID)
+    sent = await bot.send_message(
+        USER_ID, "<b>Вопрос</b> 😀", parse_mode=ParseMode.HTML, reply_markup=keyboard(("Да", "y"))
+    )
+    answer = tg.calls_to("sendMessage")[-1].result
+    answer["text"] = "changed"
+    answer["entities"][0]["length"] = 99
+    answer["reply_markup"]["inline_keyboard"][0][0]["text"] = "changed"
+    answer["chat"]["id"] = 0
+    [shown] = user.messages
+    assert (shown.text, shown.entities[0]["length"], shown.button_texts) == (
+        "Вопрос 😀",
+        6,
+        ["Да"],
+    )
+    assert shown.chat_id == USER_ID
+
+    await bot.edit_message_text(
+        text="<i>Вопрос</i>",
+        chat_id=USER_ID,
+        message_id=sent.message_id,
+        parse_mode="HTML",
+        reply_markup=keyboard(("Да", "y")),
+    )
+    edit = tg.calls_to("editMessageText")[-1].result
+    edit["entities"][0]["type"] = "changed"
+    edit["from"]["id"] = 0
+    assert shown.entities[0]["type"] == "italic"
+    assert shown.data["from"]["id"] == tg.bot_id
+    shown.data["chat"]["first_name"] = "changed"  # the earlier version keeps its own copy
+    assert shown.history[0]["chat"]["first_name"] == "Ирина"
+    assert shown.history[0]["entities"][0]["type"] == "bold"
+
+    # a user's message: the dict returned to the test, the queued update, the polled answer
+    question = await user.send_text("/start")
+    question["text"] = "changed"
+    question["entities"][0]["length"] = 99
+    [update] = tg.pending_updates
+    assert update["message"]["text"] == "/start"
+    await bot.get_updates(timeout=0)
+    polled = tg.calls_to("getUpdates")[-1].result
+    polled[0]["message"]["text"] = "changed"
+    polled[0]["message"]["from"]["first_name"] = "changed"
+    [update] = tg.pending_updates  # not confirmed yet: the next poll gets it again
+    assert update["message"]["text"] == "/start"
+    assert update["message"]["entities"][0]["length"] == 6
+    [again] = await bot.get_updates(timeout=0)
+    assert (again.message.text, again.message.from_user.first_name) == ("/start", "Ирина")
+
+    # a button press carries the message as it was when pressed
+    await user.press(shown, "y")
+    shown.data["text"] = "changed later"
+    pressed = tg.pending_updates[-1]["callback_query"]
+    assert pressed["message"]["text"] == "Вопрос"
+
+    # a reply carries a snapshot of the message replied to
+    reply = await bot.send_message(
+        USER_ID, "ответ", reply_parameters=ReplyParameters(message_id=sent.message_id)
+    )
+    assert reply.reply_to_message is not None
+    stored = user.messages[-1].data["reply_to_message"]
+    assert stored["text"] == "changed later"
+    shown.data["text"] = "changed again"
+    assert stored["text"] == "changed later"
+    assert not tg.failed_calls
+
+
 # --- files --------------------------------------------------------------------------------
 
 
