@@ -242,16 +242,16 @@ async def rows(
         found = await reader.postgres_rows(compiled, bound)
     if found is None:
         return None
-    processors = compiled.results
-    if not any(processors):
+    converted = [(i, process) for i, process in enumerate(compiled.results) if process]
+    if not converted:
         return [tuple(row) for row in found]
-    return [
-        tuple(
-            value if process is None else process(value)
-            for value, process in zip(row, processors, strict=True)
-        )
-        for row in found
-    ]
+    rows_read = []
+    for row in found:
+        values_read = list(row)
+        for i, process in converted:
+            values_read[i] = process(values_read[i])
+        rows_read.append(tuple(values_read))
+    return rows_read
 
 
 # Marks of a write this transaction has not committed (see `usable`).

@@ -119,10 +119,10 @@ def _items_statement(
             Measure.deadline_state,
         )
         .join(Measure, Measure.id == Occurrence.measure_id)
-        .join(Roadmap, Roadmap.id == Measure.roadmap_id)
         .outerjoin(Section, Section.id == Measure.section_id)
         .where(*conditions)
-        .order_by(due, Roadmap.id, Measure.position, Occurrence.id)
+        # Plan by plan (a measure's plan is never missing: no join needed to order by it).
+        .order_by(due, Measure.roadmap_id, Measure.position, Occurrence.id)
     )
     return statement
 
