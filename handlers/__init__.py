@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Message
 
 from bot.shared import Shared
 from handlers import (
@@ -27,6 +28,17 @@ from handlers import reports as report_flow
 from handlers.filters import run_filters_in_loop
 
 
+# Plain functions rather than magic filters (`F.chat.type == …`): every update passes them,
+# and resolving a magic filter costs it several times as much.
+def _in_private_chat(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE
+
+
+def _pressed_in_private_chat(callback: CallbackQuery) -> bool:
+    message = callback.message
+    return message is not None and message.chat.type == ChatType.PRIVATE
+
+
 def get_routers(shared: Shared | None = None) -> list[Router]:
     """Fresh routers, in the order they must see updates: the error handler, then every
     router that serves people inside one parent that lets private chats through only
@@ -38,8 +50,8 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
     router, because a router can belong to one dispatcher only and the tests build many.
     """
     private = Router(name="private")
-    private.message.filter(F.chat.type == ChatType.PRIVATE)
-    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.message.filter(_in_private_chat)
+    private.callback_query.filter(_pressed_in_private_chat)
     private.include_routers(
         shortcuts.create_router(),  # a member's plain question, straight to its handler
         start.create_router(),  # /start (with invite tokens), /help, idle /cancel

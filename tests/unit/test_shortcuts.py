@@ -133,3 +133,17 @@ async def test_plain_questions_only(
     decided = await PlainQuestion()(_text(text), identity=_identity(role, admin=admin))
     assert bool(decided) is taken
     assert not await PlainQuestion()(_text(text), identity=None)
+
+
+async def test_commands_replies_states_and_other_messages_go_the_long_way() -> None:
+    member = _identity(Role.OFFICER)
+    plain = _text("что у меня в мае")
+    assert await PlainQuestion()(plain, identity=member)
+    # What PLAIN_TEXT, ~F.reply_to_message and StateFilter(None) kept out before.
+    assert not await PlainQuestion()(_text("/my"), identity=member)
+    assert not await PlainQuestion()(
+        plain.model_copy(update={"reply_to_message": _text("1.1")}), identity=member
+    )
+    assert not await PlainQuestion()(plain, identity=member, raw_state="ReportWriting:reason")
+    assert not await PlainQuestion()(plain.model_copy(update={"text": None}), identity=member)
+    assert not await PlainQuestion()(plain.model_copy(update={"text": ""}), identity=member)
