@@ -360,9 +360,15 @@ async def hand_over(
     measures = await uow.reports.measures_by_number(organisation_id, number.strip())
     if not measures:
         raise UserError("Measure {number} was not found.", number=number)
-    measure = measures[0]
-    found = await uow.reports.measure(measure.id)
+    # A parent's measure, when the organisation's own plan has the same number too.
+    found = None
+    for measure in measures:
+        found = await uow.reports.measure(measure.id)
+        assert found is not None
+        if found[1].organisation_id != organisation_id:
+            break
     assert found is not None
+    measure = found[0]
     if found[1].organisation_id == organisation_id:
         raise UserError(
             "{number} is a measure of your own plan: its responsible come from the plan "

@@ -298,12 +298,14 @@ async def measure_reports(uow: UnitOfWork, identity: Identity, measure_id: int) 
     )
 
 
-async def measure_by_number(uow: UnitOfWork, identity: Identity, number: str) -> int:
+async def measures_by_number(uow: UnitOfWork, identity: Identity, number: str) -> list[int]:
+    """The measures with that number the coordinator's organisation has a share of, plan by
+    plan: a school's own plan and its share of the municipality's may both have a 1.2."""
     organisation_id = require_coordinator(identity)
     for variant in number_variants(number):
         measures = await uow.reports.measures_by_number(organisation_id, variant)
         if measures:
-            return measures[0].id
+            return [measure.id for measure in measures]
     raise NotFound("Measure {number} was not found.", number=number)
 
 

@@ -29,6 +29,7 @@ from handlers.reports.files import send_report_files
 from handlers.reports.states import ReportStates
 
 LIST_LIMIT = 15  # reports listed in one message
+SAME_NUMBER_SHOWN = 3  # measures of one number (own plan, a parent's) shown by /reports N
 
 
 class StoredReports:
@@ -151,8 +152,9 @@ async def cmd_reports(
     message: Message, command: CommandObject, identity: Identity, services: Services
 ) -> None:
     if command.args and command.args.strip():
-        measure_id = await reading.measure_by_number(services.uow, identity, command.args.strip())
-        await _show_measure(message, identity, services, measure_id)
+        numbered = await reading.measures_by_number(services.uow, identity, command.args.strip())
+        for measure_id in numbered[:SAME_NUMBER_SHOWN]:
+            await _show_measure(message, identity, services, measure_id)
         return
     found = await reading.new_reports(services.uow, identity, now=services.clock.now())
     if found.since is None:

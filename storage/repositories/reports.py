@@ -145,11 +145,15 @@ class ReportRepository(Repository):
         """Active measures with that number that the organisation has a share of."""
         shares = select(Occurrence.measure_id).where(Occurrence.organisation_id == organisation_id)
         result = await self.session.execute(
-            select(Measure).where(
+            select(Measure)
+            .where(
                 Measure.id.in_(shares),
                 Measure.number == number,
                 Measure.archived_at.is_(None),
             )
+            # Plan by plan: a school's share of its municipality's plan and its own plan may
+            # both have a 1.2; the order must not be the database's whim.
+            .order_by(Measure.roadmap_id, Measure.position, Measure.id)
         )
         return list(result.scalars())
 

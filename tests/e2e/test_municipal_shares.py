@@ -172,6 +172,27 @@ async def test_a_school_exports_its_share_of_the_municipal_plan(
     )
     forged = await tg.wait_for_callback_answer(str(update_["callback_query"]["id"]))
     assert "нет доступа" in (forged.text or ""), forged
+
+    # Its own plan has a measure of the share's number too: /reports shows both, plan by
+    # plan, the share's with Сидорова's report (the database's order decided before).
+    async with UnitOfWork(running_bot.app.session_factory) as uow:
+        await save_roadmap(
+            uow,
+            organisation_id=organisation.id,
+            parsed=parse_text(
+                "План школы на 2022—2024 годы\n\n№ п/п\tМероприятие\tСроки\tОтветственный\n"
+                f"{number}.\tСвоё мероприятие школы\tежегодно, май\tБобров В.С.\n"
+            ),
+            now=running_bot.clock.now(),
+            source_name="own-2.txt",
+            source_sha256=None,
+        )
+    before = len(school.messages)
+    await school.send_text(f"/reports {number}")
+    await school.wait_for_text("Своё мероприятие школы")
+    listed = [m.text or "" for m in school.messages[before:] if number in (m.text or "")]
+    assert len(listed) == 2, listed
+    assert "Сидорова" in listed[0] and "Отчётов пока нет" in listed[1]
     assert [c for c in tg.failed_calls if c.error_code != 403] == []
 
 
