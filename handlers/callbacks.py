@@ -366,3 +366,12 @@ FACTORIES: tuple[type[CallbackData], ...] = tuple(
     and issubclass(factory, CallbackData)
     and factory is not CallbackData
 )
+
+
+def report_data(occurrence_id: int) -> str:
+    """`ReportCallback(occurrence_id=...).pack()`, without building the model for an id in
+    range (an answer page packs up to ten); anything else goes through the model, and fails
+    as it does there."""
+    if type(occurrence_id) is int and 0 <= occurrence_id <= DB_INT_MAX:
+        return f"{ReportCallback.__prefix__}{ReportCallback.__separator__}{occurrence_id}"
+    return ReportCallback(occurrence_id=occurrence_id).pack()

@@ -137,18 +137,18 @@ async def _respond(
         await bot.send_message(chat_id, text, reply_markup=markup)
         return
     locale = current_locale()
-    pages = qv.answer_pages(answer, locale)
-    if page >= len(pages):
+    shown, total = qv.answer_page(answer, locale, page)
+    if shown is None:
         # The answer shrank since the button was sent (e.g. a measure was reported done).
         await bot.send_message(chat_id, qv.no_more_pages())
         return
-    if key is None and (len(pages) > 1 or answer.hint is not None):
+    if key is None and (total > 1 or answer.hint is not None):
         key = await _store(state, entry)
     markup = qv.page_markup(
         answer,
-        pages[page],
+        shown,
         index=page,
-        total=len(pages),
+        total=total,
         key=key,
         locale=locale,
         editable=identity.is_coordinator,
@@ -156,7 +156,7 @@ async def _respond(
     if markup is None and answer.empty and answer.intent == "search":
         # Nothing about that topic: show what can be asked instead.
         markup = qv.examples_keyboard()
-    await bot.send_message(chat_id, pages[page].text, reply_markup=markup)
+    await bot.send_message(chat_id, shown.text, reply_markup=markup)
 
 
 async def _answer(services: Services, identity: Identity, entry: Entry) -> Answer:

@@ -212,22 +212,18 @@ def _answers() -> dict[str, Answer]:
 
 def _render(answer: Answer, locale: str, index: int, *, editable: bool) -> dict[str, Any]:
     """What `handlers.questions._respond` sends for page `index` of `answer`."""
-    pages = qv.answer_pages(answer, locale)
-    if index >= len(pages):
+    page, total = qv.answer_page(answer, locale, index)
+    if page is None:
         return {"text": qv.no_more_pages(), "markup": None}
-    key = "17" if len(pages) > 1 or answer.hint is not None else None
+    # answer_pages, built on the same layout, agrees page for page.
+    assert qv.answer_pages(answer, locale)[index] == page and total >= index + 1
+    key = "17" if total > 1 or answer.hint is not None else None
     markup = qv.page_markup(
-        answer,
-        pages[index],
-        index=index,
-        total=len(pages),
-        key=key,
-        locale=locale,
-        editable=editable,
+        answer, page, index=index, total=total, key=key, locale=locale, editable=editable
     )
     if markup is None and answer.empty and answer.intent == "search":
         markup = qv.examples_keyboard()
-    return {"text": pages[index].text, "markup": _wire(markup)}
+    return {"text": page.text, "markup": _wire(markup)}
 
 
 def _wire(markup: InlineKeyboardMarkup | None) -> Any:
@@ -259,7 +255,7 @@ def _rendered(name: str, locale: str, editable: bool) -> list[dict[str, Any]]:
     answer = _answers()[name]
     i18n = build_i18n()
     with i18n.context(), i18n.use_locale(locale):
-        total = len(qv.answer_pages(answer, locale))
+        _page, total = qv.answer_page(answer, locale, 0)
         found = [_render(answer, locale, index, editable=editable) for index in range(total + 1)]
     return [
         page if index < 3 or index >= total - 1 else {"sha256": _digest(page)}
