@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.queries.answer import MeasureItem
 from bot.queries.model import Query
@@ -227,14 +229,17 @@ def _render(answer: Answer, locale: str, index: int, *, editable: bool) -> dict[
 
 
 def _wire(markup: InlineKeyboardMarkup | None) -> Any:
-    """The keyboard as Telegram gets it: aiogram sends every field that is not None."""
+    """The keyboard as Telegram gets it: sent with a message, serialised by aiogram."""
     if markup is None:
         return None
     assert type(markup) is InlineKeyboardMarkup
     for row in markup.inline_keyboard:
         for button in row:
-            assert type(button).__name__ == "InlineKeyboardButton"
-    return markup.model_dump(exclude_none=True)
+            assert type(button) is InlineKeyboardButton
+    method = SendMessage(chat_id=1, text="-", reply_markup=markup)
+    sent = AiohttpSession().prepare_value(method.reply_markup, bot=None, files={})  # type: ignore[arg-type]
+    assert json.loads(sent) == markup.model_dump(exclude_none=True)
+    return json.loads(sent)
 
 
 # Only a measure asked by number shows coordinators more (its "fix" buttons).
