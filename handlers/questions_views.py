@@ -161,12 +161,19 @@ class _Blocks:
         self.locale = locale
         self.with_names = with_names
         self.days: dict[date, str] = {}
+        self.short_days: dict[date, str] = {}
         self.unclear = ""
 
     def day(self, value: date) -> str:
         text = self.days.get(value)
         if text is None:
             text = self.days[value] = day(value, self.locale)
+        return text
+
+    def day_short(self, value: date) -> str:
+        text = self.short_days.get(value)
+        if text is None:
+            text = self.short_days[value] = day_short(value, self.locale)
         return text
 
     def window(self, item: MeasureItem) -> str:
@@ -178,7 +185,7 @@ class _Blocks:
         start = item.window_start
         if start >= item.due:
             return due
-        first = day_short(start, self.locale) if start.year == item.due.year else self.day(start)
+        first = self.day_short(start) if start.year == item.due.year else self.day(start)
         return f"{first} – {due}"
 
     def block(self, item: MeasureItem, state: str) -> str:
