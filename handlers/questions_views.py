@@ -20,7 +20,7 @@ from bot.queries import periods as P
 from bot.queries.answer import MeasureItem
 from bot.queries.service import MY_INTENT, Answer
 from bot.services import Identity
-from bot.wording import measures_count
+from bot.wording import deadlines_count, measures_count
 from handlers.callbacks import (
     AskPeriodCallback,
     EditCallback,
@@ -276,7 +276,7 @@ def _summary(answer: Answer, locale: str) -> str:
     summary = measures_count(measures)
     if len(listed) > measures:
         # One measure with 36 monthly deadlines is one measure, not 36.
-        summary += ", " + periods_count(len(listed))
+        summary += ", " + deadlines_count(len(listed))
     if answer.period is not None and answer.intent != MY_INTENT:
         summary = f"{period_label(answer.period, locale)} · {summary}"
     return summary
@@ -290,10 +290,6 @@ def _page(
     if len(pages) > 1:
         head += " · " + _("page {page} of {pages}").format(page=index + 1, pages=len(pages))
     return AnswerPage(head + "\n" + "\n".join(lines), items)
-
-
-def periods_count(n: int) -> str:
-    return _("{n} deadline", "{n} deadlines", n).format(n=n)
 
 
 def empty_text(answer: Answer, locale: str) -> str:
