@@ -341,3 +341,42 @@ def _write_fixture() -> None:
 
 if __name__ == "__main__":
     _write_fixture()
+
+
+class _Capture(AiohttpSession):
+    """Records the form each method would be posted as (aiogram's build_form_data)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[dict[str, Any]] = []
+
+    async def make_request(self, bot: Any, method: Any, timeout: int | None = None) -> Any:
+        files: dict[str, Any] = {}
+        form = {
+            key: prepared
+            for key, value in method.model_dump(warnings=False).items()
+            if (prepared := self.prepare_value(value, bot=bot, files=files))
+        }
+        self.sent.append({"method": method.__api_method__, "form": form})
+        return None
+
+
+@pytest.mark.parametrize("with_markup", [False, True])
+async def test_answers_are_posted_as_send_message_posts_them(with_markup: bool) -> None:
+    from bot.app import build_bot
+    from bot.settings import Settings
+    from handlers.questions import _send
+
+    session = _Capture()
+    bot = build_bot(Settings(_env_file=None, bot_token="1:TEST"), session)  # type: ignore[call-arg]
+    answer = _answers()["search_10"]
+    page, _total = qv.answer_page(answer, "ru", 0)
+    assert page is not None
+    markup = qv.page_markup(answer, page, index=0, total=2, key="3", locale="ru")
+    if not with_markup:
+        markup = None
+    await bot.send_message(42, "<b>Ответ</b>", reply_markup=markup)
+    await _send(bot, 42, "<b>Ответ</b>", markup)
+    assert session.sent[0] == session.sent[1]
+    assert session.sent[1]["form"]["parse_mode"] == "HTML"
+    assert ("reply_markup" in session.sent[1]["form"]) == with_markup
