@@ -8,7 +8,6 @@ short) and carries at most PAGE_ITEMS report buttons, which a phone can still sh
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -353,7 +352,9 @@ def page_markup(
     # Rows built as lists: InlineKeyboardBuilder deep-copies every button it exports
     # (a third of the time a 10,000-measure answer spent in Python).
     rows: list[list[InlineKeyboardButton]] = []
-    measures = Counter(item.measure_id for item in page.items)
+    measures: dict[int, int] = {}
+    for item in page.items:
+        measures[item.measure_id] = measures.get(item.measure_id, 0) + 1
     buttons = []
     for item in page.items:
         label = item.number or shorten(item.title, 24, one_line=True)
