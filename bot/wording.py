@@ -9,6 +9,8 @@ Pure: no aiogram, no database.
 from __future__ import annotations
 
 import calendar
+import functools
+from collections.abc import Callable
 from datetime import date
 
 from babel.dates import format_date
@@ -43,30 +45,52 @@ def postponed_to(when: date) -> str:
     return _("postponed to {date}").format(date=day(when))
 
 
+def _per_locale(count: Callable[[int], str]) -> Callable[[int], str]:
+    """A counted noun remembered per locale and number: the catalogue's plural rule is
+    applied once (an answer says how many measures and deadlines it lists)."""
+
+    @functools.lru_cache(maxsize=512)
+    def remembered(locale: str, n: int) -> str:
+        return count(n)  # `locale` is the locale in force: the key, not an argument
+
+    @functools.wraps(count)
+    def counted(n: int) -> str:
+        return remembered(current_locale(), n)
+
+    return counted
+
+
+@_per_locale
 def measures_count(n: int) -> str:
     return _("{n} measure", "{n} measures", n).format(n=n)
 
 
+@_per_locale
 def people_count(n: int) -> str:
     return _("{n} person", "{n} people", n).format(n=n)
 
 
+@_per_locale
 def sections_count(n: int) -> str:
     return _("{n} section", "{n} sections", n).format(n=n)
 
 
+@_per_locale
 def units_count(n: int) -> str:
     return _("{n} unit", "{n} units", n).format(n=n)
 
 
+@_per_locale
 def days_count(n: int) -> str:
     return _("{n} day", "{n} days", n).format(n=n)
 
 
+@_per_locale
 def deadlines_count(n: int) -> str:
     return _("{n} deadline", "{n} deadlines", n).format(n=n)
 
 
+@_per_locale
 def reminders_count(n: int) -> str:
     return _("{n} reminder", "{n} reminders", n).format(n=n)
 

@@ -7,25 +7,25 @@ short) and carries at most PAGE_ITEMS report buttons, which a phone can still sh
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _, day, day_short, month_year
+from bot.i18n import _, current_locale, day, day_short, month_year
 from bot.markup import quote, quote_short, shorten
 from bot.queries import periods as P
 from bot.queries.answer import MeasureItem
 from bot.queries.service import MY_INTENT, Answer
 from bot.services import Identity
-from bot.wording import measures_count
+from bot.wording import deadlines_count, measures_count
 from handlers.callbacks import (
     AskPeriodCallback,
     EditCallback,
     ExampleCallback,
-    PageCallback,
-    ReportCallback,
+    page_data,
+    report_data,
 )
 
 PAGE_LIMIT = 3500  # characters of measure lines per page; the header adds well under 500
@@ -67,12 +67,19 @@ def example_questions() -> list[str]:
 
 
 def examples_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for index, question in enumerate(example_questions()):
-        builder.row(
-            InlineKeyboardButton(text=question, callback_data=ExampleCallback(index=index).pack())
-        )
-    return builder.as_markup()
+    """The example questions as buttons, built once per locale: the keyboard is shared, so
+    it is only ever sent, never changed."""
+    return _examples_keyboard(current_locale())
+
+
+@functools.lru_cache(maxsize=8)
+def _examples_keyboard(locale: str) -> InlineKeyboardMarkup:
+    # `locale` is the locale in force (the questions are translated in it): the cache key.
+    rows = [
+        [InlineKeyboardButton(text=question, callback_data=ExampleCallback(index=index).pack())]
+        for index, question in enumerate(example_questions())
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def unknown_text() -> str:
@@ -145,48 +152,95 @@ def _title(answer: Answer, locale: str) -> str:
     return _("<b>Measures</b>")
 
 
-def _window(item: MeasureItem, locale: str) -> str:
-    if item.unclear:
-        return "⚠️ " + _("deadline to be set")
-    if item.window_start >= item.due:
-        return day(item.due, locale)
-    start = (
-        day_short(item.window_start, locale)
-        if item.window_start.year == item.due.year
-        else day(item.window_start, locale)
-    )
-    return f"{start} – {day(item.due, locale)}"
+class _Blocks:
+    """The blocks of one answer's measures: what every block shares (the locale's words,
+    the dates, most of them the same few) is looked up once per answer, not per measure."""
+
+    def __init__(self, locale: str, *, with_names: bool) -> None:
+        self.locale = locale
+        self.with_names = with_names
+        self.days: dict[date, str] = {}
+        self.short_days: dict[date, str] = {}
+        self.unclear = ""
+
+    def day(self, value: date) -> str:
+        text = self.days.get(value)
+        if text is None:
+            text = self.days[value] = day(value, self.locale)
+        return text
+
+    def day_short(self, value: date) -> str:
+        text = self.short_days.get(value)
+        if text is None:
+            text = self.short_days[value] = day_short(value, self.locale)
+        return text
+
+    def window(self, item: MeasureItem) -> str:
+        if item.unclear:
+            if not self.unclear:
+                self.unclear = "⚠️ " + _("deadline to be set")
+            return self.unclear
+        due = self.day(item.due)
+        start = item.window_start
+        if start >= item.due:
+            return due
+        first = self.day_short(start) if start.year == item.due.year else self.day(start)
+        return f"{first} – {due}"
+
+    def block(self, item: MeasureItem, state: str) -> str:
+        mark = MARKS.get(state) or MARKS["open"]
+        title = quote_short(item.title, TITLE_LIMIT, one_line=True)
+        if item.number:
+            head = f"{mark} <b>{quote(item.number)}</b> {title}\n      {self.window(item)}"
+        else:
+            head = f"{mark} {title}\n      {self.window(item)}"
+        if self.with_names and (item.persons or item.units):
+            names = ", ".join([*item.persons, *item.units])
+            if names:
+                return f"{head}\n      👤 {quote_short(names, NAMES_LIMIT, one_line=True)}"
+        return head
 
 
-def item_block(item: MeasureItem, state: str, locale: str, *, with_names: bool) -> str:
-    mark = MARKS.get(state, MARKS["open"])
-    title = quote_short(item.title, TITLE_LIMIT, one_line=True)
-    head = f"{mark} <b>{quote(item.number)}</b> {title}" if item.number else f"{mark} {title}"
-    lines = [head, f"      {_window(item, locale)}"]
-    if with_names:
-        names = ", ".join([*item.persons, *item.units])
-        if names:
-            lines.append(f"      👤 {quote_short(names, NAMES_LIMIT, one_line=True)}")
-    return "\n".join(lines)
+def answer_page(answer: Answer, locale: str, index: int) -> tuple[AnswerPage | None, int]:
+    """Page `index` of the answer (None past its last page) and how many pages it has.
 
-
-def _due_header(due: date, locale: str) -> str:
-    return "📅 " + _("<b>due {date}</b>").format(date=day(due, locale))
+    Where the pages break depends on every measure's block, so all are written; only the
+    page asked for is put together."""
+    title = _title(answer, locale)
+    if answer.empty:
+        return (_empty_page(answer, locale, title) if index == 0 else None), 1
+    pages = _layout(answer, locale)
+    if not 0 <= index < len(pages):
+        return None, len(pages)
+    return _page(title, _summary(answer, locale), pages, index), len(pages)
 
 
 def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
     """The answer as pages (one page, with the reason, when it is empty)."""
     title = _title(answer, locale)
     if answer.empty:
-        return [AnswerPage(f"{title}\n\n{empty_text(answer, locale)}", [])]
+        return [_empty_page(answer, locale, title)]
+    pages = _layout(answer, locale)
+    summary = _summary(answer, locale)
+    return [_page(title, summary, pages, index) for index in range(len(pages))]
+
+
+def _empty_page(answer: Answer, locale: str, title: str) -> AnswerPage:
+    return AnswerPage(f"{title}\n\n{empty_text(answer, locale)}", [])
+
+
+def _layout(answer: Answer, locale: str) -> list[tuple[list[str], list[MeasureItem]]]:
+    """The measures' blocks, page by page (a non-empty answer)."""
     # Names are worth their space only when the list is not just the asker's own.
-    with_names = not answer.scoped or answer.intent == "person_items"
+    blocks = _Blocks(locale, with_names=not answer.scoped or answer.intent == "person_items")
+    states = answer.states
     pages: list[tuple[list[str], list[MeasureItem]]] = []
     lines: list[str] = []
     items: list[MeasureItem] = []
     size = 0
+    due_header = "📅 " + _("<b>due {date}</b>")
     sections = [
-        (_due_header(due, locale), [i for i in group if not i.unclear])
+        (due_header.format(date=blocks.day(due)), [i for i in group if not i.unclear])
         for due, group in answer.groups
     ]
     sections = [(header, group) for header, group in sections if group]
@@ -199,12 +253,9 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
         sections.insert(0, ("❗ " + _("<b>overdue from before</b>"), answer.overdue))
     for header, group in sections:
         for position, item in enumerate(group):
-            block = item_block(
-                item, answer.states[item.occurrence_id], locale, with_names=with_names
-            )
+            block = blocks.block(item, states[item.occurrence_id])
             # A page that starts inside a group repeats the group's date.
-            needs_header = position == 0 or not lines
-            piece = f"\n{header}\n{block}" if needs_header else block
+            piece = f"\n{header}\n{block}" if position == 0 or not lines else block
             extra = len(piece) + 1
             if items and (len(items) >= PAGE_ITEMS or size + extra > PAGE_LIMIT):
                 pages.append((lines, items))
@@ -215,25 +266,29 @@ def answer_pages(answer: Answer, locale: str) -> list[AnswerPage]:
             items.append(item)
             size += extra
     pages.append((lines, items))
+    return pages
+
+
+def _summary(answer: Answer, locale: str) -> str:
     listed = [*answer.overdue, *answer.items]
     measures = len({item.measure_id for item in listed})
     summary = measures_count(measures)
     if len(listed) > measures:
         # One measure with 36 monthly deadlines is one measure, not 36.
-        summary += ", " + periods_count(len(listed))
+        summary += ", " + deadlines_count(len(listed))
     if answer.period is not None and answer.intent != MY_INTENT:
         summary = f"{period_label(answer.period, locale)} · {summary}"
-    result = []
-    for number, (page_lines, page_items) in enumerate(pages, start=1):
-        head = f"{title}\n{summary}"
-        if len(pages) > 1:
-            head += " · " + _("page {page} of {pages}").format(page=number, pages=len(pages))
-        result.append(AnswerPage(head + "\n" + "\n".join(page_lines), page_items))
-    return result
+    return summary
 
 
-def periods_count(n: int) -> str:
-    return _("{n} deadline", "{n} deadlines", n).format(n=n)
+def _page(
+    title: str, summary: str, pages: list[tuple[list[str], list[MeasureItem]]], index: int
+) -> AnswerPage:
+    lines, items = pages[index]
+    head = f"{title}\n{summary}"
+    if len(pages) > 1:
+        head += " · " + _("page {page} of {pages}").format(page=index + 1, pages=len(pages))
+    return AnswerPage(head + "\n" + "\n".join(lines), items)
 
 
 def empty_text(answer: Answer, locale: str) -> str:
@@ -268,12 +323,19 @@ def empty_text(answer: Answer, locale: str) -> str:
     return reason
 
 
-def _button_label(item: MeasureItem, page_items: list[MeasureItem]) -> str:
-    label = item.number or shorten(item.title, 24, one_line=True)
-    # The same measure twice on a page (two deadlines) needs its date to tell them apart.
-    if sum(1 for other in page_items if other.measure_id == item.measure_id) > 1:
-        label += f" · {item.due:%d.%m.%y}"
-    return f"📝 {label}"
+# A page's keyboard is copied from validated ones with its strings and rows put in: pydantic
+# validation of each button and of the keyboard took half the time of an answer's rendering
+# (what is put in is typed, built here: strings, packed data, rows of these buttons).
+_BUTTON = InlineKeyboardButton(text="-", callback_data="-")
+_MARKUP = InlineKeyboardMarkup(inline_keyboard=[[_BUTTON]])
+
+
+def _button(text: str, callback_data: str) -> InlineKeyboardButton:
+    return _BUTTON.model_copy(update={"text": text, "callback_data": callback_data})
+
+
+def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return _MARKUP.model_copy(update={"inline_keyboard": rows})
 
 
 def page_markup(
@@ -290,13 +352,16 @@ def page_markup(
     # Rows built as lists: InlineKeyboardBuilder deep-copies every button it exports
     # (a third of the time a 10,000-measure answer spent in Python).
     rows: list[list[InlineKeyboardButton]] = []
-    buttons = [
-        InlineKeyboardButton(
-            text=_button_label(item, page.items),
-            callback_data=ReportCallback(occurrence_id=item.occurrence_id).pack(),
-        )
-        for item in page.items
-    ]
+    measures: dict[int, int] = {}
+    for item in page.items:
+        measures[item.measure_id] = measures.get(item.measure_id, 0) + 1
+    buttons = []
+    for item in page.items:
+        label = item.number or shorten(item.title, 24, one_line=True)
+        if measures[item.measure_id] > 1:
+            # The same measure twice on a page (two deadlines) needs its date to tell them apart.
+            label += f" · {item.due:%d.%m.%y}"
+        buttons.append(_button(f"📝 {label}", report_data(item.occurrence_id)))
     for start in range(0, len(buttons), BUTTONS_PER_ROW):
         rows.append(buttons[start : start + BUTTONS_PER_ROW])
     if editable and answer.intent == "by_number":
@@ -312,13 +377,7 @@ def page_markup(
             ]
         )
     if key is not None and index + 1 < total:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=_("More ›"), callback_data=PageCallback(key=key, page=index + 1).pack()
-                )
-            ]
-        )
+        rows.append([_button(_("More ›"), page_data(key, index + 1))])
     if key is not None and answer.empty and answer.hint is not None:
         hint_start, hint_end = answer.hint
         rows.append(
@@ -332,4 +391,4 @@ def page_markup(
             ]
         )
     rows = [row for row in rows if row]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    return _markup(rows) if rows else None

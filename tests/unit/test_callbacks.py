@@ -14,16 +14,21 @@ from aiogram.filters.callback_data import CallbackData
 
 import handlers
 from handlers.callbacks import (
+    DB_INT_MAX,
     FACTORIES,
+    PAGE_MAX,
     CheckAction,
     CheckCallback,
     OrgSettingsAction,
     OrgSettingsCallback,
+    PageCallback,
     ReportCallback,
     SettingsAction,
     SettingsCallback,
     SummaryCallback,
     SummaryKind,
+    page_data,
+    report_data,
 )
 from handlers.middlewares.callbacks import RefuseUnknownButtons
 
@@ -107,3 +112,35 @@ def test_forged_data_is_refused(data: str | None) -> None:
 def test_a_forged_value_cannot_be_built_either() -> None:
     with pytest.raises(ValueError):
         OrgSettingsCallback(action=OrgSettingsAction.CLOSING, value="zzz")
+
+
+@pytest.mark.parametrize("occurrence_id", [0, 1, 12_345, DB_INT_MAX])
+def test_report_data_is_what_the_factory_packs(occurrence_id: int) -> None:
+    data = report_data(occurrence_id)
+    assert data == ReportCallback(occurrence_id=occurrence_id).pack()
+    assert ReportCallback.unpack(data).occurrence_id == occurrence_id
+
+
+@pytest.mark.parametrize("occurrence_id", [-1, DB_INT_MAX + 1, "7:1"])
+def test_report_data_refuses_what_the_factory_refuses(occurrence_id: object) -> None:
+    with pytest.raises(ValueError):
+        ReportCallback(occurrence_id=occurrence_id).pack()  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        report_data(occurrence_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("key", "page"), [("1", 0), ("17", 3), ("k", PAGE_MAX), ("9" * 50, 1)])
+def test_page_data_is_what_the_factory_packs(key: str, page: int) -> None:
+    data = page_data(key, page)
+    assert data == PageCallback(key=key, page=page).pack()
+    assert PageCallback.unpack(data) == PageCallback(key=key, page=page)
+
+
+@pytest.mark.parametrize(
+    ("key", "page"), [("", 1), ("a:b", 1), ("1", -1), ("1", PAGE_MAX + 1), ("9" * 60, 1)]
+)
+def test_page_data_refuses_what_the_factory_refuses(key: str, page: int) -> None:
+    with pytest.raises(ValueError):
+        PageCallback(key=key, page=page).pack()
+    with pytest.raises(ValueError):
+        page_data(key, page)
