@@ -115,6 +115,13 @@ async def _seed(url: str, measures: int) -> dict[str, Any]:
     try:
         async with create_session_factory(engine)() as session:
             built = await build(session, measures)
+            # A run stopped half-way may have left its asker behind: the Telegram id is
+            # unique.
+            await session.execute(
+                update(Person)
+                .where(Person.telegram_user_id == USER_ID)
+                .values(telegram_user_id=None, chat_id=None)
+            )
             # Person 1 has joined (bench/summaries joins three of four) and carries measures.
             await session.execute(
                 update(Person)
