@@ -190,14 +190,17 @@ def _fixed(answer: Answer, identity: Identity) -> tuple[str, InlineKeyboardMarku
 
 
 async def _store(state: FSMContext, entry: Entry) -> str:
-    data = (await state.get_data()).get(STORE) or {}
+    # Read once and written whole (update_data would read it again: with Redis, a round
+    # trip more before the answer); one update of a chat at a time, so nothing comes between.
+    whole = await state.get_data()
+    data = whole.get(STORE) or {}
     number = int(data.get("n", 0)) + 1
     asked: dict[str, Entry] = dict(data.get("asked") or {})
     key = str(number)
     asked[key] = entry
     while len(asked) > KEEP:
         asked.pop(next(iter(asked)))
-    await state.update_data({STORE: {"n": number, "asked": asked}})
+    await state.set_data({**whole, STORE: {"n": number, "asked": asked}})
     return key
 
 
