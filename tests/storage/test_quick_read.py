@@ -8,14 +8,14 @@ from datetime import date
 from itertools import product
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 
 from storage import quick_read, sqlite_driver
 from storage.db import create_engine, create_session_factory, upgrade
-from storage.models import Measure, Occurrence, OccurrenceStatus
+from storage.models import Occurrence
 from storage.read import _items_statement, measure_items
 from storage.uow import UnitOfWork
-from tests.storage.test_read import _keys, _seed
+from tests.storage.test_read import _keys, _postpone_the_check, _seed
 
 PERIODS = [
     (None, None),
@@ -84,16 +84,8 @@ async def test_the_items_are_not_read_on_the_sessions_connection(
 async def test_a_write_not_committed_is_read_through_the_session(session_factory, now) -> None:  # type: ignore[no-untyped-def]
     ids = await _seed(session_factory, now)
     async with UnitOfWork(session_factory) as uow:
-        occurrence = (
-            await uow.session.execute(
-                select(Occurrence)
-                .join(Measure, Measure.id == Occurrence.measure_id)
-                .where(Measure.number == "1.3", Measure.title.like("Сверка%"))
-            )
-        ).scalar_one()
         # Unflushed: the session would flush it before its own read.
-        occurrence.status = OccurrenceStatus.POSTPONED.value
-        occurrence.postponed_to = date(2022, 6, 15)
+        await _postpone_the_check(uow)
         assert not quick_read.usable(uow.session)
         june = await measure_items(
             uow.session, ids["school"], start=date(2022, 6, 1), end=date(2022, 6, 30)

@@ -80,6 +80,20 @@ async def _seed(session_factory, now: datetime) -> dict[str, int]:  # type: igno
         }
 
 
+async def _postpone_the_check(uow: UnitOfWork) -> None:
+    """1.3 «Сверка данных…» postponed to 15 June 2022, in the unit of work (not committed)."""
+    assert uow.session is not None
+    occurrence = (
+        await uow.session.execute(
+            select(Occurrence)
+            .join(Measure, Measure.id == Occurrence.measure_id)
+            .where(Measure.number == "1.3", Measure.title.like("Сверка%"))
+        )
+    ).scalar_one()
+    occurrence.status = OccurrenceStatus.POSTPONED.value
+    occurrence.postponed_to = date(2022, 6, 15)
+
+
 def _keys(rows) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
     return [(r.number, r.due.isoformat()) for r in rows]
 
@@ -128,15 +142,7 @@ async def test_period_keeps_windows_that_overlap_it(session_factory, now) -> Non
 async def test_a_postponed_occurrence_is_due_on_its_new_date(session_factory, now) -> None:  # type: ignore[no-untyped-def]
     ids = await _seed(session_factory, now)
     async with UnitOfWork(session_factory) as uow:
-        occurrence = (
-            await uow.session.execute(
-                select(Occurrence)
-                .join(Measure, Measure.id == Occurrence.measure_id)
-                .where(Measure.number == "1.3", Measure.title.like("Сверка%"))
-            )
-        ).scalar_one()
-        occurrence.status = OccurrenceStatus.POSTPONED.value
-        occurrence.postponed_to = date(2022, 6, 15)
+        await _postpone_the_check(uow)
         await uow.commit()
     async with UnitOfWork(session_factory) as uow:
         june = await measure_items(
