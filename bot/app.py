@@ -34,7 +34,7 @@ from bot.reminders.delivery import ReminderDelivery
 from bot.reminders.pacing import MemoryPacer, Pacer, RedisPacer
 from bot.settings import Settings
 from bot.shared import RedisUnavailable, Shared, connect
-from bot.telegram_io import HonourRetryAfter, RetryNetworkErrors
+from bot.telegram_io import CountRepliesInBudget, HonourRetryAfter, RetryNetworkErrors
 from handlers import callbacks, get_routers, views
 from handlers.commands import set_bot_commands
 from handlers.middlewares.callbacks import (
@@ -111,6 +111,8 @@ class App:
         await wait_for_refreshes()
         await self.engine.dispose()
         if self.shared is not None:
+            if isinstance(self.delivery.pacer, RedisPacer):
+                await self.delivery.pacer.drain()  # replies' notes still on their way
             await self.shared.close()
         # What build_app froze may become garbage now (a process that builds apps again).
         gc.unfreeze()
@@ -253,6 +255,8 @@ async def build_app(
     )
     # Any 429 (a reply's too) pauses every sender of reminders and digests.
     bot.session.middleware(HonourRetryAfter(pacer))
+    # Replies are not held back, but counted: reminders sent meanwhile yield to them.
+    bot.session.middleware(CountRepliesInBudget(pacer))
 
     delivery = ReminderDelivery(
         bot=bot,

@@ -37,7 +37,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.reminders.pacing import Pacer
+from bot.reminders.pacing import Pacer, sending_in_slot
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,50 @@ class HonourRetryAfter(BaseRequestMiddleware):
         except TelegramRetryAfter as error:
             await self.pacer.pause(error.retry_after)
             raise
+
+
+# The methods that post a message to a chat (Telegram's ~30 a second counts them).
+POSTING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendAudio",
+        "sendVideo",
+        "sendVoice",
+        "sendAnimation",
+        "sendSticker",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+
+
+class CountRepliesInBudget(BaseRequestMiddleware):
+    """A message posted without a pacer's slot — a reply to whoever wrote — is noted in the
+    send budget once it went (`Pacer.note`): it is not held back (a person is waiting for
+    it), but the reminders sent meanwhile, in this process or (with Redis) any other, yield
+    to it, so the bot as a whole stays under Telegram's limits."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if method.__api_method__ in POSTING and not sending_in_slot():
+            chat_id = getattr(method, "chat_id", None)
+            if isinstance(chat_id, int):
+                self.pacer.note(chat_id)
+        return response
 
 
 async def download(bot: Bot, file_id: str, delays: Sequence[float] = RETRY_DELAYS) -> bytes:

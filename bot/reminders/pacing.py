@@ -4,6 +4,11 @@ per chat, and a 429's `retry_after` honoured by every sender.
 A sender holds a slot while its request is under way: ``async with pacer.slot(chat_id):
 await bot.send_message(...)``.
 
+A message sent without a slot — a reply to someone who wrote, which nobody should keep
+waiting for a reminder's turn — is noted after it went (`note`, by the bot session's
+`telegram_io.CountRepliesInBudget`): it fills the budget's second and its chat's like a
+slotted one, so the reminders sent meanwhile yield to it and the bot stays under the limit.
+
 - `MemoryPacer`: one process's budget (the default, without `REDIS_URL`).
 - `RedisPacer`: one budget shared by every process of the bot through Redis. Lua scripts,
   on Redis's own clock (the processes' clocks do not matter), take the bot's slot and the
@@ -18,17 +23,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+logger = logging.getLogger(__name__)
+
 TELEGRAM_PER_SECOND = 30  # Telegram's limit per bot: messages in any one second
+
+
+_IN_SLOT: ContextVar[bool] = ContextVar("pacer_in_slot", default=False)
+
+
+def sending_in_slot() -> bool:
+    """Whether the current task sends under a pacer's slot (it is counted already)."""
+    return _IN_SLOT.get()
+
+
+@contextmanager
+def _holding_slot() -> Iterator[None]:
+    token = _IN_SLOT.set(True)
+    try:
+        yield
+    finally:
+        _IN_SLOT.reset(token)
 
 
 class Pacer(Protocol):
@@ -37,6 +63,9 @@ class Pacer(Protocol):
 
     async def pause(self, seconds: float) -> None:
         """Telegram answered 429: nobody sends for this long."""
+
+    def note(self, chat_id: int) -> None:
+        """A message went to this chat without a slot (a reply): count it, without waiting."""
 
 
 class MemoryPacer:
@@ -56,7 +85,15 @@ class MemoryPacer:
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
         await self.acquire(chat_id)
-        yield
+        with _holding_slot():
+            yield
+
+    def note(self, chat_id: int) -> None:
+        now = time.monotonic()
+        self._next_slot = max(now, self._next_slot) + self.interval
+        self._chat_next[chat_id] = max(
+            self._chat_next.get(chat_id, 0.0), now + self.per_chat_interval
+        )
 
     async def acquire(self, chat_id: int) -> None:
         while True:
@@ -146,6 +183,23 @@ end
 return 0
 """
 
+# A message sent without a slot (a reply) after its answer came back: it counts in the
+# window for a second, and the chat's next message waits a per-chat interval.
+# KEYS: the chat's next slot, the window. ARGV: per-chat interval, the message's id.
+_NOTE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local per_chat = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[2], string.format('%.0f', now), ARGV[2])
+redis.call('PEXPIRE', KEYS[2], 61000)
+local chat_next = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now + per_chat > chat_next then
+  redis.call('SET', KEYS[1], string.format('%.0f', now + per_chat),
+             'PX', math.floor(per_chat / 1000) + 1000)
+end
+return 0
+"""
+
 GRANTED, BOT_BUSY, CHAT_BUSY = 1, 0, 2
 # A request still under way after this long (its process died) stops counting.
 IN_FLIGHT_SECONDS = 30
@@ -174,6 +228,8 @@ class RedisPacer:
         self._take = redis.register_script(_TAKE)
         self._done = redis.register_script(_DONE)
         self._pause = redis.register_script(_PAUSE)
+        self._note = redis.register_script(_NOTE)
+        self._notes: set[asyncio.Task[None]] = set()  # notes under way (`drain` awaits them)
         # One sender of this process at a time waits for the bot's next slot, so Redis is
         # asked about once per slot and process, not once per waiting sender.
         self._gate = asyncio.Lock()
@@ -184,7 +240,8 @@ class RedisPacer:
         message = uuid.uuid4().hex
         await self._acquire(chat_key, window, message)
         try:
-            yield
+            with _holding_slot():
+                yield
         finally:
             with contextlib.suppress(Exception):  # it stops counting on its own anyway
                 await self._done(keys=[chat_key, window], args=[self.per_chat_us, message])
@@ -211,3 +268,21 @@ class RedisPacer:
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{self.prefix}:pause"], args=[round(seconds * 1_000_000)])
+
+    def note(self, chat_id: int) -> None:
+        # In the background: the reply has gone, its sender waits for nothing more.
+        task = asyncio.get_running_loop().create_task(self._noted(chat_id))
+        self._notes.add(task)
+        task.add_done_callback(self._notes.discard)
+
+    async def _noted(self, chat_id: int) -> None:
+        keys = [f"{self.prefix}:chat:{chat_id}", f"{self.prefix}:window"]
+        try:
+            await self._note(keys=keys, args=[self.per_chat_us, uuid.uuid4().hex])
+        except Exception as error:  # Redis away for a moment: one reply goes uncounted
+            logger.warning("a reply was not counted in the shared send budget: %r", error)
+
+    async def drain(self) -> None:
+        """Wait for the notes under way (before the Redis client closes)."""
+        if self._notes:
+            await asyncio.gather(*self._notes, return_exceptions=True)

@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 
 from bot.reminders.pacing import MemoryPacer
-from bot.telegram_io import HonourRetryAfter, RetryNetworkErrors, download
+from bot.telegram_io import CountRepliesInBudget, HonourRetryAfter, RetryNetworkErrors, download
 from tests.fake_telegram import FakeTelegram, bot_for
 
 USER_ID = 1001
@@ -81,3 +81,18 @@ async def test_a_429_to_any_call_pauses_the_pacer(tg: FakeTelegram, bot: Bot) ->
     async with pacer.slot(USER_ID + 1):  # another chat, yet it waits
         pass
     assert time.monotonic() - started >= refused.value.retry_after - 0.2
+
+
+async def test_a_reply_sent_holds_the_reminders_to_its_chat(tg: FakeTelegram, bot: Bot) -> None:
+    """A reply goes at once, and counts in the send budget: a reminder to the same chat
+    waits its second. (A lower bound only.)"""
+    import time
+
+    pacer = MemoryPacer()
+    bot.session.middleware(CountRepliesInBudget(pacer))
+    tg.user(USER_ID)
+    await bot.send_message(USER_ID, "ответ на вопрос")
+    started = time.monotonic()
+    async with pacer.slot(USER_ID):
+        pass
+    assert time.monotonic() - started >= 0.8

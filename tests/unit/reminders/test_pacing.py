@@ -88,3 +88,77 @@ async def test_one_chat_gets_one_message_a_second_in_memory() -> None:
 
 async def test_one_chat_gets_one_message_a_second_through_redis(redis: Redis) -> None:
     assert await _three_to_one_chat(RedisPacer(redis, "3")) >= 1.9
+
+
+# Replies: sent at once, counted in the budget (bot.telegram_io.CountRepliesInBudget).
+
+
+async def test_a_reply_holds_its_chats_next_reminder_in_memory() -> None:
+    pacer = MemoryPacer()
+    pacer.note(11)
+    assert await _elapsed(_send(pacer, 11)) >= 0.9
+
+
+async def test_replies_fill_the_memory_budget() -> None:
+    pacer = MemoryPacer(per_second=10)
+    for chat in range(20, 30):
+        pacer.note(chat)  # ten replies: a second of the budget
+    assert await _elapsed(_send(pacer, 99)) >= 0.9
+
+
+async def test_a_reply_in_one_process_holds_the_chat_in_another(redis: Redis) -> None:
+    replying, reminding = RedisPacer(redis, "5"), RedisPacer(redis, "5")
+    replying.note(12)
+    await replying.drain()
+    assert await _elapsed(_send(reminding, 12)) >= 0.9
+
+
+async def test_replies_fill_the_shared_window(redis: Redis) -> None:
+    replying = RedisPacer(redis, "6", per_second=100, window_limit=3)
+    reminding = RedisPacer(redis, "6", per_second=100, window_limit=3)
+    for chat in (31, 32, 33):
+        replying.note(chat)
+    await replying.drain()
+    # The window's three messages of this second are the replies': a reminder waits for
+    # the first of them to stop counting.
+    assert await _elapsed(_send(reminding, 34)) >= 0.9
+
+
+class _Recording:
+    def __init__(self) -> None:
+        self.noted: list[int] = []
+
+    def note(self, chat_id: int) -> None:
+        self.noted.append(chat_id)
+
+    def slot(self, chat_id: int):  # type: ignore[no-untyped-def]
+        return MemoryPacer(per_second=1000, per_chat_interval=0).slot(chat_id)
+
+    async def pause(self, seconds: float) -> None:
+        pass
+
+
+async def test_replies_are_noted_and_slotted_sends_are_not() -> None:
+    from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
+
+    from bot.telegram_io import CountRepliesInBudget
+
+    pacer = _Recording()
+    middleware = CountRepliesInBudget(pacer)  # type: ignore[arg-type]
+
+    async def telegram(bot, method):  # type: ignore[no-untyped-def]
+        return "sent"
+
+    assert await middleware(telegram, None, SendMessage(chat_id=41, text="ответ")) == "sent"  # type: ignore[arg-type]
+    await middleware(telegram, None, SendPhoto(chat_id=42, photo="file-id"))  # type: ignore[arg-type]
+    await middleware(telegram, None, AnswerCallbackQuery(callback_query_id="1"))  # type: ignore[arg-type]
+    async with pacer.slot(43):  # a reminder: its slot counted it already
+        await middleware(telegram, None, SendMessage(chat_id=43, text="напоминание"))  # type: ignore[arg-type]
+    assert pacer.noted == [41, 42]
+
+    async def refused(bot, method):  # type: ignore[no-untyped-def]
+        raise RuntimeError("not sent")
+
+    with pytest.raises(RuntimeError):
+        await middleware(refused, None, SendMessage(chat_id=44, text="ответ"))  # type: ignore[arg-type]
+    assert pacer.noted == [41, 42]
