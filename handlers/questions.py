@@ -190,8 +190,8 @@ def _fixed(answer: Answer, identity: Identity) -> tuple[str, InlineKeyboardMarku
 
 
 async def _store(state: FSMContext, entry: Entry) -> str:
-    # Read once and written whole (update_data would read it again: with Redis, a round
-    # trip more before the answer); one update of a chat at a time, so nothing comes between.
+    # Read once and written whole: update_data reads it again (with Redis, a round trip
+    # more before the answer), and writes it no more atomically than this.
     whole = await state.get_data()
     data = whole.get(STORE) or {}
     number = int(data.get("n", 0)) + 1

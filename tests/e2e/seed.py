@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.calendar import local_date
+from bot.import_flow import save_roadmap
 from bot.imports import store_roadmap
 from bot.reminders.outbox import PLANNING_LOOKBACK, ensure_planned, plan_range
 from bot.roadmap import parse_text
@@ -37,6 +38,20 @@ class Seeded:
     roadmap_id: int
     persons: dict[str, int] = field(default_factory=dict)  # full name -> person id
     units: dict[str, int] = field(default_factory=dict)
+
+
+async def save_text_plan(
+    uow: UnitOfWork, organisation_id: int, text: str, *, now: datetime, source_name: str
+) -> None:
+    """A plan pasted as text, saved as the chat's confirm saves it (commits, plans)."""
+    await save_roadmap(
+        uow,
+        organisation_id=organisation_id,
+        parsed=parse_text(text),
+        now=now,
+        source_name=source_name,
+        source_sha256=None,
+    )
 
 
 async def add_joined_person(

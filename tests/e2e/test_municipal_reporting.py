@@ -21,12 +21,10 @@ from docx import Document as DocxDocument
 from openpyxl import load_workbook
 from sqlalchemy import and_, or_, select
 
-from bot.import_flow import save_roadmap
-from bot.roadmap import parse_text
 from storage.models import Measure, Occurrence, Organisation, Report, Roadmap
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
-from tests.e2e.seed import SMALL_PLAN, add_joined_person
+from tests.e2e.seed import SMALL_PLAN, add_joined_person, save_text_plan
 from tests.fake_telegram import FakeUser
 
 OFFICE = 7001
@@ -67,14 +65,7 @@ async def _office(bot: RunningBot, samples_dir: Path, sample: Sample) -> int:
         )
         await add_joined_person(uow, office.id, "Лебедева Л.Л.", OFFICE, now=now)
         await uow.commit()
-        await save_roadmap(
-            uow,
-            organisation_id=office.id,
-            parsed=parse_text(text),
-            now=now,
-            source_name=sample.file,
-            source_sha256=None,
-        )
+        await save_text_plan(uow, office.id, text, now=now, source_name=sample.file)
         return office.id
 
 
@@ -215,13 +206,8 @@ async def test_the_municipal_coordinator_sees_each_school_and_a_school_only_itse
     async with UnitOfWork(running_bot.app.session_factory) as uow:
         first_school = await uow.organisations.by_name(SCHOOLS[0][0])
         assert first_school is not None
-        await save_roadmap(
-            uow,
-            organisation_id=first_school.id,
-            parsed=parse_text(SMALL_PLAN),
-            now=running_bot.clock.now(),
-            source_name="own.txt",
-            source_sha256=None,
+        await save_text_plan(
+            uow, first_school.id, SMALL_PLAN, now=running_bot.clock.now(), source_name="own.txt"
         )
     own_rows = await _rows(running_bot, office_id, roadmap_owner=first_school.id)
     own_done, own_due = _expected_completion(own_rows, today).get(SCHOOLS[0][0], (0, 0))

@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.import_flow import save_roadmap
-from bot.roadmap import parse_text
 from storage.models import Organisation, Reminder
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
-from tests.e2e.seed import add_joined_person
+from tests.e2e.seed import add_joined_person, save_text_plan
 from tests.fake_telegram import ChatMessage, FakeUser
 
 OFFICE = 7001
@@ -47,14 +45,7 @@ async def _municipality(bot: RunningBot, samples_dir: Path) -> int:
         )
         await add_joined_person(uow, office.id, "Лебедева Л.Л.", OFFICE, now=now)
         await uow.commit()
-        await save_roadmap(
-            uow,
-            organisation_id=office.id,
-            parsed=parse_text(text),
-            now=now,
-            source_name="002.txt",
-            source_sha256=None,
-        )
+        await save_text_plan(uow, office.id, text, now=now, source_name="002.txt")
         return office.id
 
 

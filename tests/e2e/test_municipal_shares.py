@@ -19,13 +19,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.calendar import is_working_day
-from bot.import_flow import save_roadmap
 from bot.jobs import send_digests
-from bot.roadmap import parse_text
 from storage.models import Organisation, Roadmap
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import RunningBot
-from tests.e2e.seed import SMALL_PLAN, add_joined_person
+from tests.e2e.seed import SMALL_PLAN, add_joined_person, save_text_plan
 from tests.e2e.test_municipal_reporting import (
     OFFICE,
     SAMPLE_002,
@@ -134,13 +132,8 @@ async def test_a_school_exports_its_share_of_the_municipal_plan(
     async with UnitOfWork(running_bot.app.session_factory) as uow:
         organisation = await uow.organisations.by_name(FIRST)
         assert organisation is not None
-        await save_roadmap(
-            uow,
-            organisation_id=organisation.id,
-            parsed=parse_text(SMALL_PLAN),
-            now=running_bot.clock.now(),
-            source_name="own.txt",
-            source_sha256=None,
+        await save_text_plan(
+            uow, organisation.id, SMALL_PLAN, now=running_bot.clock.now(), source_name="own.txt"
         )
     own = await _document(school, "/export xlsx")
     assert own.document is not None
@@ -176,16 +169,13 @@ async def test_a_school_exports_its_share_of_the_municipal_plan(
     # Its own plan has a measure of the share's number too: /reports shows both, plan by
     # plan, the share's with Сидорова's report (the database's order decided before).
     async with UnitOfWork(running_bot.app.session_factory) as uow:
-        await save_roadmap(
+        await save_text_plan(
             uow,
-            organisation_id=organisation.id,
-            parsed=parse_text(
-                "План школы на 2022—2024 годы\n\n№ п/п\tМероприятие\tСроки\tОтветственный\n"
-                f"{number}.\tСвоё мероприятие школы\tежегодно, май\tБобров В.С.\n"
-            ),
+            organisation.id,
+            "План школы на 2022—2024 годы\n\n№ п/п\tМероприятие\tСроки\tОтветственный\n"
+            f"{number}.\tСвоё мероприятие школы\tежегодно, май\tБобров В.С.\n",
             now=running_bot.clock.now(),
             source_name="own-2.txt",
-            source_sha256=None,
         )
     before = len(school.messages)
     await school.send_text(f"/reports {number}")
@@ -338,14 +328,7 @@ async def test_two_levels_the_municipality_sees_its_part_of_the_region_plan(
         await add_joined_person(uow, region.id, "Морозова М.М.", REGION, now=now)
         await uow.commit()
         region_id, other_id = region.id, other.id
-        await save_roadmap(
-            uow,
-            organisation_id=region_id,
-            parsed=parse_text(REGION_PLAN),
-            now=now,
-            source_name="region.txt",
-            source_sha256=None,
-        )
+        await save_text_plan(uow, region_id, REGION_PLAN, now=now, source_name="region.txt")
     # The region's plan: each municipality has its own occurrences of 7.1 and 7.2.
     shares = await _rows_of(running_bot, region_id)
     assert {(r.organisation, r.number) for r in shares} == {
