@@ -12,6 +12,11 @@ interrupts, so a reset line loses nothing and repeats only what was in flight.
   (with Redis, in every process).
 - `download` fetches a file's bytes whole, starting again when a download is cut off
   (aiogram's `Bot.download` streams into the destination and cannot resume).
+- `PostMessage` is aiogram's `SendMessage` for a reply whose sent message is not used (an
+  answer page): Telegram's answer is read as the message's id only, and the keyboard goes
+  out as JSON made by pydantic at once (aiogram's `prepare_value` walks it field by field).
+  Reading back the whole message — its text, every bold entity, every button — and walking
+  the keyboard were 0.8 ms of a 10-item answer, a sixth of what its asker waited for.
 
 The same middleware keeps the parsed answer types alive: aiogram builds
 `Response[<returned type>]` for every answer, and pydantic keeps a built generic model
@@ -34,8 +39,9 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import GetUpdates, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from bot.reminders.pacing import Pacer, sending_in_slot
 
@@ -146,6 +152,33 @@ class CountRepliesInBudget(BaseRequestMiddleware):
             if isinstance(chat_id, int):
                 self.pacer.note(chat_id)
         return response
+
+
+class SentMessage(BaseModel):
+    """A posted message as `PostMessage` reads Telegram's answer: its id; the rest of the
+    message (text, entities, keyboard, sender, chat) is not turned into objects."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    message_id: int
+
+
+class PostMessage(SendMessage):
+    """`SendMessage` whose answer is read as `SentMessage` (see the module's docstring).
+
+    A subclass, so that whatever looks for a sendMessage (the console session, the request
+    middlewares) sees one; what goes to Telegram is the same request. `await bot(...)` is
+    typed as aiogram's `Message` (the generic parameter cannot be narrowed), so callers
+    must not use the result beyond `.message_id`."""
+
+    __returning__ = SentMessage  # type: ignore[assignment]  # read as its id (docstring)
+
+    @field_serializer("reply_markup")
+    def _markup_as_json(self, markup: Any) -> Any:
+        # The keyboard's JSON without its unset (None) fields, as aiogram would send it.
+        if isinstance(markup, BaseModel):
+            return markup.model_dump_json(exclude_none=True)
+        return markup
 
 
 async def download(bot: Bot, file_id: str, delays: Sequence[float] = RETRY_DELAYS) -> bytes:

@@ -14,7 +14,6 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.i18n import current_locale
@@ -25,6 +24,7 @@ from bot.queries.service import (
     overdue_measures,
 )
 from bot.services import Identity, Services
+from bot.telegram_io import PostMessage
 from handlers import questions_views as qv
 from handlers import views
 from handlers.callbacks import AskPeriodCallback, ExampleCallback, PageCallback
@@ -164,8 +164,9 @@ async def _send(
     bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     # What bot.send_message sends, without validating its twenty other arguments (None or
-    # the bot's defaults, which the method's fields default to): a third of its cost.
-    await bot(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+    # the bot's defaults, which the method's fields default to): a third of its cost; and
+    # Telegram's answer read as the message's id only (`telegram_io.PostMessage`).
+    await bot(PostMessage(chat_id=chat_id, text=text, reply_markup=markup))
 
 
 async def _answer(services: Services, identity: Identity, entry: Entry) -> Answer:
