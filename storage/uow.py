@@ -190,11 +190,18 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self.session is not None
+        session, self.session = self.session, None
+        if not session.sync_session.in_transaction():
+            # Nothing began (an update answered from kept copies and quick reads): no
+            # connection is held, nothing to roll back; closing only lets go of the
+            # objects merged in, with no I/O, so without the two trips through
+            # SQLAlchemy's greenlet bridge.
+            session.sync_session.close()
+            return
         try:
-            await self.session.rollback()
+            await session.rollback()
         finally:
-            await self.session.close()
-            self.session = None
+            await session.close()
 
     async def commit(self) -> None:
         """Commit; when the transaction wrote many rows to a table (an import, a municipal
