@@ -47,6 +47,7 @@ from handlers.middlewares.db import DbSessionMiddleware
 from handlers.middlewares.i18n import PersonI18nMiddleware, build_i18n
 from handlers.middlewares.identity import IdentityMiddleware
 from handlers.middlewares.isolation import AlbumsBypassIsolation
+from handlers.shortcuts import PlainQuestionLane
 from handlers.web import AccessLogger, BoardContext, mount_board
 from storage.db import (
     SessionFactory,
@@ -236,7 +237,10 @@ async def build_app(
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(session_factory, clock, settings))
     dispatcher.update.outer_middleware(IdentityMiddleware())
-    PersonI18nMiddleware(i18n).setup(dispatcher)
+    languages = PersonI18nMiddleware(i18n)
+    languages.setup(dispatcher)
+    # A member's plain question, the commonest message, straight to its handler.
+    dispatcher.update.outer_middleware(PlainQuestionLane(languages))
     answered = AnsweredCallbacks()
     dispatcher["answered_callbacks"] = answered
     dispatcher.callback_query.outer_middleware(AnswerCallbacksMiddleware(answered))

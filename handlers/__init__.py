@@ -20,7 +20,6 @@ from handlers import (
     reminders,
     roadmap_import,
     settings_menu,
-    shortcuts,
     start,
     stranger,
 )
@@ -43,7 +42,8 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
     """Fresh routers, in the order they must see updates: the error handler, then every
     router that serves people inside one parent that lets private chats through only
     (plans, names and reports never show in a group): commands and buttons first, the
-    stranger guard before any feature, free text last.
+    stranger guard before any feature, free text last. (A member's plain question is
+    taken before the tree, by `handlers.shortcuts.PlainQuestionLane`.)
 
     `shared` (with Redis) is what several processes of the bot share.
     Each module registers its handlers in `create_router()` rather than on a module-level
@@ -53,7 +53,6 @@ def get_routers(shared: Shared | None = None) -> list[Router]:
     private.message.filter(_in_private_chat)
     private.callback_query.filter(_pressed_in_private_chat)
     private.include_routers(
-        shortcuts.create_router(),  # a member's plain question, straight to its handler
         start.create_router(),  # /start (with invite tokens), /help, idle /cancel
         stranger.create_router(),  # everyone not linked to an organisation stops here
         admin.create_router(),  # /neworg

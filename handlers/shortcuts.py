@@ -13,20 +13,27 @@ no handler before `handlers.questions.on_question` in `handlers.get_routers`' or
 * coordinator: coordinators only.
 
 Routed through the whole tree, such a message passed fourteen routers and about fifty
-handler checks (a third of a question's own time in Python). This router, first in the
-private chats' parent, takes exactly those messages to the same handler; everything else
-goes on down the tree as before. A router that comes to take such messages must be
-named here, and this filter narrowed (`tests/unit/test_shortcuts.py` lists what the
-tree's message handlers filter on, and fails when that changes).
+handler checks (a third of a question's own time in Python). `PlainQuestionLane`, an
+update middleware set up after the identity's (`bot.app.build_app`), takes exactly those
+messages to the same handler, in the asker's language (the language middleware is called
+as the tree would call it), past the router tree: aiogram's propagation through the
+dispatcher, the private chats' parent and a router of its own was another 0.2 ms of a
+question's 3–4. Everything else goes on down the tree as before, and a failure of the
+handler reaches the error router as any other (aiogram's errors middleware wraps every
+update middleware). A router that comes to take such messages must be named here, and
+this filter narrowed (`tests/unit/test_shortcuts.py` lists what the tree's message
+handlers filter on, and fails when that changes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Router
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject, Update
 
 from bot.reports.draft import asks_to_report
 from bot.services import Identity
@@ -57,9 +64,31 @@ class PlainQuestion(Filter):
         return not asks_to_report(text)
 
 
-def create_router() -> Router:
-    router = Router(name=__name__)
-    # The same messages as PLAIN_TEXT, ~F.reply_to_message and StateFilter(None) would let
-    # through (tests/unit/test_shortcuts.py), then PlainQuestion's own checks.
-    router.message.register(questions.on_question, PlainQuestion())
-    return router
+_PLAIN = PlainQuestion()
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class PlainQuestionLane(BaseMiddleware):
+    """A plain question in a private chat straight to `questions.on_question` (see the
+    module's docstring); `languages` is the language middleware the tree runs."""
+
+    def __init__(self, languages: BaseMiddleware) -> None:
+        self.languages = languages
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = event.message if isinstance(event, Update) else None
+        if (
+            message is None
+            or message.chat.type != ChatType.PRIVATE
+            or not await _PLAIN(message, data.get("identity"), data.get("raw_state"))
+        ):
+            return await handler(event, data)
+        return await self.languages(_answer_question, message, data)
+
+
+async def _answer_question(message: TelegramObject, data: dict[str, Any]) -> Any:
+    assert isinstance(message, Message)
+    return await questions.on_question(
+        message, data["identity"], data["services"], data["state"], data["bot"]
+    )

@@ -343,3 +343,28 @@ async def test_another_organisation_sees_nothing_of_this_one(
     assert listed_in(late) == expected(parse_text(SMALL_PLAN), overdue=True)
     assert not set(listed_in(late)) & gymnasium
     assert bot.tg.failed_calls == []
+
+
+# --- the plain question's lane (handlers.shortcuts.PlainQuestionLane) ------------------------
+
+
+async def test_a_plain_question_is_answered_in_the_askers_language(bot: RunningBot) -> None:
+    bobrov = bot.tg.user(BOBROV_ID, language_code="en")
+    answer = await ask(bobrov, "что у меня в мае")
+    assert answer.text.startswith("Your measures")
+    assert bot.tg.failed_calls == []
+
+
+async def test_a_failure_answering_a_plain_question_reaches_the_error_handler(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handlers.questions
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(handlers.questions, "_answer", broken)
+    bobrov = bot.tg.user(BOBROV_ID, language_code="ru")
+    answer = await ask(bobrov, "что у меня в мае")
+    assert answer.text == "Что-то пошло не так, попробуйте ещё раз."
+    assert "Traceback" not in answer.text and "database" not in answer.text

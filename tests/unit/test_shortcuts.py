@@ -4,13 +4,15 @@ the messages no router before `questions.on_question` could take."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from aiogram.types import Chat, Message, User
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 
 from bot.services import Identity
-from handlers import get_routers, questions
-from handlers.shortcuts import PlainQuestion
+from handlers import get_routers
+from handlers.shortcuts import PlainQuestion, PlainQuestionLane
 from storage.models import Membership, Person, Role
 
 # The message handlers a plain question passes in the full tree before its own. The
@@ -81,19 +83,10 @@ def _message_handlers() -> list[tuple[str, str]]:
     return found
 
 
-def test_the_shortcut_comes_first_and_leads_to_the_question_handler_only() -> None:
-    private = get_routers()[1]
-    first = private.sub_routers[0]
-    assert first.name == "handlers.shortcuts"
-    assert [h.callback for h in first.message.handlers] == [questions.on_question]
-    assert not first.callback_query.handlers
-
-
 def test_the_handlers_a_question_used_to_pass_are_those_the_shortcut_knows() -> None:
     handlers = _message_handlers()
-    assert handlers[0] == ("handlers.shortcuts", "on_question")
     end = handlers.index(("handlers.questions", "on_question"))
-    assert handlers[1:end] == BEFORE_QUESTIONS
+    assert handlers[:end] == BEFORE_QUESTIONS
 
 
 def _identity(role: Role | None, *, admin: bool = False) -> Identity:
@@ -147,3 +140,75 @@ async def test_commands_replies_states_and_other_messages_go_the_long_way() -> N
     assert not await PlainQuestion()(plain, identity=member, raw_state="ReportWriting:reason")
     assert not await PlainQuestion()(plain.model_copy(update={"text": None}), identity=member)
     assert not await PlainQuestion()(plain.model_copy(update={"text": ""}), identity=member)
+
+
+class _Languages(BaseMiddleware):
+    """Stands for the language middleware: records what the lane hands it."""
+
+    def __init__(self) -> None:
+        self.called: list[TelegramObject] = []
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self.called.append(event)
+        return "answered by the lane"
+
+
+async def _through_the_lane(update: Update, identity: Identity, raw_state: str | None = None):  # type: ignore[no-untyped-def]
+    languages = _Languages()
+    passed: list[TelegramObject] = []
+
+    async def tree(event: TelegramObject, _data: dict[str, Any]) -> str:
+        passed.append(event)
+        return "routed through the tree"
+
+    data = {"identity": identity, "raw_state": raw_state}
+    result = await PlainQuestionLane(languages)(tree, update, data)
+    return result, languages.called, passed
+
+
+async def test_the_lane_takes_a_members_plain_question_in_a_private_chat() -> None:
+    message = _text("что у меня в мае")
+    result, lane, tree = await _through_the_lane(
+        Update(update_id=1, message=message), _identity(Role.OFFICER)
+    )
+    assert (result, lane, tree) == ("answered by the lane", [message], [])
+
+
+@pytest.mark.parametrize(
+    ("update", "role", "raw_state"),
+    [
+        # A group: the private chats' parent router ignores it, so must the lane.
+        (
+            Update(
+                update_id=1,
+                message=_text("что у меня в мае").model_copy(
+                    update={"chat": Chat(id=-100, type="group")}
+                ),
+            ),
+            Role.OFFICER,
+            None,
+        ),
+        (Update(update_id=1, message=_text("что у меня в мае")), Role.COORDINATOR, None),
+        (Update(update_id=1, message=_text("что у меня в мае")), Role.OFFICER, "Edit:value"),
+        (Update(update_id=1, message=_text("/my")), Role.OFFICER, None),
+        (
+            Update(
+                update_id=1,
+                callback_query=CallbackQuery(
+                    id="1",
+                    from_user=User(id=7, is_bot=False, first_name="A"),
+                    chat_instance="1",
+                    data="pg:1",
+                ),
+            ),
+            Role.OFFICER,
+            None,
+        ),
+    ],
+    ids=["group", "coordinator", "in a conversation", "command", "button"],
+)
+async def test_everything_else_goes_through_the_tree(
+    update: Update, role: Role, raw_state: str | None
+) -> None:
+    result, lane, tree = await _through_the_lane(update, _identity(role), raw_state)
+    assert (result, lane, tree) == ("routed through the tree", [], [update])
