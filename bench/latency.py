@@ -10,12 +10,21 @@ moment of the machine falls on both. Printed per case: median and p95 in millise
 echo's asked in between, and their ratios. Aim (issue 12): ≤ 1.5× the floor at 10
 measures, ≤ 2× at 10,000.
 
+A second floor shows what the database alone costs: the same minimal bot running, before
+it echoes, the question's own SELECT (the SQL the bot runs, with its values) through the
+bare driver — `sqlite3`, or `asyncpg` with one connection — on the same database. Asked in
+the same turn (echo, read floor, bot); printed as `read_floor` with its ratio to the echo,
+and the bot's ratio to it.
+
 Also timed: the first answer after start-up (the bot must answer from its first second).
 
     .venv/bin/python bench/latency.py [--rounds 30] [--measures 10 10000]
 
 On SQLite by default; with TEST_DATABASE_URL set, the 10,000-measure case runs on
-PostgreSQL too (its organisation removed afterwards). The last line is one JSON object.
+PostgreSQL too (its organisation removed afterwards), and with TEST_REDIS_URL as well once
+more as several processes run it (conversations and event isolation in Redis: aiogram's
+lock and state read are round trips to Redis before any handler). The last line is one
+JSON object.
 """
 
 from __future__ import annotations
@@ -24,13 +33,14 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +59,8 @@ from bot.clock import FixedClock  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import create_engine, create_session_factory, upgrade  # noqa: E402
 from storage.models import Organisation, Person  # noqa: E402
+from storage.quick_read import _compile  # noqa: E402
+from storage.read import _items_statement  # noqa: E402
 from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 
 QUESTION = "что у меня в мае"
@@ -100,6 +112,85 @@ async def echo_bot() -> AsyncIterator[Callable[[], Awaitable[float]]]:
             await dispatcher.stop_polling()
             await asyncio.wait_for(polling, 20)
             await bot.session.close()
+
+
+def _question_sql(url: str, built: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The SQL of the asker's items for May and its values, as the bot runs them (an officer
+    asking about their own measures), bound for the bare driver."""
+    engine = create_engine(url)
+    try:
+        compiled = _compile(_items_statement(True, True, True, False), engine.dialect)
+    finally:
+        engine.sync_engine.dispose()
+    given = {
+        **compiled.defaults,
+        "organisation_id": built["organisation_id"],
+        "person_id": built["person_ids"][1],
+        "start": date(2022, 5, 1),
+        "end": date(2022, 5, 31),
+    }
+    values = [
+        given[name] if bind is None else bind(given[name])
+        for name, bind in zip(compiled.names, compiled.binds, strict=True)
+    ]
+    return compiled.sql, values
+
+
+@asynccontextmanager
+async def read_floor_bot(
+    url: str, built: dict[str, Any]
+) -> AsyncIterator[Callable[[], Awaitable[float]]]:
+    """The echo bot reading the question's rows through the bare driver before it answers;
+    yields how to ask it once."""
+    sql, values = _question_sql(url, built)
+    connection: Any
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.split("///", 1)[1], check_same_thread=False)
+
+        async def read() -> int:
+            return len(connection.execute(sql, values).fetchall())
+
+        async def close() -> None:
+            connection.close()
+    else:
+        import asyncpg  # type: ignore[import-untyped]
+
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql", 1))
+
+        async def read() -> int:
+            return len(await connection.fetch(sql, *values))
+
+        async def close() -> None:
+            await connection.close()
+
+    try:
+        async with FakeTelegram(token="3333:READ-FLOOR") as tg:
+            bot = Bot(
+                tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))
+            )
+            dispatcher = Dispatcher()
+            counted: list[int] = []
+
+            @dispatcher.message()
+            async def read_and_echo(message: Message) -> None:
+                counted.append(await read())
+                await message.answer(message.text or "")
+
+            polling = asyncio.create_task(
+                dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+            )
+            try:
+                user = tg.user(USER_ID)
+                await _ask(user, "разминка")
+                if not counted or not counted[-1]:
+                    raise RuntimeError("the read floor's SELECT found no rows")
+                yield lambda: _ask(user, QUESTION)
+            finally:
+                await dispatcher.stop_polling()
+                await asyncio.wait_for(polling, 20)
+                await bot.session.close()
+    finally:
+        await close()
 
 
 async def echo_floor(rounds: int) -> dict[str, float]:
@@ -154,6 +245,7 @@ async def bot_case(
     files_dir: Path,
     ask_echo: Callable[[], Awaitable[float]],
     settle: float = 0,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     built = await _seed(url, measures)
     figures: dict[str, Any] = {"measures": measures, "occurrences": built["occurrences"]}
@@ -165,6 +257,7 @@ async def bot_case(
                 telegram_api_url=tg.base_url,
                 database_url=url,
                 files_dir=files_dir,
+                redis_url=redis_url,
             )
             user = tg.user(USER_ID)
             started = time.perf_counter()
@@ -181,15 +274,25 @@ async def bot_case(
                 figures["answer_head"] = reply[:60]
                 if settle:
                     await asyncio.sleep(settle)
-                samples, floor = [], []
-                for _ in range(rounds):
-                    floor.append(await ask_echo())
-                    samples.append(await _ask(user, QUESTION))
+                samples, floor, read_floor = [], [], []
+                async with read_floor_bot(url, built) as ask_read_floor:
+                    for _ in range(rounds):
+                        floor.append(await ask_echo())
+                        read_floor.append(await ask_read_floor())
+                        samples.append(await _ask(user, QUESTION))
                 figures.update(_figures(samples))
                 echo = _figures(floor)
                 figures["echo"] = echo
                 figures["median_ratio"] = round(figures["median_ms"] / echo["median_ms"], 2)
                 figures["p95_ratio"] = round(figures["p95_ms"] / echo["p95_ms"], 2)
+                read = _figures(read_floor)
+                figures["read_floor"] = {
+                    **read,
+                    "median_ratio_to_echo": round(read["median_ms"] / echo["median_ms"], 2),
+                }
+                figures["median_ratio_to_read_floor"] = round(
+                    figures["median_ms"] / read["median_ms"], 2
+                )
             finally:
                 await app.dispatcher.stop_polling()
                 await asyncio.wait_for(polling, 30)
@@ -198,6 +301,16 @@ async def bot_case(
         if url.startswith("postgresql"):
             await _cleanup(url, built)
     return figures
+
+
+def _line(case: dict[str, Any]) -> str:
+    read = case["read_floor"]
+    return (
+        f"  bot {case['median_ms']} ms = {case['median_ratio']}× the echo"
+        f" ({case['echo']['median_ms']} ms), p95 {case['p95_ratio']}×;"
+        f" read floor {read['median_ms']} ms = {read['median_ratio_to_echo']}× the echo;"
+        f" bot = {case['median_ratio_to_read_floor']}× the read floor"
+    )
 
 
 async def main() -> None:
@@ -219,6 +332,7 @@ async def main() -> None:
                 )
                 results[f"sqlite_{measures}"] = case
                 print(f"sqlite, {measures} measures:", case, flush=True)
+                print(_line(case), flush=True)
             postgres = os.environ.get("TEST_DATABASE_URL")
             if postgres:
                 from bot.settings import normalise_database_url
@@ -233,6 +347,20 @@ async def main() -> None:
                 )
                 results[f"postgresql_{measures}"] = case
                 print(f"postgresql, {measures} measures:", case, flush=True)
+                print(_line(case), flush=True)
+                redis = os.environ.get("TEST_REDIS_URL")
+                if redis:
+                    case = await bot_case(
+                        normalise_database_url(postgres),
+                        measures,
+                        args.rounds,
+                        Path(directory) / "pr",
+                        ask_echo,
+                        redis_url=redis,
+                    )
+                    results[f"postgresql_redis_{measures}"] = case
+                    print(f"postgresql + redis, {measures} measures:", case, flush=True)
+                    print(_line(case), flush=True)
             else:
                 print("postgresql: skipped (TEST_DATABASE_URL is not set)")
     print(json.dumps(results, ensure_ascii=False))
