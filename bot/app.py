@@ -49,6 +49,7 @@ from handlers.middlewares.identity import IdentityMiddleware
 from handlers.middlewares.isolation import AlbumsBypassIsolation
 from handlers.shortcuts import PlainQuestionLane
 from handlers.web import AccessLogger, BoardContext, mount_board
+from storage import quick_read
 from storage.db import (
     SessionFactory,
     check_connection,
@@ -204,6 +205,7 @@ async def build_app(
         if migrate:
             await upgrade(settings.database_url)
         await check_connection(engine)
+        await quick_read.open_now(engine)
     except Exception as exc:
         await engine.dispose()
         raise StartupError(

@@ -43,7 +43,7 @@ from sqlalchemy.sql import Select
 
 from storage import sqlite_driver
 
-__all__ = ["CONNECTIONS", "AnySelect", "rows", "usable"]
+__all__ = ["CONNECTIONS", "AnySelect", "open_now", "rows", "usable"]
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +223,19 @@ def _forget(sync_engine: Engine) -> None:
     reader = _readers.pop(sync_engine, None)
     if reader is not None:
         reader.close()
+
+
+async def open_now(engine: AsyncEngine) -> None:
+    """Open the engine's PostgreSQL connections for these reads at start-up, so that the
+    first question after it does not wait for them (~20 ms). A failure is only logged: the
+    reads open them later, or go through the session."""
+    reader = _reader(engine)
+    if reader is None or engine.url.get_backend_name() != "postgresql":
+        return
+    try:
+        await reader.pool()
+    except Exception as error:
+        logger.warning("quick read: could not open connections at start (%r)", error)
 
 
 def usable(session: AsyncSession) -> bool:

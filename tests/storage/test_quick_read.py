@@ -239,3 +239,23 @@ async def test_disposing_the_engine_closes_its_connections(tmp_path, now) -> Non
     assert engine.sync_engine not in quick_read._readers
     with pytest.raises(Exception, match="closed"):
         connection.execute("SELECT 1")
+
+
+async def test_postgresql_connections_are_opened_at_start(engine, database_url, caplog) -> None:  # type: ignore[no-untyped-def]
+    await quick_read.open_now(engine)
+    reader = quick_read._readers.get(engine.sync_engine)
+    if not database_url.startswith("postgresql"):
+        # SQLite's connection costs nothing to open: the first read does.
+        assert reader is None or reader._sqlite is None
+        return
+    assert reader is not None and reader._pool is not None
+    assert await reader._pool.fetchval("SELECT 1") == 1
+    # Unreachable (a wrong port): only logged; the reads would try again later.
+    elsewhere = create_engine(database_url.replace(":5432/", ":1/"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="storage.quick_read"):
+            await quick_read.open_now(elsewhere)
+        assert "could not open connections at start" in caplog.text
+        assert quick_read._readers[elsewhere.sync_engine]._pool is None
+    finally:
+        await elsewhere.dispose()
