@@ -90,15 +90,20 @@ async def _ask(user: FakeUser, text: str, timeout: float = 60) -> float:
 
 
 @asynccontextmanager
-async def echo_bot() -> AsyncIterator[Callable[[], Awaitable[float]]]:
-    """A minimal aiogram bot (one handler answering with the text it got), running; yields
-    how to ask it the question once (seconds until its answer arrives)."""
-    async with FakeTelegram(token="1111:ECHO-FLOOR") as tg:
+async def echo_bot(
+    before: Callable[[], Awaitable[object]] | None = None, token: str = "1111:ECHO-FLOOR"
+) -> AsyncIterator[Callable[[], Awaitable[float]]]:
+    """A minimal aiogram bot (one handler answering with the text it got, after awaiting
+    `before` when given), running; yields how to ask it the question once (seconds until
+    its answer arrives)."""
+    async with FakeTelegram(token=token) as tg:
         bot = Bot(tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
         dispatcher = Dispatcher()
 
         @dispatcher.message()
         async def echo(message: Message) -> None:
+            if before is not None:
+                await before()
             await message.answer(message.text or "")
 
         polling = asyncio.create_task(
@@ -164,31 +169,10 @@ async def read_floor_bot(
             await connection.close()
 
     try:
-        async with FakeTelegram(token="3333:READ-FLOOR") as tg:
-            bot = Bot(
-                tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))
-            )
-            dispatcher = Dispatcher()
-            counted: list[int] = []
-
-            @dispatcher.message()
-            async def read_and_echo(message: Message) -> None:
-                counted.append(await read())
-                await message.answer(message.text or "")
-
-            polling = asyncio.create_task(
-                dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
-            )
-            try:
-                user = tg.user(USER_ID)
-                await _ask(user, "разминка")
-                if not counted or not counted[-1]:
-                    raise RuntimeError("the read floor's SELECT found no rows")
-                yield lambda: _ask(user, QUESTION)
-            finally:
-                await dispatcher.stop_polling()
-                await asyncio.wait_for(polling, 20)
-                await bot.session.close()
+        if not await read():
+            raise RuntimeError("the read floor's SELECT finds no rows")
+        async with echo_bot(read, token="3333:READ-FLOOR") as ask:
+            yield ask
     finally:
         await close()
 
