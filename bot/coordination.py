@@ -50,6 +50,7 @@ from bot.summaries.render import (
     render_which_organisation,
 )
 from bot.summaries.shares import (
+    ParentShare,
     SchoolOverdue,
     measures_numbered,
     municipal_summary,
@@ -163,15 +164,35 @@ async def summary(
             uow, organisation_id, today, period, member_id, section, charts=charts
         )
     data = await uow.reads.summary_data(organisation_id, period[0], period[1])
+    # A member with plans of its own and a share of its parent's (a school's part of the
+    # municipal plan): its own plans are the summary, the share is figured apart after it,
+    # as a municipality's part of the region's plan is. Without a plan of its own, the
+    # share is the whole summary.
+    own: set[int] | None = None
+    share: ParentShare | None = None
+    if person_id is None and section is None:
+        shared = await uow.reads.shared_plans(organisation_id)
+        if shared:
+            own = {r.id for r in await uow.reads.roadmaps(organisation_id)} or None
+        if shared and own:
+            in_share = {s.roadmap.id for s in shared}
+            share = parent_share(
+                _only_plans(data, in_share),
+                [ShareOf(s.roadmap.title, s.owner_name) for s in shared],
+                today,
+            )
+            data = _only_plans(data, own)
     if person_id is not None or section is not None:
         data = _narrow(data, person_id=person_id, section=section)
     result = compute_summary(data, today)
-    pages = render_summary_text(result)
+    pages = render_summary_text(result, share=share)
     whole: SummaryData | None = None
     plan_span: tuple[date, date] | None = None
     if charts and data.occurrences and data.roadmaps:
         plan_span = plan_period(next(iter(data.roadmaps)))
         whole = await uow.reads.summary_data(organisation_id, *plan_span)
+        if own is not None:
+            whole = _only_plans(whole, own)
         if person_id is not None or section is not None:
             whole = _narrow(whole, person_id=person_id, section=section)
 
@@ -304,6 +325,14 @@ async def organisation_question(
 def _section_id(key: object) -> str:
     # Section rows are keyed ("section", id); the id alone fits in callback data.
     return str(key[1]) if isinstance(key, tuple) else str(key)
+
+
+def _only_plans(data: SummaryData, roadmap_ids: set[int]) -> SummaryData:
+    return replace(
+        data,
+        roadmaps=tuple(r for r in data.roadmaps if r.id in roadmap_ids),
+        occurrences=tuple(o for o in data.occurrences if o.measure.roadmap_id in roadmap_ids),
+    )
 
 
 def _narrow(data: SummaryData, *, person_id: int | None, section: str | None) -> SummaryData:

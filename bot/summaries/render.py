@@ -21,7 +21,7 @@ from bot.summaries.compute import (
     responsible,
     state,
 )
-from bot.summaries.shares import MunicipalSummary, NotReported, SchoolOverdue
+from bot.summaries.shares import MunicipalSummary, NotReported, ParentShare, SchoolOverdue
 from bot.wording import (
     and_more,
     days_count,
@@ -180,11 +180,16 @@ def render_summary_text(
     *,
     max_rows: int = 10,
     max_overdue: int = 30,
+    share: ParentShare | None = None,
 ) -> list[str]:
     """The summary as Telegram HTML pages (at most `page_limit` characters each), in
-    `locale` or the locale in force."""
+    `locale` or the locale in force; `share`, the organisation's part of its parent's plans
+    when the summary is of its own plans, after it."""
     with use_locale(locale):
-        return paginate(_summary_blocks(summary, max_rows, max_overdue), page_limit)
+        blocks = _summary_blocks(summary, max_rows, max_overdue)
+        if share is not None and share.plans:
+            blocks.append(_share_block(share, summary.today, max_rows))
+        return paginate(blocks, page_limit)
 
 
 def _summary_blocks(
@@ -266,6 +271,37 @@ def _summary_blocks(
     return blocks
 
 
+def _share_block(share: ParentShare, today: date, max_rows: int) -> list[str]:
+    """Its own part of its parent's plans (a municipality's of the region's, a school's of
+    the municipality's), figured apart from its own plans."""
+    lines = [
+        pgettext("summary", "<b>Its measures of «{plan}» ({owner})</b>").format(
+            plan=_e(share.plans[0].plan, 120), owner=_e(share.plans[0].owner, TITLE_CHARS)
+        )
+    ]
+    lines += [
+        _e(
+            pgettext("summary", "Also of «{plan}» ({owner})").format(
+                plan=other.plan, owner=other.owner
+            ),
+            300,
+        )
+        for other in share.plans[1:3]
+    ]
+    if not share.totals.due:
+        lines.append(_e(pgettext("summary", "Nothing due yet")))
+    else:
+        lines.append(
+            pgettext("summary", "Done: {done} of {due} ({pct}%)").format(
+                done=share.totals.done, due=share.totals.due, pct=share.totals.percent
+            )
+        )
+    if share.overdue:
+        lines.append(pgettext("summary", "Overdue: {n}").format(n=len(share.overdue)))
+        lines += _overdue_lines(share.overdue, today, max_rows)
+    return lines
+
+
 def _municipal_blocks(
     municipal: MunicipalSummary, today: date, max_rows: int, max_overdue: int
 ) -> list[list[str]]:
@@ -287,32 +323,7 @@ def _municipal_blocks(
         blocks.append(_limited(lines, len(municipal.overdue_by_school), len(shown)))
     share = municipal.parent_share
     if share is not None and share.plans:
-        lines = [
-            pgettext("summary", "<b>Its measures of «{plan}» ({owner})</b>").format(
-                plan=_e(share.plans[0].plan, 120), owner=_e(share.plans[0].owner, TITLE_CHARS)
-            )
-        ]
-        lines += [
-            _e(
-                pgettext("summary", "Also of «{plan}» ({owner})").format(
-                    plan=other.plan, owner=other.owner
-                ),
-                300,
-            )
-            for other in share.plans[1:3]
-        ]
-        if not share.totals.due:
-            lines.append(_e(pgettext("summary", "Nothing due yet")))
-        else:
-            lines.append(
-                pgettext("summary", "Done: {done} of {due} ({pct}%)").format(
-                    done=share.totals.done, due=share.totals.due, pct=share.totals.percent
-                )
-            )
-        if share.overdue:
-            lines.append(pgettext("summary", "Overdue: {n}").format(n=len(share.overdue)))
-            lines += _overdue_lines(share.overdue, today, max_rows)
-        blocks.append(lines)
+        blocks.append(_share_block(share, today, max_rows))
     if municipal.rollup:
         lines = [pgettext("summary", "<b>Own plans of the organisations</b>")]
         for row in municipal.rollup[: max_rows * 2]:

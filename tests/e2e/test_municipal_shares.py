@@ -147,6 +147,19 @@ async def test_a_school_exports_its_share_of_the_municipal_plan(
     title, by_number, _sheets = _sheet_rows(share.document.data)
     assert FIRST in title and set(by_number) == mine
 
+    # Its /summary: its own plan; its share of the office's plan apart, after it (the report
+    # of the share's measure counted there, not in its own plan, which has none).
+    before = len(school.messages)
+    await school.send_text("/summary")
+    await school.wait_for_text("Свои мероприятия в плане")
+    pages = "\n".join(m.text or "" for m in school.messages[before:])
+    own_part, share_part = pages.split("Свои мероприятия в плане", 1)
+    assert SAMPLE_002.office in share_part.splitlines()[0]
+    assert "Выполнено: 1 из " in share_part
+    # SMALL_PLAN's six measures, one deadline each in this year; nothing of the share.
+    assert "Сроков в периоде: 6\n" in own_part and "Выполнено: 0" in own_part, own_part
+    assert SAMPLE_002.office not in own_part
+
     # A forged button for a plan that is not its share: refused.
     async with UnitOfWork(running_bot.app.session_factory) as uow:
         assert uow.session is not None
