@@ -15,12 +15,12 @@ from bot.import_flow import save_roadmap
 from bot.imports import store_roadmap
 from bot.member_list import parse_member_lines
 from bot.members import add_members
-from bot.roadmap import parse_text
 from bot.roadmap.model import Schedule, ScheduleKind, Window
 from storage import statistics
 from storage.db import refresh_statistics
 from storage.models import Occurrence
 from storage.uow import UnitOfWork
+from tests.e2e.seed import save_text_plan
 from tests.factories import make_measure, make_roadmap
 
 NOW = datetime(2022, 1, 17, 6, 0, tzinfo=UTC)
@@ -146,14 +146,7 @@ async def test_schools_added_to_a_municipal_plan_analyse_its_occurrences(  # typ
     )
     text_plan = (samples_dir / "002_6e3e695228452652.txt").read_text(encoding="utf-8")
     async with UnitOfWork(session_factory) as uow:
-        await save_roadmap(
-            uow,
-            organisation_id=office_id,
-            parsed=parse_text(text_plan),
-            now=NOW,
-            source_name="plan.txt",
-            source_sha256=None,
-        )
+        await save_text_plan(uow, office_id, text_plan, now=NOW, source_name="plan.txt")
     await statistics.wait_for_refreshes()
     before = await _analysed(engine)
 
